@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the runtime needs, only those that are missing.
+set -euo pipefail
+
+packages=(postgresql wkhtmltopdf node-less fonts-dejavu-core chromium chromium-driver
+          poppler-utils)
+
+missing=()
+for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "webo: installing Debian packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
