@@ -37,8 +37,13 @@ if ! db_exists "$template"; then
     done
     building="${template}_building"
     drop_db "$building"
-    "$odoo" -d "$building" -i "$standard_modules" --without-demo=all --load-language=fr_FR \
-        --stop-after-init --log-level=warn 2>&1 | grep -v -E "Unmet dependencies|as user 'root'" || true
+    log="$repo/.state/template-build.log"
+    if ! "$odoo" -d "$building" -i "$standard_modules" --without-demo=all --load-language=fr_FR \
+            --stop-after-init --log-level=warn --logfile="$log"; then
+        grep -v "Unmet dependencies" "$log" | tail -40 >&2
+        echo "webo: building the template database failed (full log: $log)" >&2
+        exit 1
+    fi
     # Modules installed later into a clone load their own demo data, and only
     # theirs: Odoo's demo data stays out of the webo story.
     psql -q -d "$building" -c "UPDATE ir_module_module SET demo = true WHERE name = 'base'"
