@@ -19,8 +19,9 @@ filestore="$repo/.state/data/filestore"
 standard_modules=account_invoicing,l10n_fr,portal,payment_transfer,payment_stripe,account_payment,base_iban,base_vat
 webo_modules=${WEBO_MODULES:-webo_sale,webo_purchase_credit}
 
-key=$(cat "$repo/requirements.txt" "$repo"/runtime/webo_compat/*.py "$repo/runtime/database.sh" \
-      | sha256sum | cut -c1-10)
+# A new template whenever the pins or the standard modules change.
+template_format=1
+key=$( (cat "$repo/requirements.txt"; echo "$standard_modules $template_format") | sha256sum | cut -c1-10)
 template="webo_template_$key"
 
 db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }

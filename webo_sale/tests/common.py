@@ -1,0 +1,69 @@
+from odoo.tests.common import SavepointCase
+
+
+class WeboWorkspaceCase(SavepointCase):
+    """Two designer workspaces, each with its French accounting, one
+    designer user and one client."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.workspace_a = cls._create_workspace("Atelier A")
+        cls.workspace_b = cls._create_workspace("Atelier B")
+        cls.designer_a = cls._create_designer("designer_a", cls.workspace_a)
+        cls.designer_b = cls._create_designer("designer_b", cls.workspace_b)
+        cls.client_a = cls._create_client("Client de A", cls.workspace_a)
+        cls.client_b = cls._create_client("Client de B", cls.workspace_b)
+
+    @classmethod
+    def _create_workspace(cls, name):
+        company = cls.env["res.company"].create({
+            "name": name,
+            "webo_workspace": True,
+            "country_id": cls.env.ref("base.fr").id,
+            "currency_id": cls.env.ref("base.EUR").id,
+        })
+        company._webo_install_accounting()
+        return company
+
+    @classmethod
+    def _create_designer(cls, login, company):
+        return cls.env["res.users"].with_context(no_reset_password=True).create({
+            "name": login,
+            "login": login,
+            "email": "%s@example.com" % login,
+            "lang": "fr_FR",
+            "company_id": company.id,
+            "company_ids": [(6, 0, company.ids)],
+            "groups_id": [(6, 0, cls.env.ref("webo_sale.group_designer").ids)],
+        })
+
+    @classmethod
+    def _create_client(cls, name, company):
+        return cls.env["res.partner"].create({
+            "name": name,
+            "is_company": True,
+            "customer": True,
+            "company_id": company.id,
+        })
+
+    @classmethod
+    def _create_invoice(cls, company, partner, amount=100.0):
+        """A draft customer invoice of the workspace, made by the platform."""
+        journal = cls.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+        account = cls.env["account.account"].search(
+            [("company_id", "=", company.id), ("code", "=like", "706%")], limit=1)
+        return cls.env["account.invoice"].create({
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "account_id": partner.with_context(
+                force_company=company.id).property_account_receivable_id.id,
+            "invoice_line_ids": [(0, 0, {
+                "name": "Création du site vitrine",
+                "quantity": 1,
+                "price_unit": amount,
+                "account_id": account.id,
+            })],
+        })
