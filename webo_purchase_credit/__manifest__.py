@@ -14,5 +14,4 @@
         "views/account_invoice_views.xml",
         "views/menus.xml",
     ],
-    "installable": True,
 }

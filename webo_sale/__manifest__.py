@@ -27,5 +27,4 @@
         "demo/webo_sale_demo.xml",
     ],
     "application": True,
-    "installable": True,
 }

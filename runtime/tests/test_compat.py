@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 import webo_compat
 
 RUNTIME = Path(webo_compat.__file__).resolve().parents[1]

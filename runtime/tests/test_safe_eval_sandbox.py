@@ -8,6 +8,7 @@ import importlib
 from opcode import opname
 
 import pytest
+
 from odoo.addons.base.ir.ir_qweb.ir_qweb import IrQWeb
 from odoo.tools.safe_eval import const_eval, expr_eval, safe_eval
 

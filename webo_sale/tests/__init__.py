@@ -1,3 +1,1 @@
-from . import test_workspace
-from . import test_security
-from . import test_menus
+from . import test_menus, test_security, test_workspace

@@ -67,7 +67,7 @@ class TestWorkspaceSeparation(WeboWorkspaceCase):
         self.assertEqual(self.designer_a.company_id, self.workspace_a)
         with self.assertRaises(ValidationError):
             self.designer_a.write({"company_id": self.workspace_b.id})
-        self.env.invalidate_all()
+        self.designer_a.invalidate_cache()
         self.assertEqual(self.designer_a.company_id, self.workspace_a)
         with self.assertRaises(AccessError):
             self.invoice_b.sudo(self.designer_a).read(["amount_total"])

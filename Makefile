@@ -1,0 +1,40 @@
+# webo: the two commands are `make demo` and `make test`; see README.rst.
+.PHONY: demo test bench lint setup pot clean
+
+PYTHON := .venv/bin/python
+
+## Set up the machine if needed, (re)build the demo database, serve it on :8069
+demo:
+	bash runtime/demo.sh
+
+## Set up the machine if needed and run the whole test suite
+test:
+	bash runtime/setup.sh
+	$(PYTHON) runtime/run_tests.py
+
+## make bench NAME=<name>: run bench/<name>.py on its own database
+bench:
+	bash runtime/setup.sh
+	$(PYTHON) bench/run.py $(NAME)
+
+## ruff and pylint-odoo (Odoo 11.0 rules) on the project's code
+lint:
+	bash runtime/setup.sh
+	.venv/bin/ruff check .
+	.venv/bin/pylint --rcfile=.pylintrc webo_sale webo_purchase_credit
+
+## Export the .pot template of each addon from the test database
+pot:
+	for addon in webo_sale webo_purchase_credit; do \
+		runtime/odoo -d $${WEBO_TEST_DB:-webo_test} --i18n-export=/tmp/$$addon.po \
+			--modules=$$addon --stop-after-init --log-level=warn && \
+		sed -e '/^"POT-Creation-Date/d' -e '/^"PO-Revision-Date/d' /tmp/$$addon.po > $$addon/i18n/$$addon.pot; \
+	done
+
+setup:
+	bash runtime/setup.sh
+
+## Drop the virtualenv, the state folder and every webo database
+clean:
+	for db in $$(psql -d postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'webo_%'"); do dropdb $$db; done
+	rm -rf .venv .state test-output

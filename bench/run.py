@@ -1,0 +1,41 @@
+"""Runs one benchmark: ``make bench NAME=<name>`` runs ``bench/<name>.py``.
+
+Each benchmark gets a fresh database of its own (``webo_bench_<name>``, a
+clone of the template with the webo addons and their demo data), named in
+the environment variable WEBO_BENCH_DB. The benchmark prints what it likes
+and ends with one line ``RESULT key=value ...``, which is printed last.
+"""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+
+def main(name):
+    script = os.path.join(HERE, name + ".py")
+    if not name.isidentifier() or not os.path.isfile(script):
+        available = sorted(f[:-3] for f in os.listdir(HERE)
+                           if f.endswith(".py") and f not in ("run.py", "__init__.py"))
+        sys.exit("Unknown benchmark %r. Available: %s" % (name, ", ".join(available)))
+    database = "webo_bench_" + name
+    subprocess.run(["bash", os.path.join(REPO, "runtime", "database.sh"), database,
+                    "--log-level=warn"], check=True)
+    env = dict(os.environ, WEBO_BENCH_DB=database,
+               PYTHONPATH=os.path.join(REPO, "runtime"))
+    output = subprocess.run([sys.executable, script], env=env, check=True,
+                            stdout=subprocess.PIPE, text=True).stdout
+    lines = output.splitlines()
+    results = [line for line in lines if line.startswith("RESULT ")]
+    if not results:
+        print(output)
+        sys.exit("benchmark %s printed no RESULT line" % name)
+    print("\n".join(line for line in lines if not line.startswith("RESULT ")))
+    print(results[-1])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: make bench NAME=<benchmark>")
+    main(sys.argv[1])

