@@ -1,1 +1,2 @@
 from . import res_company
+from . import res_users

@@ -65,7 +65,7 @@ class TestWorkspaceSeparation(WeboWorkspaceCase):
         self.designer_a.sudo(self.designer_a).write({"company_id": self.workspace_b.id})
         self.designer_a.invalidate_cache()
         self.assertEqual(self.designer_a.company_id, self.workspace_a)
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.designer_a.write({"company_id": self.workspace_b.id})
         self.designer_a.invalidate_cache()
         self.assertEqual(self.designer_a.company_id, self.workspace_a)

@@ -34,3 +34,9 @@ class TestWorkspace(WeboWorkspaceCase):
         invoice.sudo(self.designer_a).action_invoice_open()
         self.assertEqual(invoice.state, "open")
         self.assertEqual(invoice.journal_id.company_id, self.workspace_a)
+
+    def test_designer_is_not_one_of_their_own_clients(self):
+        self.assertFalse(self.designer_a.partner_id.customer)
+        clients = self.env["res.partner"].sudo(self.designer_a).search(
+            [("customer", "=", True), ("parent_id", "=", False)])
+        self.assertEqual(clients, self.client_a)

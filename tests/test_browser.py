@@ -1,0 +1,118 @@
+"""A designer in a real browser: headless Chromium (Playwright), French web client."""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+]
+TIMEOUT_MS = 30_000
+# The first backend page of a fresh database compiles the web client's
+# asset bundles (LESS included): allow it far more than a click.
+FIRST_LOAD_MS = 180_000
+expect.set_options(timeout=TIMEOUT_MS)
+CLAIRE_CLIENTS = ["Boulangerie Dupont", "Cabinet Leroy Avocats", "Sophie Moreau"]
+JULIEN_CLIENTS = ["Garage Lefèvre SAS", "Association Les Amis du Vélo", "Restaurant Le Petit Zinc"]
+SALES_MENU = ["Vente", "Synthèse", "Factures", "Comptes Clients", "Abonnements"]
+
+
+@dataclass
+class BrowserSession:
+    """A page and what went wrong in it: console errors, uncaught exceptions, alerts."""
+
+    page: Page
+    screenshots: Path
+    name: str
+    errors: list = field(default_factory=list)
+
+    def listen(self):
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.errors.append("uncaught: %s" % error))
+        self.page.on("dialog", self._on_dialog)
+
+    def _on_console(self, message):
+        if message.type == "error":
+            self.errors.append("console: %s (%s)" % (message.text, message.location.get("url")))
+
+    def _on_dialog(self, dialog):
+        self.errors.append("dialog: %s" % dialog.message)
+        dialog.dismiss()
+
+    def screenshot(self, step):
+        self.page.screenshot(path=str(self.screenshots / ("%s-%s.png" % (self.name, step))), full_page=True)
+
+    def assert_no_errors(self):
+        assert not self.errors, "the browser reported errors:\n" + "\n".join(self.errors)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def claire_session(request, browser, odoo_url, output_dir):
+    """A fresh browser context where claire logged in through /web/login."""
+    screenshots = output_dir / "screenshots"
+    screenshots.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="fr-FR")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    session = BrowserSession(page, screenshots, request.node.name)
+    session.listen()
+    page.goto(odoo_url + "/web/login")
+    page.fill("input[name=login]", "claire")
+    page.fill("input[name=password]", "claire")
+    page.click("button[type=submit]")
+    expect(page.locator("#oe_main_menu_navbar .oe_application_menu_placeholder a").first).to_be_visible(
+        timeout=FIRST_LOAD_MS)
+    yield session
+    context.close()
+
+
+def open_business_app(page):
+    """Opens Gestion commerciale: its first action, Synthèse, loads."""
+    page.locator("#oe_main_menu_navbar").get_by_role("link", name="Gestion commerciale").click()
+    expect(page.locator(".breadcrumb .active")).to_have_text("Synthèse")
+    return page.locator(".o_sub_menu .oe_secondary_menu:visible")
+
+
+def test_backend_renders_styled_after_login(claire_session):
+    page = claire_session.page
+    claire_session.screenshot("home")
+    expect(page.locator(".oe_topbar_name")).to_have_text("Claire Martin")
+    navbar = page.locator("#oe_main_menu_navbar")
+    navbar_background = navbar.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert navbar_background not in ("", "rgba(0, 0, 0, 0)", "transparent"), "the backend CSS is not applied"
+    claire_session.assert_no_errors()
+
+
+def test_business_app_menu_is_in_french(claire_session):
+    menu = open_business_app(claire_session.page)
+    claire_session.screenshot("gestion-commerciale")
+    for label in SALES_MENU:
+        expect(menu.get_by_text(label, exact=True)).to_be_visible()
+    claire_session.assert_no_errors()
+
+
+def test_customer_accounts_list_her_clients_only(claire_session):
+    page = claire_session.page
+    menu = open_business_app(page)
+    menu.get_by_role("link", name="Comptes Clients").click()
+    expect(page.locator(".breadcrumb .active")).to_have_text("Comptes Clients")
+    rows = page.locator(".o_list_view tbody tr.o_data_row")
+    expect(rows.first).to_be_visible()
+    claire_session.screenshot("comptes-clients")
+    names = [row.locator("td.o_data_cell").first.inner_text().strip() for row in rows.all()]
+    missing = set(CLAIRE_CLIENTS).difference(names)
+    assert not missing, "claire's clients missing from %s" % names
+    leaked = set(JULIEN_CLIENTS).intersection(names)
+    assert not leaked, "julien's clients shown to claire: %s" % sorted(leaked)
+    claire_session.assert_no_errors()

@@ -1,0 +1,40 @@
+"""The README's XML-RPC examples run as written, from a separate process."""
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+
+def _readme_python_blocks(readme):
+    """The ``.. code-block:: python`` bodies of the README's "XML-RPC API" section."""
+    section = readme.split("XML-RPC API\n===========\n", 1)[1].split("\n====", 1)[0]
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", section)
+    return [textwrap.dedent(block) for block in blocks]
+
+
+@pytest.fixture
+def readme_example(repo_dir):
+    blocks = _readme_python_blocks((repo_dir / "README.rst").read_text(encoding="utf-8"))
+    assert blocks, "the README's XML-RPC API section has no python example"
+    return "\n".join(blocks)
+
+
+def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_url, database, rpc):
+    source = readme_example.replace('"http://127.0.0.1:8069"', repr(odoo_url)).replace(
+        '"webo_demo"', repr(database))
+    assert source != readme_example, "the example no longer names the demo URL and database"
+    claire = rpc("claire")
+    try:
+        result = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr
+        printed = result.stdout.splitlines()
+        assert "Boulangerie Dupont" in printed[0] and "Garage Lefèvre SAS" not in printed[0]
+        assert "'amount_total': 1200.0" in printed[1] and "'state': 'draft'" in printed[1]
+    finally:
+        created = claire.execute("res.partner", "search", [("name", "=", "Fleuriste Les Lilas")])
+        invoices = claire.execute("account.invoice", "search", [("partner_id", "in", created)])
+        claire.execute("account.invoice", "unlink", invoices)
+        claire.execute("res.partner", "unlink", created)
