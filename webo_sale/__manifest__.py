@@ -19,8 +19,14 @@
     ],
     "data": [
         "security/webo_sale_security.xml",
+        "security/ir.model.access.csv",
+        "report/account_invoice_report.xml",
+        "data/mail_message_subtype_data.xml",
+        "data/mail_template_data.xml",
         "views/account_invoice_views.xml",
         "views/res_partner_views.xml",
+        "wizards/webo_invoice_wizard_views.xml",
+        "views/assets.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -1,1 +1,6 @@
-from . import test_menus, test_security, test_workspace
+from . import test_workspace
+from . import test_security
+from . import test_menus
+from . import test_client_accounts
+from . import test_invoice_wizard
+from . import test_invoice_law

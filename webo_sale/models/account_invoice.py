@@ -1,0 +1,280 @@
+import base64
+import time
+
+from num2words import num2words
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare
+from odoo.tools.safe_eval import safe_eval
+
+WEBO_STATES = [
+    ("draft", "Draft"),
+    ("sent", "Sent"),
+    ("late", "Late"),
+    ("partial", "Partially paid"),
+    ("paid", "Paid"),
+    ("credited", "Cancelled by credit note"),
+]
+
+
+def amount_in_french_words(amount):
+    """Euros and cents in French words, with French plural rules
+    ("un euro", "deux euros", "un million d'euros", no "zéro centime")."""
+    cents_total = round(abs(amount) * 100)
+    euros, cents = divmod(cents_total, 100)
+    words = num2words(euros, lang="fr")
+    if euros >= 1000000 and euros % 1000000 == 0:
+        words += " d'euros"
+    else:
+        words += " euro" if euros < 2 else " euros"
+    if cents:
+        words += " et %s %s" % (num2words(cents, lang="fr"), "centime" if cents < 2 else "centimes")
+    return words
+
+
+class AccountInvoice(models.Model):
+    _inherit = "account.invoice"
+
+    webo_recurrence = fields.Selection(
+        [("none", "None"), ("monthly", "Monthly")],
+        string="Recurrence", required=True, default="none", copy=False, readonly=True,
+        help="A monthly recurrence makes this invoice the first of a subscription.",
+    )
+    webo_credit_note_id = fields.Many2one(
+        "account.invoice", string="Cancelled by", readonly=True, copy=False,
+        help="The credit note that cancelled this invoice.",
+    )
+    webo_state = fields.Selection(
+        WEBO_STATES, string="Payment Status", compute="_compute_webo_state",
+        help="Where the invoice stands for the designer: sent and awaiting "
+             "payment, late (past its due date), partially paid, paid, or "
+             "cancelled by a credit note.",
+    )
+    webo_billing_partner_id = fields.Many2one(
+        "res.partner", string="Billing Contact", compute="_compute_webo_billing_partner_id",
+        help="Who receives the invoice by email: the client's billing contact, "
+             "or the client itself.",
+    )
+    webo_payment_url = fields.Char(
+        string="Payment Page", compute="_compute_webo_payment_url",
+        help="The client's own page for this invoice: view, download, pay.",
+    )
+
+    @api.depends("state", "residual", "amount_total", "date_due", "webo_credit_note_id")
+    def _compute_webo_state(self):
+        today = fields.Date.context_today(self)
+        for invoice in self:
+            invoice.webo_state = invoice._webo_state_on(today)
+
+    @api.depends("partner_id")
+    def _compute_webo_billing_partner_id(self):
+        for invoice in self:
+            invoice.webo_billing_partner_id = invoice.partner_id._webo_billing_contact()
+
+    def _compute_webo_payment_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        for invoice in self:
+            if invoice.id and invoice.access_token:
+                invoice.webo_payment_url = "%s/my/invoices/%d?access_token=%s" % (
+                    base_url, invoice.id, invoice.access_token)
+
+    @api.constrains("partner_id", "company_id")
+    def _check_webo_partner_company(self):
+        customer_invoices = self.filtered(
+            lambda i: i.company_id.webo_workspace and i.type in ("out_invoice", "out_refund"))
+        for invoice in customer_invoices:
+            partner_company = invoice.partner_id.sudo().commercial_partner_id.company_id
+            if partner_company and partner_company != invoice.company_id:
+                raise ValidationError(_(
+                    "%s is not a client of this workspace: you can only invoice your own clients."
+                ) % invoice.partner_id.sudo().display_name)
+
+    @api.multi
+    def unlink(self):
+        self._webo_refuse_if_issued(_("deleted"))
+        return super().unlink()
+
+    @api.multi
+    def action_invoice_cancel(self):
+        self._webo_refuse_if_issued(_("cancelled"))
+        return super().action_invoice_cancel()
+
+    @api.multi
+    def action_invoice_draft(self):
+        self._webo_refuse_if_issued(_("reset to draft"))
+        return super().action_invoice_draft()
+
+    @api.multi
+    def action_webo_resend(self):
+        """The "Renvoyer par mail" modal."""
+        self.ensure_one()
+        return self._webo_wizard_action("webo.invoice.resend", _("Resend by email"))
+
+    @api.multi
+    def action_webo_cancel(self):
+        """The "Annuler la facture" wizard, which can only create a credit note."""
+        self.ensure_one()
+        self._webo_check_can_be_credited()
+        return self._webo_wizard_action("webo.invoice.cancel", _("Cancel the invoice"))
+
+    @api.multi
+    def webo_resend(self):
+        """Send the issued invoice to the client again, with the same PDF."""
+        for invoice in self:
+            if invoice.type != "out_invoice" or invoice.state not in ("open", "paid"):
+                raise UserError(_("Only a sent invoice can be sent again (%s is a draft).")
+                                % (invoice.name or invoice.partner_id.display_name))
+            invoice._webo_post_email()
+        return True
+
+    @api.multi
+    def webo_cancel_with_credit_note(self):
+        """Cancel a sent invoice the only lawful way: a credit note for its
+        whole amount, validated, reconciled with it and sent to the client.
+        Returns the credit note's id."""
+        self.ensure_one()
+        self._webo_check_can_be_credited()
+        credit_note = self._webo_new_credit_note()
+        credit_note.action_invoice_open()
+        self._webo_reconcile_with(credit_note)
+        self.webo_credit_note_id = credit_note
+        credit_note._webo_post_email()
+        self.message_post(body=_("Cancelled by the credit note %s.") % credit_note.number)
+        return credit_note.id
+
+    def _webo_state_on(self, today):
+        self.ensure_one()
+        if self.webo_credit_note_id:
+            return "credited"
+        if self.state in ("draft", "cancel"):
+            return "draft"
+        if self.state == "paid":
+            return "paid"
+        if self.date_due and self.date_due < today:
+            return "late"
+        if float_compare(self.residual, self.amount_total,
+                         precision_rounding=self.currency_id.rounding) < 0:
+            return "partial"
+        return "sent"
+
+    def _webo_is_business_client(self):
+        """A company client (or one with a VAT number or SIRET): the 40 EUR
+        fixed recovery indemnity applies to its late payments."""
+        client = self.commercial_partner_id
+        return bool(client.is_company or client.vat or client.siret)
+
+    def _webo_amount_in_words(self):
+        """The total in French words, e.g. "mille deux cents euros et
+        cinquante centimes"."""
+        self.ensure_one()
+        if self.currency_id.name != "EUR":
+            return num2words(self.amount_total, lang="fr", to="currency",
+                             currency=self.currency_id.name)
+        return amount_in_french_words(self.amount_total)
+
+    def _webo_is_issued(self):
+        return self.type in ("out_invoice", "out_refund") and bool(self.move_name)
+
+    def _webo_refuse_if_issued(self, operation):
+        issued = self.filtered(lambda i: i._webo_is_issued())
+        if issued:
+            raise UserError(_(
+                "Invoice %s has been issued and cannot be %s: French invoicing law "
+                "keeps every numbered invoice. Cancel it with a credit note instead "
+                "(Actions > Cancel the invoice)."
+            ) % (issued[0].number or issued[0].move_name, operation))
+
+    def _webo_check_can_be_credited(self):
+        if self.type != "out_invoice" or self.state not in ("open", "paid"):
+            raise UserError(_("Only a sent invoice can be cancelled with a credit note."))
+        if self.webo_credit_note_id:
+            raise UserError(_("Invoice %s is already cancelled by the credit note %s.")
+                            % (self.number, self.webo_credit_note_id.number))
+        if self.state == "paid":
+            raise UserError(_("Invoice %s is paid: refund your client before cancelling it.")
+                            % self.number)
+
+    def _webo_new_credit_note(self):
+        """A draft credit note for the whole invoice (Odoo's refund)."""
+        return self.refund(description=_("Credit note for invoice %s") % self.number)
+
+    def _webo_reconcile_with(self, credit_note):
+        lines = (self.move_id.line_ids | credit_note.move_id.line_ids).filtered(
+            lambda line: line.account_id == self.account_id and not line.reconciled)
+        lines.reconcile()
+
+    def _webo_report(self):
+        return self.env.ref("webo_sale.action_report_invoice")
+
+    def _webo_mail_template(self):
+        return self.env.ref("webo_sale.mail_template_invoice")
+
+    def _webo_pdf_attachment(self):
+        """The PDF of the issued invoice, rendered once and kept: every email
+        of the invoice carries the very same document."""
+        self.ensure_one()
+        report = self._webo_report()
+        attachment = report.retrieve_attachment(self)
+        if not attachment:
+            content, _format = report.render_qweb_pdf(self.ids)
+            # Odoo stores it itself, except when it skips wkhtmltopdf (its
+            # test mode): then keep what it rendered, under the same name.
+            filename = safe_eval(report.attachment, {"object": self, "time": time})
+            attachment = report.retrieve_attachment(self) or self.env["ir.attachment"].create({
+                "name": filename,
+                "datas_fname": filename,
+                "datas": base64.b64encode(content),
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "application/pdf",
+            })
+        return attachment
+
+    def _webo_render_email(self):
+        """Subject and body of the invoice email from the French template."""
+        self.ensure_one()
+        template = self._webo_mail_template().with_context(lang=self.partner_id.lang)
+        return {
+            "subject": template.render_template(template.subject, self._name, self.ids)[self.id],
+            "body": template.render_template(template.body_html, self._name, self.ids,
+                                             post_process=True)[self.id],
+        }
+
+    def _webo_post_email(self, subject=None, body=None, partners=None):
+        """Email the invoice (or credit note) with its PDF to the billing
+        contact through Odoo's mail queue, logged in the chatter."""
+        self.ensure_one()
+        partners = partners or self.webo_billing_partner_id
+        if not partners or not all(partners.mapped("email")):
+            raise UserError(_("The client %s has no email address: add one to its billing contact.")
+                            % self.partner_id.display_name)
+        if subject is None or body is None:
+            rendered = self._webo_render_email()
+            subject = rendered["subject"] if subject is None else subject
+            body = rendered["body"] if body is None else body
+        attachment = self._webo_pdf_attachment()
+        # Its own subtype, which nobody follows: exactly the chosen recipients
+        # get the email, not every follower of the invoice.
+        self.with_context(mail_notify_force_send=False).message_post(
+            subject=subject, body=body, partner_ids=partners.ids,
+            attachment_ids=attachment.ids, message_type="comment",
+            subtype="webo_sale.mt_invoice_sent")
+        self.sent = True
+
+    def _webo_wizard_action(self, model, name):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_invoice_id": self.id},
+        }
+
+    def _webo_start_subscription(self):
+        """Hand a monthly invoice to the subscriptions engine.
+
+        The engine (subscriptions, their monthly run) extends this method; on
+        its own the sales service records the recurrence on the invoice."""
+        self.filtered(lambda i: i.webo_recurrence != "monthly").write({"webo_recurrence": "monthly"})

@@ -1,0 +1,133 @@
+from stdnum import vatin as stdnum_vatin
+from stdnum.fr import siret as stdnum_siret
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    webo_invoiced_total = fields.Monetary(
+        string="Total Invoiced", compute="_compute_webo_invoice_figures",
+        currency_field="webo_currency_id",
+        help="Sent invoices less credit notes, taxes included.",
+    )
+    webo_pending_count = fields.Integer(
+        string="Pending Invoices", compute="_compute_webo_invoice_figures",
+        help="Sent invoices not fully paid yet.",
+    )
+    webo_pending_amount = fields.Monetary(
+        string="Amount Pending", compute="_compute_webo_invoice_figures",
+        currency_field="webo_currency_id",
+        help="What the client still owes on their sent invoices.",
+    )
+    webo_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_webo_invoice_figures", string="Workspace Currency")
+    webo_invoice_ids = fields.One2many(
+        "account.invoice", "partner_id", string="Client Invoices",
+        domain=[("type", "in", ("out_invoice", "out_refund")), ("state", "!=", "cancel")],
+    )
+
+    def _compute_webo_invoice_figures(self):
+        """Three aggregates over all the clients at once (read_group)."""
+        totals = {partner.id: [0.0, 0, 0.0] for partner in self}
+        commercial = self.mapped("commercial_partner_id")
+        if commercial.ids and self.ids:
+            groups = self.env["account.invoice"].read_group(
+                [("commercial_partner_id", "in", commercial.ids),
+                 ("type", "in", ("out_invoice", "out_refund")),
+                 ("state", "in", ("open", "paid"))],
+                ["commercial_partner_id", "type", "state", "amount_total_company_signed",
+                 "residual_company_signed"],
+                ["commercial_partner_id", "type", "state"], lazy=False)
+            by_commercial = {}
+            for group in groups:
+                figures = by_commercial.setdefault(group["commercial_partner_id"][0], [0.0, 0, 0.0])
+                figures[0] += group["amount_total_company_signed"]
+                if group["type"] == "out_invoice" and group["state"] == "open":
+                    figures[1] += group["__count"]
+                    figures[2] += group["residual_company_signed"]
+            for partner in self:
+                totals[partner.id] = by_commercial.get(partner.commercial_partner_id.id, totals[partner.id])
+        currency = self.env.user.company_id.currency_id
+        for partner in self:
+            partner.webo_invoiced_total, partner.webo_pending_count, partner.webo_pending_amount = \
+                totals[partner.id]
+            partner.webo_currency_id = currency
+
+    @api.constrains("siret")
+    def _check_webo_siret(self):
+        for partner in self.filtered("siret"):
+            if not stdnum_siret.is_valid(partner.siret):
+                raise ValidationError(_(
+                    "The SIRET %s is not valid: a SIRET has 14 digits and its last one "
+                    "is a check digit. Check it on the client's registration extract, "
+                    "or leave the field empty."
+                ) % partner.siret)
+
+    @api.constrains("vat")
+    def _check_webo_vat(self):
+        # base_vat lets an invalid number through when the partner has no
+        # country; a VAT number always carries its country code.
+        for partner in self.filtered("vat"):
+            if not stdnum_vatin.is_valid(partner.vat):
+                raise ValidationError(_(
+                    "The VAT number %s is not valid: it starts with the country code "
+                    "(FR for France) followed by the number, e.g. FR82131860918. "
+                    "Leave the field empty if the client has none."
+                ) % partner.vat)
+
+    @api.model
+    def create(self, vals):
+        return super().create(self._webo_normalize(vals))
+
+    @api.multi
+    def write(self, vals):
+        return super().write(self._webo_normalize(vals))
+
+    @api.onchange("siret", "vat")
+    def _onchange_webo_duplicate(self):
+        duplicate = self._webo_find_duplicate()
+        if duplicate:
+            return {"warning": {
+                "title": _("Existing client"),
+                "message": _("%s already has this SIRET or VAT number in your workspace.")
+                % duplicate.display_name,
+            }}
+
+    def _webo_find_duplicate(self):
+        """Another client account of the same workspace with the same SIRET
+        or VAT number."""
+        identifiers = []
+        if self.siret:
+            identifiers.append(("siret", "=", self._webo_compact(self.siret)))
+        if self.vat:
+            identifiers.append(("vat", "=", self._webo_compact(self.vat).upper()))
+        if not identifiers:
+            return self.browse()
+        domain = ["|"] * (len(identifiers) - 1) + identifiers
+        domain += [("parent_id", "=", False),
+                   ("company_id", "=", (self.company_id or self.env.user.company_id).id)]
+        if isinstance(self.id, int):
+            domain.append(("id", "!=", self.id))
+        return self.search(domain, limit=1)
+
+    def _webo_billing_contact(self):
+        """Who receives invoices: the billing contact (a child contact of
+        type invoice) with an email, else the client itself."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        billing = commercial.child_ids.filtered(lambda c: c.type == "invoice" and c.email)[:1]
+        return billing or self
+
+    @staticmethod
+    def _webo_compact(value):
+        return "".join(value.split()) if value else value
+
+    def _webo_normalize(self, vals):
+        if vals.get("siret"):
+            vals = dict(vals, siret=self._webo_compact(vals["siret"]))
+        if vals.get("vat"):
+            vals = dict(vals, vat=self._webo_compact(vals["vat"]).upper())
+        return vals

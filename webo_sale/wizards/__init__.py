@@ -1,0 +1,3 @@
+from . import webo_invoice_wizard
+from . import webo_invoice_resend
+from . import webo_invoice_cancel

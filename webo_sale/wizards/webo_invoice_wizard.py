@@ -1,0 +1,253 @@
+from contextlib import contextmanager
+
+from lxml import html as lxml_html
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare
+
+
+class _Rollback(Exception):
+    """Raised to undo a preview."""
+
+
+@contextmanager
+def rolled_back(env):
+    """Run the block in a savepoint that is always rolled back.
+
+    Previews create and validate the real invoice so that the client sees
+    exactly what they will receive, number included. Journal sequences are
+    gapless ("no_gap", a row update), so the rollback leaves no gap."""
+    try:
+        with env.cr.savepoint():
+            yield
+            raise _Rollback()
+    except _Rollback:
+        pass
+    finally:
+        env.clear()
+
+
+def report_body(report_html):
+    """The pages of a rendered report, without its <html>/<head> wrapper,
+    to show inside the backend."""
+    document = lxml_html.document_fromstring(report_html)
+    pages = document.xpath("//div[contains(concat(' ', @class, ' '), ' page ')]")
+    return "".join(lxml_html.tostring(page, encoding="unicode") for page in pages)
+
+
+class WeboInvoiceWizard(models.TransientModel):
+    _name = "webo.invoice.wizard"
+    _description = "Create an invoice"
+
+    state = fields.Selection(
+        [("details", "Invoice"), ("preview", "Invoice preview"),
+         ("email", "Email preview"), ("done", "Sent")],
+        string="Step", default="details", required=True, readonly=True)
+    name = fields.Char(string="Label", required=True,
+                       help="What the invoice is for, as the client reads it.")
+    partner_id = fields.Many2one(
+        "res.partner", string="Client", required=True,
+        domain="[('customer', '=', True), ('parent_id', '=', False)]")
+    date_invoice = fields.Date(string="Invoice Date", required=True,
+                               default=fields.Date.context_today)
+    date_due = fields.Date(string="Due Date", required=True,
+                           help="The date the client must pay by.")
+    recurrence = fields.Selection(
+        [("none", "None"), ("monthly", "Monthly")], string="Recurrence",
+        required=True, default="none",
+        help="A monthly recurrence makes this invoice a subscription: the "
+             "next ones are issued and sent at each due date.")
+    line_ids = fields.One2many("webo.invoice.wizard.line", "wizard_id", string="Lines")
+    currency_id = fields.Many2one(
+        "res.currency", default=lambda self: self.env.user.company_id.currency_id, readonly=True)
+    amount_untaxed = fields.Monetary(string="Total excl. VAT", compute="_compute_amounts")
+    amount_total = fields.Monetary(string="Total incl. VAT", compute="_compute_amounts")
+    preview_html = fields.Html(string="Invoice Preview", sanitize=False, readonly=True)
+    email_partner_ids = fields.Many2many("res.partner", string="Recipients")
+    email_subject = fields.Char(string="Subject")
+    email_body = fields.Html(string="Message")
+    predicted_number = fields.Char(readonly=True)
+    preview_payment_url = fields.Char(readonly=True)
+    invoice_id = fields.Many2one("account.invoice", string="Invoice", readonly=True)
+
+    @api.depends("line_ids.price_subtotal", "line_ids.price_total")
+    def _compute_amounts(self):
+        for wizard in self:
+            wizard.amount_untaxed = sum(wizard.line_ids.mapped("price_subtotal"))
+            wizard.amount_total = sum(wizard.line_ids.mapped("price_total"))
+
+    @api.constrains("date_invoice", "date_due")
+    def _check_dates(self):
+        for wizard in self:
+            if wizard.date_due < wizard.date_invoice:
+                raise ValidationError(_(
+                    "The due date (%s) is before the invoice date (%s): choose a due "
+                    "date on or after the invoice date."
+                ) % (wizard.date_due, wizard.date_invoice))
+
+    @api.multi
+    def action_next(self):
+        """"Suivant": from the details to the invoice preview, then to the
+        email preview."""
+        self.ensure_one()
+        if self.state == "details":
+            self._check_details()
+            self._render_previews()
+            self.state = "preview"
+        elif self.state == "preview":
+            self.state = "email"
+        return self._reopen()
+
+    @api.multi
+    def action_back(self):
+        self.ensure_one()
+        self.state = {"preview": "details", "email": "preview"}.get(self.state, self.state)
+        return self._reopen()
+
+    @api.multi
+    def action_send(self):
+        """"Envoyer la facture": issue the invoice (its number is given now),
+        send it with its PDF, and hand a monthly one to the subscriptions.
+        Over XML-RPC it can be called right after create."""
+        self.ensure_one()
+        self._lock()
+        if self.invoice_id:
+            raise UserError(_("This invoice has already been sent (%s).") % self.invoice_id.number)
+        self._check_details()
+        invoice = self._create_invoice()
+        invoice.action_invoice_open()
+        if self.recurrence == "monthly":
+            invoice._webo_start_subscription()
+        # Without a previewed email (a script calls action_send right after
+        # create), the template is rendered on the issued invoice itself.
+        subject, body = self._final_email_text(invoice) if self.email_body else (None, None)
+        invoice._webo_post_email(subject=subject, body=body,
+                                 partners=self.email_partner_ids or None)
+        self.write({"invoice_id": invoice.id, "state": "done"})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.invoice",
+            "res_id": invoice.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("webo_sale.account_invoice_view_form").id, "form")],
+            "target": "current",
+        }
+
+    def _check_details(self):
+        partner = self.partner_id.sudo()
+        client_company = partner.commercial_partner_id.company_id
+        if client_company and client_company != self.env.user.company_id:
+            raise UserError(_("%s is not one of your clients.") % partner.display_name)
+        if not self.line_ids:
+            raise UserError(_("Add at least one line to the invoice."))
+        if any(float_compare(line.quantity, 0.0, precision_digits=6) <= 0 for line in self.line_ids):
+            raise UserError(_("Each line needs a quantity above zero."))
+        if float_compare(self.amount_total, 0.0, precision_rounding=self.currency_id.rounding) <= 0:
+            raise UserError(_(
+                "The invoice total must be above zero: check the quantities and unit "
+                "prices. To give money back to a client, cancel an invoice with a credit note."))
+        recipients = self.email_partner_ids or partner._webo_billing_contact()
+        if not all(recipients.mapped("email")):
+            raise UserError(_(
+                "%s has no email address: add one to the client or to its billing "
+                "contact, so that the invoice can be sent.") % partner.display_name)
+
+    def _render_previews(self):
+        """Invoice HTML and email text, rendered on the invoice as it will be
+        issued, then undone."""
+        with rolled_back(self.env):
+            invoice = self._create_invoice()
+            invoice.action_invoice_open()
+            report = invoice._webo_report()
+            values = {
+                "preview_html": report_body(report.render_qweb_html(invoice.ids)[0]),
+                "predicted_number": invoice.number,
+                "preview_payment_url": invoice.webo_payment_url,
+                "email_partner_ids": [(6, 0, invoice.webo_billing_partner_id.ids)],
+            }
+            values.update(("email_" + key, text) for key, text in invoice._webo_render_email().items())
+        self.write(values)
+
+    def _final_email_text(self, invoice):
+        """The email as previewed (and maybe edited), with what belongs to
+        the issued invoice: its payment page, and its number if another
+        invoice took the previewed one meanwhile."""
+        subject, body = self.email_subject, self.email_body
+        replacements = [(self.preview_payment_url, invoice.webo_payment_url),
+                        (self.predicted_number, invoice.number)]
+        for previewed, issued in replacements:
+            if previewed and previewed != issued:
+                subject = subject.replace(previewed, issued)
+                body = body.replace(previewed, issued)
+        return subject, body
+
+    def _create_invoice(self):
+        company = self.env.user.company_id
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+        if not journal:
+            raise UserError(_("Your workspace has no sales journal: its accounting is not set up."))
+        return self.env["account.invoice"].create({
+            "type": "out_invoice",
+            "name": self.name,
+            "partner_id": self.partner_id.id,
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "date_invoice": self.date_invoice,
+            "date_due": self.date_due,
+            "invoice_line_ids": [(0, 0, line._invoice_line_values(journal)) for line in self.line_ids],
+        })
+
+    def _lock(self):
+        """Two clicks on "Envoyer la facture" must not issue two invoices:
+        the second waits for the first and then finds it sent."""
+        self.env.cr.execute("SELECT id FROM webo_invoice_wizard WHERE id = %s FOR UPDATE", [self.id])
+        self.invalidate_cache(["invoice_id", "state"], self.ids)
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Create an invoice"),
+        }
+
+
+class WeboInvoiceWizardLine(models.TransientModel):
+    _name = "webo.invoice.wizard.line"
+    _description = "Invoice line"
+
+    wizard_id = fields.Many2one("webo.invoice.wizard", required=True, ondelete="cascade")
+    name = fields.Char(string="Description", required=True)
+    quantity = fields.Float(string="Quantity", digits=(16, 2), default=1.0, required=True)
+    price_unit = fields.Monetary(string="Unit Price excl. VAT", required=True)
+    tax_ids = fields.Many2many(
+        "account.tax", string="VAT",
+        default=lambda self: self.env.user.company_id._webo_default_sale_tax(),
+        domain="[('type_tax_use', '=', 'sale')]")
+    currency_id = fields.Many2one(related="wizard_id.currency_id", readonly=True)
+    price_subtotal = fields.Monetary(string="Total excl. VAT", compute="_compute_price")
+    price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price")
+
+    @api.depends("quantity", "price_unit", "tax_ids")
+    def _compute_price(self):
+        for line in self:
+            currency = line.currency_id or self.env.user.company_id.currency_id
+            taxes = line.tax_ids.compute_all(line.price_unit, currency, line.quantity)
+            line.price_subtotal = taxes["total_excluded"]
+            line.price_total = taxes["total_included"]
+
+    def _invoice_line_values(self, journal):
+        account = journal.default_credit_account_id
+        if not account:
+            raise UserError(_("The sales journal %s has no income account.") % journal.name)
+        return {
+            "name": self.name,
+            "quantity": self.quantity,
+            "price_unit": self.price_unit,
+            "account_id": account.id,
+            "invoice_line_tax_ids": [(6, 0, self.tax_ids.ids)],
+        }
