@@ -28,13 +28,15 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
     claire = rpc("claire")
     try:
         result = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
-                                timeout=120)
+                                timeout=300)
         assert result.returncode == 0, result.stderr
-        printed = result.stdout.splitlines()
-        assert "Boulangerie Dupont" in printed[0] and "Garage Lefèvre SAS" not in printed[0]
-        assert "'amount_total': 1200.0" in printed[1] and "'state': 'draft'" in printed[1]
+        clients, invoice, cancelled, refusal = result.stdout.splitlines()
+        assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
+        assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
+        assert "'webo_state': 'sent'" in invoice and "/my/invoices/" in invoice
+        assert "'webo_state': 'credited'" in cancelled
+        assert "avoir" in refusal, refusal
     finally:
+        # Issued invoices stay (French law): archive the example's client.
         created = claire.execute("res.partner", "search", [("name", "=", "Fleuriste Les Lilas")])
-        invoices = claire.execute("account.invoice", "search", [("partner_id", "in", created)])
-        claire.execute("account.invoice", "unlink", invoices)
-        claire.execute("res.partner", "unlink", created)
+        claire.execute("res.partner", "write", created, {"active": False})

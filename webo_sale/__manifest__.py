@@ -19,7 +19,6 @@
     ],
     "data": [
         "security/webo_sale_security.xml",
-        "security/ir.model.access.csv",
         "report/account_invoice_report.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",

@@ -67,8 +67,8 @@ class WeboInvoiceWizard(models.TransientModel):
     email_partner_ids = fields.Many2many("res.partner", string="Recipients")
     email_subject = fields.Char(string="Subject")
     email_body = fields.Html(string="Message")
-    predicted_number = fields.Char(readonly=True)
-    preview_payment_url = fields.Char(readonly=True)
+    predicted_number = fields.Char(string="Previewed Number", readonly=True)
+    preview_payment_url = fields.Char(string="Previewed Payment Page", readonly=True)
     invoice_id = fields.Many2one("account.invoice", string="Invoice", readonly=True)
 
     @api.depends("line_ids.price_subtotal", "line_ids.price_total")
