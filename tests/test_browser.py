@@ -1,4 +1,6 @@
 """A designer in a real browser: headless Chromium (Playwright), French web client."""
+import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,4 +117,51 @@ def test_customer_accounts_list_her_clients_only(claire_session):
     assert not missing, "claire's clients missing from %s" % names
     leaked = set(JULIEN_CLIENTS).intersection(names)
     assert not leaked, "julien's clients shown to claire: %s" % sorted(leaked)
+    claire_session.assert_no_errors()
+
+
+def test_create_and_send_an_invoice_through_the_wizard(claire_session):
+    """The seed's "Créer une facture": details, invoice preview, email preview, send."""
+    page = claire_session.page
+    menu = open_business_app(page)
+    expect(page.locator(".o_loading")).to_be_hidden()
+    menu.get_by_role("link", name="Factures").click()
+    expect(page.locator(".breadcrumb .active")).to_have_text("Factures")
+    create = page.locator(".o_list_button_add")
+    expect(create).to_have_text("Créer une facture")
+    create.click()
+
+    modal = page.locator(".modal-dialog:visible").last
+    # (the email editor brings hidden dialogs of its own inside this one)
+    expect(modal.locator(":scope > .modal-content > .modal-header .modal-title")).to_have_text("Créer une facture")
+    modal.locator(".o_field_widget[name=name]").fill("Maintenance du site")
+    client = modal.locator(".o_field_widget[name=partner_id] input")
+    client.fill("Cabinet Leroy")
+    page.locator(".ui-autocomplete:visible li a", has_text="Cabinet Leroy Avocats").first.click()
+    due = (datetime.date.today() + datetime.timedelta(days=30)).strftime("%d/%m/%Y")
+    modal.locator(".o_field_widget[name=date_due] input").fill(due)
+    modal.locator(".o_field_x2many_list_row_add a").click()
+    row = modal.locator("tr.o_selected_row")
+    row.locator(".o_field_widget[name=name]").fill("Mises à jour mensuelles")
+    row.locator("[name=price_unit] input, input[name=price_unit]").first.fill("150")
+    claire_session.screenshot("wizard-1-details")
+
+    modal.get_by_role("button", name="Suivant").click()
+    preview = modal.locator(".o_field_widget[name=preview_html]")
+    expect(preview).to_contain_text("Cabinet Leroy Avocats")
+    expect(preview).to_contain_text("TVA non applicable, art. 293 B du CGI")
+    claire_session.screenshot("wizard-2-invoice-preview")
+
+    modal.get_by_role("button", name="Suivant").click()
+    subject = modal.locator(".o_field_widget[name=email_subject]")
+    expect(subject).to_have_value(re.compile(r"^Facture \S+ de Atelier Claire Martin$"))
+    expect(modal.locator(".o_field_many2manytags[name=email_partner_ids]")).to_contain_text("Cabinet Leroy Avocats")
+    claire_session.screenshot("wizard-3-email-preview")
+    number = subject.input_value().split()[1]
+
+    modal.get_by_role("button", name="Envoyer la facture").click()
+    expect(page.locator(".modal-dialog:visible")).to_have_count(0)
+    expect(page.locator(".o_form_view .o_field_widget[name=number]")).to_have_text(number)
+    expect(page.locator(".o_statusbar_status .btn-primary")).to_have_text("Envoyée")
+    claire_session.screenshot("wizard-4-sent-invoice")
     claire_session.assert_no_errors()

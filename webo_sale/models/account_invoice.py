@@ -119,6 +119,12 @@ class AccountInvoice(models.Model):
         return self._webo_wizard_action("webo.invoice.cancel", _("Cancel the invoice"))
 
     @api.multi
+    def action_webo_open_payment_page(self):
+        """The client's page, as the client sees it."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.webo_payment_url, "target": "new"}
+
+    @api.multi
     def webo_resend(self):
         """Send the issued invoice to the client again, with the same PDF."""
         for invoice in self:

@@ -268,3 +268,13 @@ class TestInvoiceReport(WeboWorkspaceCase):
             return safe_eval(self.report.print_report_name, {"object": invoice, "time": time})
         self.assertEqual(name(self.invoice_a), "Facture %s" % self.invoice_a.number)
         self.assertEqual(name(self.credit_note), "Avoir %s" % self.credit_note.number)
+
+    def test_printing_a_selection_gives_every_invoice(self):
+        second = self._open_invoice(self.workspace_a, self.client_a, [
+            ("Maintenance annuelle", 1, 300.0, self.workspace_a._webo_default_sale_tax())])
+        drafts = self._create_invoice(self.workspace_a, self.client_a)
+        pdf = self._render_pdf(second | drafts, self.designer_a)
+        text = " ".join(pdf_lines(pdf))
+        self.assertIn("Facture %s" % second.number, text)
+        self.assertIn("Brouillon", text)
+        self.assertGreaterEqual(PdfFileReader(io.BytesIO(pdf)).getNumPages(), 2)

@@ -12,11 +12,12 @@ var ListController = require('web.ListController');
 var ListView = require('web.ListView');
 var viewRegistry = require('web.view_registry');
 
-var _t = core._t;
+// Lazy: translations are not loaded yet when this module is defined.
+var _lt = core._lt;
 
 var CREATE_LABELS = {
-    'account.invoice': _t("Create an invoice"),
-    'res.partner': _t("Create a customer account"),
+    'account.invoice': _lt("Create an invoice"),
+    'res.partner': _lt("Create a customer account"),
 };
 
 var WeboListController = ListController.extend({
@@ -24,7 +25,7 @@ var WeboListController = ListController.extend({
         this._super.apply(this, arguments);
         var label = CREATE_LABELS[this.modelName];
         if (this.$buttons && label) {
-            this.$buttons.find('.o_list_button_add').text(label);
+            this.$buttons.find('.o_list_button_add').text(String(label));
         }
     },
     _onCreateRecord: function (event) {
