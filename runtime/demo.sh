@@ -22,6 +22,16 @@ else
     bash "$repo/runtime/database.sh" "$database" --log-level=warn "$quiet_graph"
 fi
 
+# The demo sends real emails (invoices, credit notes) to a local mail
+# catcher that keeps them as files, instead of to the outside world.
+mailbox="$repo/.state/demo-mail"
+smtp_port=${WEBO_DEMO_SMTP_PORT:-2525}
+mkdir -p "$mailbox"/{tmp,new,cur}
+"$repo/.venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" \
+    -c aiosmtpd.handlers.Mailbox "$mailbox" &
+catcher=$!
+trap 'kill $catcher 2>/dev/null' EXIT
+
 cat <<MSG
 
   webo demo: http://127.0.0.1:$port  (database $database)
@@ -29,8 +39,9 @@ cat <<MSG
     julien / julien   designer, workspace "Studio Pixel & Co" (French UI)
     admin  / admin    platform operator, company "webo-facto"
   Gestion commerciale > Vente: Synthèse, Factures, Comptes Clients, Abonnements.
+  Emails the demo sends land in $mailbox/new (one file each).
   Ctrl-C stops the server. A fresh demo: dropdb $database, then make demo.
 
 MSG
-exec "$repo/runtime/odoo" -d "$database" --db-filter="^$database\$" --http-port="$port" \
-    --log-level=warn "$quiet_graph" "${upgrade[@]}"
+"$repo/runtime/odoo" -d "$database" --db-filter="^$database\$" --http-port="$port" \
+    --smtp=127.0.0.1 --smtp-port="$smtp_port" --log-level=warn "$quiet_graph" "${upgrade[@]}"

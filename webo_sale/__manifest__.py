@@ -22,6 +22,7 @@
         "report/account_invoice_report.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/account_invoice_views.xml",
         "views/res_partner_views.xml",
         "wizards/webo_invoice_wizard_views.xml",
