@@ -15,7 +15,7 @@ class TestInvoiceLaw(InvoiceWizardCase):
     def test_issued_invoice_cannot_be_deleted(self):
         with self.assertRaises(UserError) as error:
             self.invoice.unlink()
-        self.assertIn("credit note", str(error.exception))
+        self.assertIn("avoir", str(error.exception), "the French message points to the credit note")
         self.assertTrue(self.invoice.exists())
 
     def test_issued_invoice_cannot_be_cancelled_or_reset(self):

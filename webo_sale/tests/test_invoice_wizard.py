@@ -138,7 +138,7 @@ class TestInvoiceWizardRefusals(InvoiceWizardCase):
 
     def test_zero_total_is_refused(self):
         message = self.assertRefusedAndNothingWritten(UserError, {"lines": ((1.0, 0.0),)})
-        self.assertIn("above zero", message)
+        self.assertIn("supérieur à zéro", message)
 
     def test_negative_total_is_refused(self):
         self.assertRefusedAndNothingWritten(UserError, {"lines": ((1.0, 100.0), (1.0, -300.0))},
