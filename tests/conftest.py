@@ -2,20 +2,28 @@
 
 The server runs the database named by WEBO_TEST_DB (default ``webo_test``,
 made by ``runtime/database.sh``) on free loopback ports; its log and the
-tests' artefacts go to test-output/.
+tests' artefacts go to test-output/. Its outgoing mail goes to a real SMTP
+server on loopback (aiosmtpd), started first, which keeps every message it
+receives: the ``outbox`` fixture reads them.
 """
+import email
+import email.message
+import email.policy
 import os
 import sys
+import threading
 import xmlrpc.client
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output"
 sys.path.insert(0, str(REPO / "runtime"))
 
-from odoo_process import OdooServer  # noqa: E402
+from odoo_process import OdooServer, free_port  # noqa: E402
 
 
 class OdooRpc:
@@ -31,6 +39,135 @@ class OdooRpc:
     def execute(self, model, method, *args, **kwargs):
         return self._object.execute_kw(self.database, self.uid, self.password, model, method,
                                        list(args), kwargs)
+
+
+@dataclass
+class ReceivedMail:
+    """One message as the SMTP server received it, parsed with the email package."""
+
+    envelope_from: str
+    recipients: list  # the envelope's RCPT TO addresses
+    raw: bytes
+    message: email.message.EmailMessage = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.message = email.message_from_bytes(self.raw, policy=email.policy.default)
+
+    @property
+    def subject(self):
+        return str(self.message["Subject"] or "")
+
+    @property
+    def attachments(self):
+        """[(filename, payload bytes)] of the parts sent as attachments."""
+        return [(part.get_filename(), part.get_payload(decode=True))
+                for part in self.message.iter_attachments()]
+
+    def body(self, subtype="html"):
+        """The decoded text/html (or text/plain) body, "" when there is none."""
+        part = self.message.get_body(preferencelist=(subtype,))
+        return part.get_content() if part is not None else ""
+
+
+class Mailbox:
+    """What the SMTP server received, in order; filled by the server's thread."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._received = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        mail = ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        with self._lock:
+            self._received.append(mail)
+        return "250 Message accepted for delivery"
+
+    def __len__(self):
+        with self._lock:
+            return len(self._received)
+
+    def since(self, start):
+        with self._lock:
+            return list(self._received[start:])
+
+
+class Outbox:
+    """The mail a test makes Odoo send: ``collect()`` flushes Odoo's mail
+    queue now and returns the messages received since the previous
+    ``collect()`` (or since the outbox was made).
+
+    ``mail.mail.process_email_queue`` is public but cannot be called over
+    XML-RPC: it sends the queue, then its result (None) cannot be marshalled
+    and the call answers a Fault. The flush is the public path of the
+    interface's "Run Manually" button instead: ``ir.cron.method_direct_trigger``
+    of Odoo's "Email Queue Manager", which runs ``process_email_queue()`` and
+    answers True."""
+
+    QUEUE_CRON = ("mail", "ir_cron_mail_scheduler_action")
+
+    def __init__(self, mailbox, admin):
+        self._mailbox = mailbox
+        self._admin = admin
+        module, name = self.QUEUE_CRON
+        (data,) = admin.execute("ir.model.data", "search_read",
+                                [("module", "=", module), ("name", "=", name)], fields=["res_id"])
+        self._cron = data["res_id"]
+        self._failed = set(self._failed_mail())
+        self._seen = len(mailbox)
+
+    def _failed_mail(self):
+        """{id: failure reason} of the mail.mail Odoo failed to send."""
+        failed = self._admin.execute("mail.mail", "search_read", [("state", "=", "exception")],
+                                     fields=["failure_reason"])
+        return {mail["id"]: mail["failure_reason"] for mail in failed}
+
+    def collect(self):
+        assert self._admin.execute("ir.cron", "method_direct_trigger", [self._cron]) is True
+        # Sent synchronously: the SMTP server stores a message before it
+        # accepts it, so every mail sent is in the mailbox on return.
+        received = self._mailbox.since(self._seen)
+        self._seen += len(received)
+        # process_email_queue logs a failed mail and goes on: make it loud.
+        failed = {id_: reason for id_, reason in self._failed_mail().items() if id_ not in self._failed}
+        self._failed.update(failed)
+        assert not failed, "Odoo failed to send mail.mail %s" % failed
+        return received
+
+
+@pytest.fixture(scope="session")
+def smtp_mailbox():
+    """A real SMTP server on a free loopback port, for the whole session:
+    ``(host, port, mailbox)``."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.hostname, controller.port, mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_routing(odoo_url, rpc):
+    """Odoo's outgoing mail goes to the session's SMTP server.
+
+    The server's ``--smtp`` options apply only when no outgoing mail server
+    record is active. runtime/database.sh archives the "localhost:25" one of
+    Odoo's base data; any still active (an older database, one added by
+    hand) is archived for the session and restored at its end."""
+    admin = rpc("admin")
+    servers = admin.execute("ir.mail_server", "search", [])
+    admin.execute("ir.mail_server", "write", servers, {"active": False})
+    try:
+        yield
+    finally:
+        admin.execute("ir.mail_server", "write", servers, {"active": True})
+
+
+@pytest.fixture()
+def outbox(smtp_mailbox, smtp_routing, rpc):
+    """An :class:`Outbox` of this test: only mail sent from now on."""
+    return Outbox(smtp_mailbox[2], rpc("admin"))
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +187,17 @@ def database():
 
 
 @pytest.fixture(scope="session")
-def odoo_url(database, output_dir):
-    """The base URL of a real Odoo server, up until the end of the session."""
+def odoo_url(database, output_dir, smtp_mailbox):
+    """The base URL of a real Odoo server, up until the end of the session.
+
+    It sends its mail to the session's SMTP server. No cron thread: the
+    tests flush the mail queue themselves (``outbox``), and a cron sending
+    the same queue at the same time could send a message twice."""
     log = output_dir / "odoo-server.log"
     log.unlink(missing_ok=True)  # the log tail shown on failure must be this run's
-    server = OdooServer(database, str(log))
+    smtp_host, smtp_port, _ = smtp_mailbox
+    server = OdooServer(database, str(log), extra_args=[
+        "--smtp=%s" % smtp_host, "--smtp-port=%d" % smtp_port, "--max-cron-threads=0"])
     try:
         server.start()
     except RuntimeError as error:

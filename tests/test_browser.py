@@ -133,7 +133,8 @@ def test_create_and_send_an_invoice_through_the_wizard(claire_session):
 
     modal = page.locator(".modal-dialog:visible").last
     # (the email editor brings hidden dialogs of its own inside this one)
-    expect(modal.locator(":scope > .modal-content > .modal-header .modal-title")).to_have_text("Créer une facture")
+    title = modal.locator(":scope > .modal-content > .modal-header .modal-title")
+    expect(title).to_have_text("Créer une facture")
     modal.locator(".o_field_widget[name=name]").fill("Maintenance du site")
     client = modal.locator(".o_field_widget[name=partner_id] input")
     client.fill("Cabinet Leroy")
@@ -154,8 +155,9 @@ def test_create_and_send_an_invoice_through_the_wizard(claire_session):
 
     modal.get_by_role("button", name="Suivant").click()
     subject = modal.locator(".o_field_widget[name=email_subject]")
-    expect(subject).to_have_value(re.compile(r"^Facture \S+ de Atelier Claire Martin$"))
-    expect(modal.locator(".o_field_many2manytags[name=email_partner_ids]")).to_contain_text("Cabinet Leroy Avocats")
+    expect(subject).to_have_value(re.compile(r"^Facture \S+ – Atelier Claire Martin$"))
+    recipients = modal.locator(".o_field_many2manytags[name=email_partner_ids]")
+    expect(recipients).to_contain_text("Cabinet Leroy Avocats")
     claire_session.screenshot("wizard-3-email-preview")
     number = subject.input_value().split()[1]
 

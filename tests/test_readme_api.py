@@ -9,7 +9,7 @@ import pytest
 
 def _readme_python_blocks(readme):
     """The ``.. code-block:: python`` bodies of the README's "XML-RPC API" section."""
-    section = readme.split("XML-RPC API\n===========\n", 1)[1].split("\n====", 1)[0]
+    section = readme.split("XML-RPC API\n===========\n", 1)[1].split("\nTests\n=====\n", 1)[0]
     blocks = re.findall(r"\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", section)
     return [textwrap.dedent(block) for block in blocks]
 

@@ -260,9 +260,12 @@ class AccountInvoice(models.Model):
             subject = rendered["subject"] if subject is None else subject
             body = rendered["body"] if body is None else body
         attachment = self._webo_pdf_attachment()
+        # The email's frame (signature, footer) in the client's language, as
+        # its body: a script over XML-RPC has no language of its own.
+        lang = partners[:1].lang or self.partner_id.lang
         # Its own subtype, which nobody follows: exactly the chosen recipients
         # get the email, not every follower of the invoice.
-        self.with_context(mail_notify_force_send=False).message_post(
+        self.with_context(mail_notify_force_send=False, lang=lang).message_post(
             subject=subject, body=body, partner_ids=partners.ids,
             attachment_ids=attachment.ids, message_type="comment",
             subtype="webo_sale.mt_invoice_sent")
