@@ -214,3 +214,21 @@ def rpc(odoo_url, database):
     def connect(login, password=None):
         return OdooRpc(odoo_url, database, login, login if password is None else password)
     return connect
+
+
+@pytest.fixture(scope="session")
+def admin(rpc):
+    """The platform operator's XML-RPC session."""
+    return rpc("admin")
+
+
+@pytest.fixture(scope="session")
+def claire(rpc):
+    """Claire's XML-RPC session: designer of "Atelier Claire Martin"."""
+    return rpc("claire")
+
+
+@pytest.fixture(scope="session")
+def julien(rpc):
+    """Julien's XML-RPC session: designer of "Studio Pixel & Co"."""
+    return rpc("julien")

@@ -36,16 +36,6 @@ INVOICE_FIELDS = ["number", "move_name", "state", "webo_state", "amount_total", 
                   "date_invoice", "date_due", "webo_credit_note_id", "partner_id"]
 
 
-@pytest.fixture(scope="module")
-def claire(rpc):
-    return rpc("claire")
-
-
-@pytest.fixture(scope="module")
-def julien(rpc):
-    return rpc("julien")
-
-
 def find_clients(session, name):
     """Ids of the partners named ``name`` visible to ``session``, archived ones included."""
     return session.execute("res.partner", "search", [("name", "=", name)],

@@ -17,21 +17,6 @@ ACCESS_ERROR = 4
 INVOICE_NAME = "Refonte du site vitrine"
 
 
-@pytest.fixture(scope="module")
-def admin(rpc):
-    return rpc("admin")
-
-
-@pytest.fixture(scope="module")
-def julien(rpc):
-    return rpc("julien")
-
-
-@pytest.fixture(scope="module")
-def claire(rpc):
-    return rpc("claire")
-
-
 def client_names(session):
     partners = session.execute("res.partner", "search_read", CUSTOMER_ACCOUNTS, fields=["name"])
     return [partner["name"] for partner in partners]

@@ -72,6 +72,7 @@ class AccountInvoice(models.Model):
         for invoice in self:
             invoice.webo_billing_partner_id = invoice.partner_id._webo_billing_contact()
 
+    @api.depends("access_token")
     def _compute_webo_payment_url(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
         for invoice in self:
@@ -127,6 +128,7 @@ class AccountInvoice(models.Model):
     @api.multi
     def webo_resend(self):
         """Send the issued invoice to the client again, with the same PDF."""
+        self._webo_check_designer_access()
         for invoice in self:
             if invoice.type != "out_invoice" or invoice.state not in ("open", "paid"):
                 raise UserError(_("Only a sent invoice can be sent again (%s is a draft).")
@@ -140,6 +142,7 @@ class AccountInvoice(models.Model):
         whole amount, validated, reconciled with it and sent to the client.
         Returns the credit note's id."""
         self.ensure_one()
+        self._webo_check_designer_access()
         self._webo_check_can_be_credited()
         credit_note = self._webo_new_credit_note()
         credit_note.action_invoice_open()
@@ -148,6 +151,13 @@ class AccountInvoice(models.Model):
         credit_note._webo_post_email()
         self.message_post(body=_("Cancelled by the credit note %s.") % credit_note.number)
         return credit_note.id
+
+    def _webo_check_designer_access(self):
+        """Resending and crediting act for the workspace: they need the
+        right to change its invoices, which a client reading their own
+        invoice on the portal does not have."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
 
     def _webo_state_on(self, today):
         self.ensure_one()

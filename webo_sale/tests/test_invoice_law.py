@@ -76,3 +76,17 @@ class TestInvoiceLaw(InvoiceWizardCase):
         with self.assertRaises(AccessError):
             self.invoice.sudo(self.designer_b).webo_resend()
         self.assertFalse(self.invoice.webo_credit_note_id)
+
+    def test_client_on_the_portal_reads_but_cannot_resend_or_cancel(self):
+        portal = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Client portail", "login": "client_portail", "partner_id": self.client_a.id,
+            "company_id": self.workspace_a.id, "company_ids": [(6, 0, self.workspace_a.ids)],
+            "groups_id": [(6, 0, self.env.ref("base.group_portal").ids)]})
+        invoice = self.invoice.sudo(portal)
+        self.assertEqual(invoice.number, self.invoice.number, "a follower reads their invoice")
+        with self.assertRaises(AccessError):
+            invoice.webo_resend()
+        with self.assertRaises(AccessError):
+            invoice.webo_cancel_with_credit_note()
+        self.assertFalse(self.invoice.webo_credit_note_id)
+        self.assertEqual(len(self._queued_mails(self.invoice)), 1)

@@ -36,6 +36,18 @@ def report_body(report_html):
     return "".join(lxml_html.tostring(page, encoding="unicode") for page in pages)
 
 
+def reopen_action(wizard, name):
+    """The action that shows ``wizard`` again, at its next step."""
+    return {
+        "type": "ir.actions.act_window",
+        "res_model": wizard._name,
+        "res_id": wizard.id,
+        "view_mode": "form",
+        "target": "new",
+        "name": name,
+    }
+
+
 class WeboInvoiceWizard(models.TransientModel):
     _name = "webo.invoice.wizard"
     _description = "Create an invoice"
@@ -206,14 +218,7 @@ class WeboInvoiceWizard(models.TransientModel):
         self.invalidate_cache(["invoice_id", "state"], self.ids)
 
     def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": _("Create an invoice"),
-        }
+        return reopen_action(self, _("Create an invoice"))
 
 
 class WeboInvoiceWizardLine(models.TransientModel):
