@@ -420,7 +420,7 @@ def test_designer_cannot_resend_or_cancel_another_workspace_invoice(claire, juli
     with pytest.raises(xmlrpc.client.Fault) as refused:
         julien.execute("account.invoice", method, [invoice])
 
-    assert_fault(refused, "account.invoice", code=ACCESS_ERROR)
+    assert_fault(refused, "politique de sécurité", code=ACCESS_ERROR)
     assert read_invoice(claire, invoice) == before
     assert {"claire": invoice_count(claire), "julien": invoice_count(julien)} == counts
     assert mail_to(outbox.collect(), address) == []

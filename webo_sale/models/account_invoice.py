@@ -196,17 +196,17 @@ class AccountInvoice(models.Model):
         issued = self.filtered(lambda i: i._webo_is_issued())
         if issued:
             raise UserError(_(
-                "Invoice %s has been issued and cannot be %s: French invoicing law "
-                "keeps every numbered invoice. Cancel it with a credit note instead "
-                "(Actions > Cancel the invoice)."
-            ) % (issued[0].number or issued[0].move_name, operation))
+                "Invoice %(number)s has been issued and cannot be %(operation)s: French "
+                "invoicing law keeps every numbered invoice. Cancel it with a credit note "
+                "instead (Actions > Cancel the invoice)."
+            ) % {"number": issued[0].number or issued[0].move_name, "operation": operation})
 
     def _webo_check_can_be_credited(self):
         if self.type != "out_invoice" or self.state not in ("open", "paid"):
             raise UserError(_("Only a sent invoice can be cancelled with a credit note."))
         if self.webo_credit_note_id:
-            raise UserError(_("Invoice %s is already cancelled by the credit note %s.")
-                            % (self.number, self.webo_credit_note_id.number))
+            raise UserError(_("Invoice %(number)s is already cancelled by the credit note %(credit_note)s.")
+                            % {"number": self.number, "credit_note": self.webo_credit_note_id.number})
         if self.state == "paid":
             raise UserError(_("Invoice %s is paid: refund your client before cancelling it.")
                             % self.number)

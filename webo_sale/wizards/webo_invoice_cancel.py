@@ -8,7 +8,7 @@ class WeboInvoiceCancel(models.TransientModel):
     _name = "webo.invoice.cancel"
     _description = "Cancel an invoice with a credit note"
 
-    invoice_id = fields.Many2one("account.invoice", string="Invoice", required=True, readonly=True)
+    invoice_id = fields.Many2one("account.invoice", required=True, readonly=True)
     state = fields.Selection(
         [("confirm", "Confirmation"), ("preview", "Credit note preview")],
         default="confirm", required=True, readonly=True)

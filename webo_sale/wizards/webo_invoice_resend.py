@@ -5,7 +5,7 @@ class WeboInvoiceResend(models.TransientModel):
     _name = "webo.invoice.resend"
     _description = "Resend an invoice by email"
 
-    invoice_id = fields.Many2one("account.invoice", string="Invoice", required=True, readonly=True)
+    invoice_id = fields.Many2one("account.invoice", required=True, readonly=True)
     partner_ids = fields.Many2many(
         "res.partner", string="Recipients", readonly=True,
         default=lambda self: self._default_partner_ids())

@@ -1,3 +1,4 @@
+import uuid
 from contextlib import contextmanager
 
 from lxml import html as lxml_html
@@ -7,10 +8,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 
-class _Rollback(Exception):
-    """Raised to undo a preview."""
-
-
 @contextmanager
 def rolled_back(env):
     """Run the block in a savepoint that is always rolled back.
@@ -18,13 +15,14 @@ def rolled_back(env):
     Previews create and validate the real invoice so that the client sees
     exactly what they will receive, number included. Journal sequences are
     gapless ("no_gap", a row update), so the rollback leaves no gap."""
+    savepoint = "webo_preview_%s" % uuid.uuid4().hex
+    env.cr.execute('SAVEPOINT "%s"' % savepoint)
     try:
-        with env.cr.savepoint():
-            yield
-            raise _Rollback()
-    except _Rollback:
-        pass
+        yield
     finally:
+        env.cr.execute('ROLLBACK TO SAVEPOINT "%s"' % savepoint)
+        env.cr.execute('RELEASE SAVEPOINT "%s"' % savepoint)
+        # The caches still hold the records the rollback undid.
         env.clear()
 
 
@@ -66,7 +64,7 @@ class WeboInvoiceWizard(models.TransientModel):
     date_due = fields.Date(string="Due Date", required=True,
                            help="The date the client must pay by.")
     recurrence = fields.Selection(
-        [("none", "None"), ("monthly", "Monthly")], string="Recurrence",
+        [("none", "None"), ("monthly", "Monthly")],
         required=True, default="none",
         help="A monthly recurrence makes this invoice a subscription: the "
              "next ones are issued and sent at each due date.")
@@ -81,7 +79,7 @@ class WeboInvoiceWizard(models.TransientModel):
     email_body = fields.Html(string="Message")
     predicted_number = fields.Char(string="Previewed Number", readonly=True)
     preview_payment_url = fields.Char(string="Previewed Payment Page", readonly=True)
-    invoice_id = fields.Many2one("account.invoice", string="Invoice", readonly=True)
+    invoice_id = fields.Many2one("account.invoice", readonly=True)
 
     @api.depends("line_ids.price_subtotal", "line_ids.price_total")
     def _compute_amounts(self):
@@ -94,9 +92,9 @@ class WeboInvoiceWizard(models.TransientModel):
         for wizard in self:
             if wizard.date_due < wizard.date_invoice:
                 raise ValidationError(_(
-                    "The due date (%s) is before the invoice date (%s): choose a due "
-                    "date on or after the invoice date."
-                ) % (wizard.date_due, wizard.date_invoice))
+                    "The due date (%(due)s) is before the invoice date (%(date)s): choose a "
+                    "due date on or after the invoice date."
+                ) % {"due": wizard.date_due, "date": wizard.date_invoice})
 
     @api.multi
     def action_next(self):
@@ -227,7 +225,7 @@ class WeboInvoiceWizardLine(models.TransientModel):
 
     wizard_id = fields.Many2one("webo.invoice.wizard", required=True, ondelete="cascade")
     name = fields.Char(string="Description", required=True)
-    quantity = fields.Float(string="Quantity", digits=(16, 2), default=1.0, required=True)
+    quantity = fields.Float(digits=(16, 2), default=1.0, required=True)
     price_unit = fields.Monetary(string="Unit Price excl. VAT", required=True)
     tax_ids = fields.Many2many(
         "account.tax", string="VAT",
