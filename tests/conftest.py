@@ -148,14 +148,13 @@ def smtp_mailbox():
 
 
 @pytest.fixture(scope="session")
-def smtp_routing(odoo_url, rpc):
+def smtp_routing(odoo_url, admin):
     """Odoo's outgoing mail goes to the session's SMTP server.
 
     The server's ``--smtp`` options apply only when no outgoing mail server
     record is active. runtime/database.sh archives the "localhost:25" one of
     Odoo's base data; any still active (an older database, one added by
     hand) is archived for the session and restored at its end."""
-    admin = rpc("admin")
     servers = admin.execute("ir.mail_server", "search", [])
     admin.execute("ir.mail_server", "write", servers, {"active": False})
     try:
@@ -165,9 +164,9 @@ def smtp_routing(odoo_url, rpc):
 
 
 @pytest.fixture()
-def outbox(smtp_mailbox, smtp_routing, rpc):
+def outbox(smtp_mailbox, smtp_routing, admin):
     """An :class:`Outbox` of this test: only mail sent from now on."""
-    return Outbox(smtp_mailbox[2], rpc("admin"))
+    return Outbox(smtp_mailbox[2], admin)
 
 
 @pytest.fixture(scope="session")

@@ -150,7 +150,7 @@ def local_url(odoo_url, url):
 # Client accounts -----------------------------------------------------------------
 
 
-def test_client_account_with_billing_contact_siret_and_vat(claire, julien, rpc, new_client):
+def test_client_account_with_billing_contact_siret_and_vat(claire, julien, admin, new_client):
     client, address = new_client(siret="732 829 320 00074", vat="fr44732829320", city="Lyon")
     (record,) = claire.execute("res.partner", "read", [client],
                                ["name", "is_company", "customer", "siret", "vat", "company_id",
@@ -166,7 +166,7 @@ def test_client_account_with_billing_contact_siret_and_vat(claire, julien, rpc, 
     assert client in listed
     assert julien.execute("res.partner", "search", [("id", "=", client)]) == []
     # What the refusal tests below rely on to see that nothing was written.
-    assert find_clients(rpc("admin"), record["name"]) == [client]
+    assert find_clients(admin, record["name"]) == [client]
 
 
 @pytest.mark.parametrize("values, message", [
@@ -174,9 +174,8 @@ def test_client_account_with_billing_contact_siret_and_vat(claire, julien, rpc, 
     ({"vat": INVALID_VAT}, "Le numéro de TVA %s n'est pas valide" % INVALID_VAT),
     ({"siret": VALID_SIRET, "vat": INVALID_VAT}, "Le numéro de TVA %s n'est pas valide" % INVALID_VAT),
 ], ids=["siret", "vat", "valid-siret-invalid-vat"])
-def test_invalid_siret_or_vat_is_refused_and_nothing_is_written(claire, rpc, values, message):
+def test_invalid_siret_or_vat_is_refused_and_nothing_is_written(claire, admin, values, message):
     name = "%s %s" % (CLIENT_PREFIX, uuid.uuid4().hex[:10])
-    admin = rpc("admin")
     vals = dict(values, name=name, is_company=True, customer=True,
                 child_ids=[(0, 0, {"type": "invoice", "name": "Compta", "email": "compta@example.org"})])
     try:
