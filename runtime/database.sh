@@ -33,9 +33,13 @@ drop_db() {
 if ! db_exists "$template"; then
     echo "webo: building the template database $template (Odoo standard modules, about 90 s)"
     started=$(date +%s)
-    for old in $(psql -d postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'webo_template_%'"); do
-        drop_db "$old"
-    done
+    # Older templates go, unless several checkouts share this PostgreSQL
+    # (WEBO_KEEP_TEMPLATES=1): each then keeps the template of its own pins.
+    if [ -z "${WEBO_KEEP_TEMPLATES:-}" ]; then
+        for old in $(psql -d postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'webo_template_%'"); do
+            drop_db "$old"
+        done
+    fi
     building="${template}_building"
     drop_db "$building"
     log="$repo/.state/template-build.log"
