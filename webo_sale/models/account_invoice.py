@@ -41,6 +41,13 @@ class AccountInvoice(models.Model):
         string="Recurrence", required=True, default="none", copy=False, readonly=True,
         help="A monthly recurrence makes this invoice the first of a subscription.",
     )
+    webo_subscription_id = fields.Many2one(
+        "webo.subscription", string="Subscription", readonly=True, copy=False, index=True,
+        ondelete="restrict",
+        help="The subscription this invoice bills one period of.")
+    webo_subscription_period = fields.Integer(
+        string="Subscription Period", readonly=True, copy=False,
+        help="Which period of its subscription the invoice bills (1 is the first month).")
     webo_credit_note_id = fields.Many2one(
         "account.invoice", string="Cancelled by", readonly=True, copy=False,
         help="The credit note that cancelled this invoice.",
@@ -60,6 +67,13 @@ class AccountInvoice(models.Model):
         string="Payment Page", compute="_compute_webo_payment_url",
         help="The client's own page for this invoice: view, download, pay.",
     )
+
+    # The database itself guarantees one invoice per subscription and
+    # period, whatever runs the monthly invoicing and however often.
+    _sql_constraints = [
+        ("webo_subscription_period_unique", "UNIQUE (webo_subscription_id, webo_subscription_period)",
+         "This period of the subscription has already been invoiced."),
+    ]
 
     @api.depends("state", "residual", "amount_total", "date_due", "webo_credit_note_id")
     def _compute_webo_state(self):
@@ -292,8 +306,26 @@ class AccountInvoice(models.Model):
         }
 
     def _webo_start_subscription(self):
-        """Hand a monthly invoice to the subscriptions engine.
+        """Make each monthly invoice the first period of a new subscription,
+        billed on the invoice's day of the month from then on. Returns the
+        subscriptions."""
+        subscriptions = self.env["webo.subscription"]
+        for invoice in self:
+            date_invoice = fields.Date.from_string(invoice.date_invoice)
+            date_due = fields.Date.from_string(invoice.date_due or invoice.date_invoice)
+            subscription = subscriptions.create({
+                "name": invoice.name or invoice.number,
+                "partner_id": invoice.partner_id.id,
+                "company_id": invoice.company_id.id,
+                "date_start": invoice.date_invoice,
+                "billing_day": date_invoice.day,
+                "payment_days": max((date_due - date_invoice).days, 0),
+                "next_period": 2,
+                "line_ids": [(0, 0, line._webo_subscription_line_values())
+                             for line in invoice.invoice_line_ids],
+            })
+            invoice.write({"webo_recurrence": "monthly", "webo_subscription_id": subscription.id,
+                           "webo_subscription_period": 1})
+            subscriptions |= subscription
+        return subscriptions
 
-        The engine (subscriptions, their monthly run) extends this method; on
-        its own the sales service records the recurrence on the invoice."""
-        self.filtered(lambda i: i.webo_recurrence != "monthly").write({"webo_recurrence": "monthly"})

@@ -28,6 +28,10 @@ class ResPartner(models.Model):
         "account.invoice", "partner_id", string="Client Invoices",
         domain=[("type", "in", ("out_invoice", "out_refund")), ("state", "!=", "cancel")],
     )
+    webo_subscription_ids = fields.One2many(
+        "webo.subscription", "partner_id", string="Subscriptions",
+        help="The client's monthly subscriptions, running and stopped.",
+    )
 
     def _compute_webo_invoice_figures(self):
         """Three aggregates over all the clients at once (read_group)."""

@@ -1,3 +1,5 @@
 from . import webo_invoice_wizard
 from . import webo_invoice_resend
 from . import webo_invoice_cancel
+from . import webo_subscription_modify
+from . import webo_subscription_duplicate

@@ -1,0 +1,471 @@
+import calendar
+import datetime
+import logging
+import time
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare
+
+_logger = logging.getLogger(__name__)
+
+# Subscriptions invoiced per transaction by the monthly run: each batch is
+# committed, so a run stopped half-way keeps what it did.
+DEFAULT_BATCH_SIZE = 50
+
+
+def period_date(date_start, billing_day, period):
+    """The billing date of ``period`` (1 is the month of ``date_start``):
+    the billing day of that month, or its last day when the month is
+    shorter (a subscription billed on the 31st bills on 28 February)."""
+    month_index = date_start.year * 12 + date_start.month - 1 + period - 1
+    year, month = divmod(month_index, 12)
+    month += 1
+    return datetime.date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
+
+
+class WeboSubscription(models.Model):
+    _name = "webo.subscription"
+    _description = "Subscription"
+    _inherit = ["mail.thread"]
+    _order = "date_start desc, id desc"
+
+    name = fields.Char(string="Label", required=True, track_visibility="onchange",
+                       help="What the client pays for each month; the label of its invoices.")
+    partner_id = fields.Many2one(
+        "res.partner", string="Client", required=True, readonly=True, index=True,
+        help="The client invoiced each month.")
+    company_id = fields.Many2one(
+        "res.company", string="Workspace", required=True, readonly=True, index=True,
+        default=lambda self: self.env.user.company_id,
+        help="The designer workspace that issues the invoices.")
+    user_id = fields.Many2one(
+        "res.users", string="Designer", required=True, readonly=True,
+        default=lambda self: self.env.user,
+        help="The invoices of each period are issued and sent in this user's name.")
+    currency_id = fields.Many2one(related="company_id.currency_id", readonly=True,
+                                  string="Currency", help="The workspace's currency.")
+    line_ids = fields.One2many("webo.subscription.line", "subscription_id", string="Lines",
+                               help="What each monthly invoice bills.")
+    amount_untaxed = fields.Monetary(
+        string="Total excl. VAT", compute="_compute_amounts", store=True,
+        help="Monthly amount before VAT.")
+    amount_total = fields.Monetary(
+        string="Monthly Amount", compute="_compute_amounts", store=True,
+        help="Monthly amount, VAT included.")
+    date_start = fields.Date(
+        string="Start Date", required=True, readonly=True,
+        help="The date of the first period's invoice.")
+    billing_day = fields.Integer(
+        string="Billing Day", required=True, track_visibility="onchange",
+        help="Day of the month each invoice is issued (1-31); in shorter months, "
+             "the last day of the month.")
+    payment_days = fields.Integer(
+        string="Payment Delay (days)", default=30, required=True,
+        help="Days between an invoice's date and its due date.")
+    next_period = fields.Integer(
+        string="Next Period", default=1, required=True, readonly=True,
+        help="Number of the next period to invoice (1 is the start date's month).")
+    next_invoice_date = fields.Date(
+        string="Next Invoice", compute="_compute_next_invoice_date", store=True, index=True,
+        help="When the next period's invoice is issued and sent.")
+    state = fields.Selection(
+        [("running", "Running"), ("stopped", "Stopped")], string="Status",
+        default="running", required=True, readonly=True, track_visibility="onchange",
+        help="A stopped subscription issues no further invoice.")
+    date_stop = fields.Date(string="Stopped On", readonly=True, copy=False,
+                            help="When the subscription was stopped.")
+    invoice_ids = fields.One2many(
+        "account.invoice", "webo_subscription_id", string="Invoices", readonly=True,
+        help="The invoices issued for this subscription, one per period.")
+    invoice_count = fields.Integer(string="Invoices Issued", compute="_compute_invoice_count",
+                                   help="How many periods have been invoiced.")
+    predecessor_id = fields.Many2one(
+        "webo.subscription", string="Resumes", readonly=True, copy=False, index=True,
+        help="The stopped subscription this one resumed.")
+    successor_ids = fields.One2many(
+        "webo.subscription", "predecessor_id", string="Resumed By", readonly=True,
+        help="The subscription that resumed this one after it was stopped.")
+
+    _sql_constraints = [
+        ("billing_day_range", "CHECK (billing_day BETWEEN 1 AND 31)",
+         "The billing day must be between 1 and 31."),
+        ("payment_days_positive", "CHECK (payment_days >= 0)",
+         "The payment delay cannot be negative."),
+    ]
+
+    @api.depends("line_ids.price_subtotal", "line_ids.price_total")
+    def _compute_amounts(self):
+        for subscription in self:
+            subscription.amount_untaxed = sum(subscription.line_ids.mapped("price_subtotal"))
+            subscription.amount_total = sum(subscription.line_ids.mapped("price_total"))
+
+    @api.depends("date_start", "billing_day", "next_period")
+    def _compute_next_invoice_date(self):
+        for subscription in self:
+            if subscription.date_start and 1 <= subscription.billing_day <= 31:
+                subscription.next_invoice_date = fields.Date.to_string(
+                    subscription._period_date(subscription.next_period))
+            else:
+                subscription.next_invoice_date = False
+
+    def _compute_invoice_count(self):
+        groups = self.env["account.invoice"].read_group(
+            [("webo_subscription_id", "in", self.ids)], ["webo_subscription_id"],
+            ["webo_subscription_id"])
+        counts = {group["webo_subscription_id"][0]: group["webo_subscription_id_count"]
+                  for group in groups}
+        for subscription in self:
+            subscription.invoice_count = counts.get(subscription.id, 0)
+
+    @api.constrains("billing_day")
+    def _check_billing_day(self):
+        for subscription in self:
+            if not 1 <= subscription.billing_day <= 31:
+                raise ValidationError(_(
+                    "The billing day must be between 1 and 31 (%(day)s given): choose a day "
+                    "of the month; in shorter months the last day is used."
+                ) % {"day": subscription.billing_day})
+
+    @api.constrains("line_ids")
+    def _check_amount(self):
+        for subscription in self:
+            if not subscription.line_ids:
+                raise ValidationError(_("A subscription needs at least one line."))
+            if float_compare(subscription.amount_total, 0.0,
+                             precision_rounding=subscription.currency_id.rounding) <= 0:
+                raise ValidationError(_(
+                    "The monthly total of the subscription %(name)s must be above zero: check "
+                    "the quantities and unit prices of its lines."
+                ) % {"name": subscription.name})
+
+    @api.constrains("partner_id", "company_id")
+    def _check_partner_company(self):
+        for subscription in self:
+            client_company = subscription.partner_id.sudo().commercial_partner_id.company_id
+            if client_company and client_company != subscription.company_id:
+                raise ValidationError(_(
+                    "%(client)s is not a client of this workspace: a subscription bills "
+                    "the workspace's own clients."
+                ) % {"client": subscription.partner_id.sudo().display_name})
+
+    # Actions of the list (Action menu) and of the form.
+
+    @api.multi
+    def action_webo_modify(self):
+        """"Modifier": the wizard changing lines, amounts or billing day from
+        the next period on."""
+        self._check_one_selected()
+        self._check_running(_("modified"))
+        return self._wizard_action("webo.subscription.modify", _("Modify the subscription"))
+
+    @api.multi
+    def action_webo_duplicate(self):
+        """"Dupliquer": a new running subscription (a stopped one is resumed)."""
+        self._check_one_selected()
+        self._check_can_be_resumed()
+        return self._wizard_action("webo.subscription.duplicate", _("Duplicate the subscription"))
+
+    @api.multi
+    def action_webo_stop(self):
+        """"Arrêter": no further invoice; the issued ones stay as they are."""
+        self.webo_stop()
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    @api.multi
+    def action_webo_open_invoices(self):
+        self.ensure_one()
+        action = self.env.ref("webo_sale.account_invoice_action").read()[0]
+        action["domain"] = [("webo_subscription_id", "=", self.id)]
+        return action
+
+    # Public methods (also the XML-RPC API).
+
+    @api.model
+    def webo_create(self, values):
+        """Create a running subscription whose first period is invoiced at its
+        start date by the monthly run. ``values``: name, partner_id,
+        date_start, billing_day (default: the start date's day),
+        payment_days, line_ids. Returns its id."""
+        values = dict(values)
+        if values.get("date_start") and not values.get("billing_day"):
+            values["billing_day"] = fields.Date.from_string(values["date_start"]).day
+        return self.create(values).id
+
+    @api.multi
+    def webo_modify(self, values):
+        """Change a running subscription from its next period on: ``values``
+        may hold name, billing_day, payment_days and line_ids (the new
+        lines: [(0, 0, {...})], they replace the old ones). The change is
+        logged on the subscription. Returns True."""
+        allowed = {"name", "billing_day", "payment_days", "line_ids"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise UserError(_("Only %(allowed)s can be modified (not %(fields)s).")
+                            % {"allowed": ", ".join(sorted(allowed)),
+                               "fields": ", ".join(sorted(unknown))})
+        for subscription in self:
+            subscription._check_running(_("modified"))
+            subscription.check_access_rule("write")
+            before = subscription._summary()
+            new_values = dict(values)
+            if "line_ids" in new_values:
+                # Designers only add lines: the old ones go through here,
+                # where the change is logged.
+                subscription.line_ids.sudo().unlink()
+                new_values["line_ids"] = [
+                    command for command in new_values["line_ids"] if command[0] == 0]
+            subscription.write(new_values)
+            after = subscription._summary()
+            if before != after:
+                subscription.message_post(body=_(
+                    "Modified from period %(period)s (%(date)s) on.<br/>Before: %(before)s"
+                    "<br/>After: %(after)s"
+                ) % {"period": subscription.next_period, "date": subscription.next_invoice_date,
+                     "before": before, "after": after})
+        return True
+
+    @api.multi
+    def webo_duplicate(self, date_start=None):
+        """A new running subscription with the same client and lines, whose
+        first invoice is dated ``date_start`` (default: today). On a stopped
+        subscription it is its successor: the subscription resumes. Returns
+        the new subscription's id."""
+        self.ensure_one()
+        self._check_can_be_resumed()
+        start = date_start or fields.Date.context_today(self)
+        if self.state == "stopped" and start < fields.Date.context_today(self):
+            raise UserError(_(
+                "A stopped subscription resumes today or later (%(date)s given): its "
+                "missed months are not invoiced after the fact."
+            ) % {"date": start})
+        new = self.create({
+            "name": self.name,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "date_start": start,
+            "billing_day": fields.Date.from_string(start).day,
+            "payment_days": self.payment_days,
+            "line_ids": [(0, 0, line._copy_values()) for line in self.line_ids],
+            "predecessor_id": self.id if self.state == "stopped" else False,
+        })
+        if self.state == "stopped":
+            self.message_post(body=_("Resumed by a new subscription starting on %(date)s.")
+                              % {"date": start})
+            new.message_post(body=_("Resumes the subscription stopped on %(date)s.")
+                             % {"date": self.date_stop})
+        else:
+            new.message_post(body=_("Duplicated from the subscription %(name)s (started on %(date)s).")
+                             % {"name": self.name, "date": self.date_start})
+        return new.id
+
+    @api.multi
+    def webo_stop(self):
+        """Stop running subscriptions: no further invoice; the issued ones
+        are untouched. Returns True."""
+        for subscription in self:
+            subscription._check_running(_("stopped"))
+        today = fields.Date.context_today(self)
+        self.write({"state": "stopped", "date_stop": today})
+        for subscription in self:
+            subscription.message_post(body=_("Stopped on %(date)s: no further invoice.")
+                                      % {"date": today})
+        return True
+
+    @api.model
+    def webo_run(self, date=None, batch_size=DEFAULT_BATCH_SIZE):
+        """Issue, validate and send the invoice of every period due on
+        ``date`` (default: today) across the workspaces, committing each
+        batch. Platform operators only. Returns the number of invoices."""
+        if not self.env.user.has_group("webo_sale.group_platform_operator"):
+            raise UserError(_("Only the platform operator runs the monthly invoicing."))
+        return self.sudo()._webo_run_due(date or fields.Date.context_today(self), batch_size)
+
+    # The monthly run.
+
+    @api.model
+    def _cron_invoice_due(self):
+        """The daily scheduled job."""
+        return self._webo_run_due(fields.Date.context_today(self))
+
+    @api.model
+    def _webo_run_due(self, date, batch_size=DEFAULT_BATCH_SIZE, subscription_ids=None):
+        """Invoice every due period up to ``date``, batch after batch, each
+        batch committed. A subscription several periods behind (downtime)
+        gets one invoice per missed period, each dated to its period.
+        Killed half-way, a run loses at most its current batch, which the
+        next run redoes; the unique (subscription, period) constraint on
+        invoices makes a period invoiced twice impossible whatever happens.
+
+        The context key ``webo_subscription_no_commit`` keeps everything in
+        the caller's transaction (Odoo's test runner)."""
+        commit = not self.env.context.get("webo_subscription_no_commit")
+        total = self._count_due_periods(date, subscription_ids)
+        done, failed = 0, set()
+        started = time.monotonic()
+        _logger.info("subscriptions due on %s: %d periods to invoice", date, total)
+        while True:
+            batch = self._claim_due_batch(date, batch_size, subscription_ids, failed)
+            if not batch:
+                break
+            invoiced, batch_failed = batch._invoice_next_period()
+            failed.update(batch_failed)
+            done += len(invoiced)
+            if commit:
+                self.env.cr.commit()
+            self.env.clear()
+            elapsed = time.monotonic() - started
+            _logger.info("subscriptions: %d/%d periods invoiced (%.1f invoices/s)",
+                         done, total, done / elapsed if elapsed else 0.0)
+        if failed:
+            _logger.warning("subscriptions: %d could not be invoiced on %s (ids %s): see their log",
+                            len(failed), date, sorted(failed))
+        return done
+
+    @api.model
+    def _count_due_periods(self, date, subscription_ids=None):
+        """How many invoices a run up to ``date`` issues (for its progress log)."""
+        domain = [("state", "=", "running"), ("next_invoice_date", "<=", date)]
+        if subscription_ids is not None:
+            domain.append(("id", "in", list(subscription_ids)))
+        day = fields.Date.from_string(date)
+        total = 0
+        for subscription in self.search(domain):
+            total += subscription._due_periods_until(day)
+        return total
+
+    def _due_periods_until(self, day):
+        period = self.next_period
+        count = 0
+        while self._period_date(period) <= day:
+            count += 1
+            period += 1
+        return count
+
+    @api.model
+    def _claim_due_batch(self, date, batch_size, subscription_ids=None, exclude=()):
+        """Lock up to ``batch_size`` subscriptions with a period due on
+        ``date``. Rows another run holds are skipped: several servers (or
+        queue jobs) share the work without waiting for each other."""
+        query = ["SELECT id FROM webo_subscription WHERE state = 'running'"
+                 " AND next_invoice_date <= %s"]
+        params = [date]
+        if subscription_ids is not None:
+            query.append("AND id = ANY(%s)")
+            params.append(list(subscription_ids))
+        if exclude:
+            query.append("AND id <> ALL(%s)")
+            params.append(list(exclude))
+        query.append("ORDER BY next_invoice_date, id LIMIT %s FOR UPDATE SKIP LOCKED")
+        params.append(batch_size)
+        self.env.cr.execute(" ".join(query), params)
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _invoice_next_period(self):
+        """Issue, validate and send the invoice of each subscription's next
+        period, and move it to the period after. One subscription that
+        fails (a client without an email address) is rolled back alone and
+        logged on the subscription; the others go on.
+        Returns (the invoices, the ids of the failed subscriptions)."""
+        invoices = self.env["account.invoice"]
+        failed = []
+        # Each workspace's invoices in its designer's name, as the wizard does.
+        for user in self.mapped("user_id"):
+            subscriptions = self.filtered(lambda s, u=user: s.user_id == u)
+            as_user = subscriptions.sudo(user if user.active else self.env.uid)
+            for subscription in as_user:
+                try:
+                    with self.env.cr.savepoint():
+                        invoices |= subscription._issue_period(subscription.next_period)
+                except (UserError, ValidationError) as error:
+                    failed.append(subscription.id)
+                    subscription.sudo().message_post(body=_(
+                        "The invoice of period %(period)s (%(date)s) could not be issued: %(error)s"
+                    ) % {"period": subscription.next_period, "date": subscription.next_invoice_date,
+                         "error": error.name})
+        return invoices, failed
+
+    def _issue_period(self, period):
+        """The invoice of ``period``, validated and sent; the subscription
+        moves on to the next period."""
+        self.ensure_one()
+        invoice = self.env["account.invoice"].create(self._invoice_values(period))
+        invoice.action_invoice_open()
+        invoice._webo_post_email()
+        self.next_period = period + 1
+        return invoice
+
+    def _invoice_values(self, period):
+        date_invoice = self._period_date(period)
+        journal = self._sale_journal()
+        account = journal.default_credit_account_id
+        if not account:
+            raise UserError(_("The sales journal %(journal)s has no income account.")
+                            % {"journal": journal.name})
+        partner = self.partner_id.with_context(force_company=self.company_id.id)
+        return {
+            "type": "out_invoice",
+            "name": self.name,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "journal_id": journal.id,
+            "account_id": partner.property_account_receivable_id.id,
+            "date_invoice": fields.Date.to_string(date_invoice),
+            "date_due": fields.Date.to_string(
+                date_invoice + datetime.timedelta(days=self.payment_days)),
+            "webo_recurrence": "monthly",
+            "webo_subscription_id": self.id,
+            "webo_subscription_period": period,
+            "invoice_line_ids": [(0, 0, line._invoice_line_values(account)) for line in self.line_ids],
+        }
+
+    def _sale_journal(self):
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.company_id.id), ("type", "=", "sale")], limit=1)
+        if not journal:
+            raise UserError(_("The workspace %(workspace)s has no sales journal: its accounting "
+                              "is not set up.") % {"workspace": self.company_id.name})
+        return journal
+
+    # Helpers.
+
+    def _period_date(self, period):
+        return period_date(fields.Date.from_string(self.date_start), self.billing_day, period)
+
+    def _summary(self):
+        """The subscription's terms, as its change log shows them."""
+        lines = ", ".join("%s: %s x %s" % (line.name, line.quantity, line.price_unit)
+                          for line in self.line_ids)
+        return _("%(name)s; billed on day %(day)s; %(lines)s; %(total)s %(currency)s a month") % {
+            "name": self.name, "day": self.billing_day, "lines": lines,
+            "total": self.amount_total, "currency": self.currency_id.symbol or ""}
+
+    def _check_one_selected(self):
+        if len(self) != 1:
+            raise UserError(_("Select exactly one subscription (%(count)s selected).")
+                            % {"count": len(self)})
+
+    def _check_running(self, operation):
+        for subscription in self:
+            if subscription.state != "running":
+                raise UserError(_(
+                    "The subscription %(name)s is stopped and cannot be %(operation)s: "
+                    "duplicate it to resume it."
+                ) % {"name": subscription.name, "operation": operation})
+
+    def _check_can_be_resumed(self):
+        if self.state == "stopped" and self.successor_ids:
+            raise UserError(_(
+                "The subscription %(name)s has already been resumed (by the subscription "
+                "starting on %(date)s): modify or duplicate that one instead."
+            ) % {"name": self.name, "date": self.successor_ids[0].date_start})
+
+    def _wizard_action(self, model, name):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_subscription_id": self.id},
+        }

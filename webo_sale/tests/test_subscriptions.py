@@ -1,0 +1,173 @@
+import logging
+from datetime import date
+
+import psycopg2
+
+from odoo import fields
+from odoo.tools import mute_logger
+
+from ..models.webo_subscription import period_date
+from .test_invoice_wizard import InvoiceWizardCase
+
+RUN_LOGGER = "odoo.addons.webo_sale.models.webo_subscription"
+
+
+class SubscriptionCase(InvoiceWizardCase):
+    """Subscriptions of workspace A; the monthly run in the test's
+    transaction (``webo_subscription_no_commit``)."""
+
+    @classmethod
+    def _subscription(cls, user=None, date_start="2026-01-31", lines=((1.0, 50.0),), **values):
+        values = dict({
+            "name": "Hébergement du site",
+            "partner_id": cls.client_a.id,
+            "date_start": date_start,
+            "line_ids": [(0, 0, {"name": "Ligne %d" % index, "quantity": quantity, "price_unit": price})
+                         for index, (quantity, price) in enumerate(lines, 1)],
+        }, **values)
+        model = cls.env["webo.subscription"].sudo(user or cls.designer_a)
+        return model.browse(model.webo_create(values))
+
+    def _run(self, day, batch_size=50):
+        return self.env["webo.subscription"].with_context(
+            webo_subscription_no_commit=True)._webo_run_due(day, batch_size)
+
+
+class TestSubscriptionFromWizard(SubscriptionCase):
+
+    def test_monthly_invoice_starts_a_subscription_whose_period_1_it_is(self):
+        wizard = self._wizard(recurrence="monthly", date_invoice="2026-03-15", date_due="2026-04-14")
+        wizard.action_send()
+        invoice = wizard.invoice_id
+        subscription = invoice.webo_subscription_id
+        self.assertTrue(subscription)
+        self.assertEqual(invoice.webo_subscription_period, 1)
+        self.assertEqual(invoice.webo_recurrence, "monthly")
+        self.assertEqual(subscription.state, "running")
+        self.assertEqual(subscription.partner_id, self.client_a)
+        self.assertEqual(subscription.company_id, self.workspace_a)
+        self.assertEqual(subscription.user_id, self.designer_a)
+        self.assertEqual(subscription.billing_day, 15)
+        self.assertEqual(subscription.payment_days, 30)
+        self.assertEqual(subscription.next_period, 2)
+        self.assertEqual(subscription.next_invoice_date, "2026-04-15")
+        self.assertEqual(subscription.line_ids.mapped("name"), ["Ligne 1"])
+        self.assertAlmostEqual(subscription.amount_total, 600.0, places=2)
+        self.assertEqual(subscription.invoice_ids, invoice)
+        self.assertEqual(self.client_a.webo_subscription_ids, subscription)
+
+    def test_invoice_without_recurrence_starts_none(self):
+        wizard = self._wizard()
+        wizard.action_send()
+        self.assertFalse(wizard.invoice_id.webo_subscription_id)
+        self.assertFalse(self.env["webo.subscription"].search([("partner_id", "=", self.client_a.id)]))
+
+
+class TestMonthlyRun(SubscriptionCase):
+
+    def test_period_dates_at_month_ends(self):
+        start = date(2026, 1, 31)
+        self.assertEqual([period_date(start, 31, n) for n in range(1, 6)],
+                         [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31),
+                          date(2026, 4, 30), date(2026, 5, 31)])
+        self.assertEqual(period_date(date(2027, 12, 30), 30, 3), date(2028, 2, 29), "leap year")
+        self.assertEqual(period_date(date(2026, 11, 5), 5, 3), date(2027, 1, 5), "across the year")
+
+    def test_due_period_is_issued_validated_and_sent_once(self):
+        subscription = self._subscription(date_start="2026-01-31")
+        self.assertEqual(subscription.next_invoice_date, "2026-01-31")
+        self.assertEqual(self._run("2026-01-30"), 0, "nothing due the day before")
+
+        self.assertEqual(self._run("2026-01-31"), 1)
+        invoice = subscription.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "open")
+        self.assertTrue(invoice.number)
+        self.assertEqual(invoice.date_invoice, "2026-01-31")
+        self.assertEqual(invoice.date_due, "2026-03-02", "30 days to pay")
+        self.assertEqual(invoice.webo_subscription_period, 1)
+        self.assertEqual(invoice.name, "Hébergement du site")
+        self.assertAlmostEqual(invoice.amount_total, 60.0, places=2)
+        self.assertTrue(invoice.sent)
+        self.assertEqual(len(self._queued_mails(invoice)), 1, "one email queued")
+        self.assertEqual(self._queued_mails(invoice).recipient_ids, self.billing_a)
+        self.assertEqual(self._queued_mails(invoice).author_id, self.designer_a.partner_id,
+                         "sent in the designer's name, as the wizard does")
+        self.assertTrue(invoice._webo_report().retrieve_attachment(invoice), "its PDF is kept")
+        self.assertEqual(subscription.next_period, 2)
+        self.assertEqual(subscription.next_invoice_date, "2026-02-28", "the 31st bills on 28 February")
+
+        self.assertEqual(self._run("2026-01-31"), 0, "a second run the same day issues nothing")
+        self.assertEqual(len(subscription.invoice_ids), 1)
+
+    def test_catch_up_after_downtime_one_invoice_per_missed_period(self):
+        subscription = self._subscription(date_start="2026-01-31")
+        other = self._subscription(date_start="2026-03-10")
+        # Nothing ran from January to the end of May: each missed period
+        # gets its invoice, dated to its period, across small batches.
+        self.assertEqual(self._run("2026-05-31", batch_size=2), 5 + 3)
+        self.assertEqual(subscription.invoice_ids.sorted("webo_subscription_period").mapped("date_invoice"),
+                         ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"])
+        self.assertEqual(other.invoice_ids.sorted("webo_subscription_period").mapped("date_invoice"),
+                         ["2026-03-10", "2026-04-10", "2026-05-10"])
+        self.assertEqual(sorted(subscription.invoice_ids.mapped("webo_subscription_period")), [1, 2, 3, 4, 5])
+        self.assertTrue(all(invoice.state == "open" for invoice in subscription.invoice_ids))
+        self.assertEqual(subscription.next_invoice_date, "2026-06-30")
+        self.assertEqual(self._run("2026-05-31"), 0)
+
+    def test_progress_log(self):
+        self._subscription(date_start="2026-01-10")
+        self._subscription(date_start="2026-01-20")
+        # A number: Odoo names its own level 25 "INFO".
+        with self.assertLogs(RUN_LOGGER, level=logging.INFO) as logs:
+            self._run("2026-02-15", batch_size=1)
+        output = "\n".join(logs.output)
+        self.assertIn("3 periods to invoice", output)
+        for progress in ("1/3 periods invoiced", "2/3 periods invoiced", "3/3 periods invoiced"):
+            self.assertIn(progress, output)
+        self.assertIn("invoices/s", output)
+
+    def test_one_invoice_per_period_is_a_database_constraint(self):
+        subscription = self._subscription(date_start="2026-01-31")
+        self._run("2026-01-31")
+        values = subscription._invoice_values(1)
+        with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"), \
+                self.env.cr.savepoint():
+            self.env["account.invoice"].create(values)
+        self.assertEqual(len(subscription.invoice_ids), 1)
+
+    def test_per_batch_method_issues_the_next_period_of_each(self):
+        first = self._subscription(date_start="2026-01-05")
+        second = self._subscription(date_start="2026-01-06")
+        batch = self.env["webo.subscription"]._claim_due_batch("2026-03-31", 10)
+        self.assertEqual(batch, first | second)
+        invoices, failed = batch._invoice_next_period()
+        self.assertEqual(failed, [])
+        self.assertEqual(len(invoices), 2)
+        self.assertEqual((first | second).mapped("next_period"), [2, 2], "one period each per batch")
+        self.assertEqual(self.env["webo.subscription"]._claim_due_batch("2026-01-05", 10), self.env[
+            "webo.subscription"], "the next periods are not due on 5 January")
+
+    def test_a_failing_subscription_is_logged_and_the_others_go_on(self):
+        no_email = self.env["res.partner"].create({
+            "name": "Client sans adresse", "is_company": True, "customer": True,
+            "company_id": self.workspace_a.id})
+        broken = self._subscription(date_start="2026-01-05", partner_id=no_email.id)
+        fine = self._subscription(date_start="2026-01-05")
+        with mute_logger(RUN_LOGGER):
+            self.assertEqual(self._run("2026-02-05"), 2)
+        self.assertFalse(broken.invoice_ids, "nothing half-written")
+        self.assertEqual(broken.next_period, 1)
+        self.assertIn("could not be issued", broken.message_ids[0].body)
+        self.assertEqual(len(fine.invoice_ids), 2)
+
+    def test_stopped_subscription_issues_nothing_and_keeps_its_invoices(self):
+        subscription = self._subscription(date_start="2026-01-05")
+        self._run("2026-01-05")
+        invoice = subscription.invoice_ids
+        subscription.sudo(self.designer_a).webo_stop()
+        self.assertEqual(subscription.state, "stopped")
+        self.assertEqual(subscription.date_stop, fields.Date.context_today(subscription))
+        self.assertEqual(self._run("2026-06-30"), 0)
+        self.assertEqual(subscription.invoice_ids, invoice)
+        self.assertEqual(invoice.state, "open", "issued invoices are untouched")

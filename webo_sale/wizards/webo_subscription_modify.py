@@ -1,0 +1,74 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class WeboSubscriptionModify(models.TransientModel):
+    _name = "webo.subscription.modify"
+    _description = "Modify a subscription"
+
+    subscription_id = fields.Many2one("webo.subscription", string="Subscription", required=True,
+                                      readonly=True, help="The subscription to modify.")
+    currency_id = fields.Many2one(related="subscription_id.currency_id", readonly=True,
+                                  string="Currency", help="The workspace's currency.")
+    next_invoice_date = fields.Date(related="subscription_id.next_invoice_date", readonly=True,
+                                    string="Next Invoice",
+                                    help="The first invoice the change applies to.")
+    name = fields.Char(string="Label", required=True,
+                       help="The label of the next invoices.")
+    billing_day = fields.Integer(string="Billing Day", required=True,
+                                 help="Day of the month the next invoices are issued (1-31).")
+    line_ids = fields.One2many("webo.subscription.modify.line", "wizard_id", string="Lines",
+                               help="What the next invoices bill.")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        subscription = self.env["webo.subscription"].browse(
+            values.get("subscription_id") or self.env.context.get("default_subscription_id"))
+        if subscription:
+            values.update({
+                "name": subscription.name,
+                "billing_day": subscription.billing_day,
+                "line_ids": [(0, 0, line._copy_values()) for line in subscription.line_ids],
+            })
+        return values
+
+    @api.multi
+    def action_apply(self):
+        """"Enregistrer": the next periods follow the new terms."""
+        self.ensure_one()
+        if not self.line_ids:
+            raise UserError(_("A subscription needs at least one line."))
+        self.subscription_id.webo_modify({
+            "name": self.name,
+            "billing_day": self.billing_day,
+            "line_ids": [(0, 0, line._copy_values()) for line in self.line_ids],
+        })
+        return {"type": "ir.actions.act_window_close"}
+
+
+class WeboSubscriptionModifyLine(models.TransientModel):
+    _name = "webo.subscription.modify.line"
+    _description = "Modified subscription line"
+
+    wizard_id = fields.Many2one("webo.subscription.modify", required=True, ondelete="cascade",
+                                string="Wizard", help="The modification this line belongs to.")
+    sequence = fields.Integer(default=10, help="Order of the lines on the invoices.")
+    name = fields.Char(string="Description", required=True, help="The invoice line's description.")
+    quantity = fields.Float(digits=(16, 2), default=1.0, required=True,
+                            help="Quantity billed each month.")
+    price_unit = fields.Float(string="Unit Price excl. VAT", required=True,
+                              help="Price of one unit, before VAT.")
+    tax_ids = fields.Many2many(
+        "account.tax", string="VAT", domain="[('type_tax_use', '=', 'sale')]",
+        default=lambda self: self.env.user.company_id._webo_default_sale_tax(),
+        help="VAT applied to the line (none under the VAT franchise).")
+
+    def _copy_values(self):
+        return {
+            "sequence": self.sequence,
+            "name": self.name,
+            "quantity": self.quantity,
+            "price_unit": self.price_unit,
+            "tax_ids": [(6, 0, self.tax_ids.ids)],
+        }
