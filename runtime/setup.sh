@@ -19,7 +19,7 @@ python=${WEBO_PYTHON:-$(command -v python3.11 || command -v python3)}
 }
 
 stamp="$venv/.requirements.sha256"
-wanted=$(sha256sum "$repo/requirements.txt" | cut -d' ' -f1)
+wanted=$(cat "$repo/requirements.txt" "$repo/requirements-oca.txt" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     started=$(date +%s)
     echo "webo: installing Odoo 11.0 and the pinned dependencies into .venv (about 1-2 minutes)"
@@ -39,6 +39,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     fi
     "$venv/bin/pip" install -q --upgrade pip
     "$venv/bin/pip" install -q --find-links "$wheels" -r "$repo/requirements.txt"
+    # OCA addons (queue_job, contract): their "odoo" requirement names a
+    # distribution that does not exist here; their real ones are above.
+    "$venv/bin/pip" install -q --no-deps -r "$repo/requirements-oca.txt"
     echo "$wanted" > "$stamp"
     echo "webo: virtualenv ready in $(( $(date +%s) - started )) s"
 fi

@@ -30,12 +30,16 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         result = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
                                 timeout=300)
         assert result.returncode == 0, result.stderr
-        clients, invoice, cancelled, refusal = result.stdout.splitlines()
+        clients, invoice, cancelled, refusal, subscription, resumed = result.stdout.splitlines()
         assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
         assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
         assert "'webo_state': 'sent'" in invoice and "/my/invoices/" in invoice
         assert "'webo_state': 'credited'" in cancelled
         assert "avoir" in refusal, refusal
+        # Four periods caught up (the 1st of this month and of the three
+        # before), at the modified amount; then resumed after its stop.
+        assert subscription == "running 50.0 4", subscription
+        assert "'state': 'running'" in resumed and "'predecessor_id': [" in resumed
     finally:
         # Issued invoices stay (French law): archive the example's client.
         created = claire.execute("res.partner", "search", [("name", "=", "Fleuriste Les Lilas")])

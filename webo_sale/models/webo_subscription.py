@@ -12,6 +12,21 @@ _logger = logging.getLogger(__name__)
 # Subscriptions invoiced per transaction by the monthly run: each batch is
 # committed, so a run stopped half-way keeps what it did.
 DEFAULT_BATCH_SIZE = 50
+# Subscriptions per queue job when OCA queue_job shares the run out.
+JOB_SIZE = 200
+
+
+def queue_job_method(func):
+    """Allow ``func`` to be delayed by OCA queue_job (``with_delay()``).
+
+    These are the attributes queue_job's ``@job`` decorator sets; setting
+    them here keeps webo_sale free of any import of queue_job, which a
+    database may not have installed. Channel root.webo_subscription: the
+    jobrunner's configuration can give it its own capacity."""
+    func.delayable = True
+    func.retry_pattern = None
+    func.default_channel = "root.webo_subscription"
+    return func
 
 
 def period_date(date_start, billing_day, period):
@@ -44,7 +59,7 @@ class WeboSubscription(models.Model):
         default=lambda self: self.env.user,
         help="The invoices of each period are issued and sent in this user's name.")
     currency_id = fields.Many2one(related="company_id.currency_id", readonly=True,
-                                  string="Currency", help="The workspace's currency.")
+                                  help="The workspace's currency.")
     line_ids = fields.One2many("webo.subscription.line", "subscription_id", string="Lines",
                                help="What each monthly invoice bills.")
     amount_untaxed = fields.Monetary(
@@ -57,14 +72,14 @@ class WeboSubscription(models.Model):
         string="Start Date", required=True, readonly=True,
         help="The date of the first period's invoice.")
     billing_day = fields.Integer(
-        string="Billing Day", required=True, track_visibility="onchange",
+        required=True, track_visibility="onchange",
         help="Day of the month each invoice is issued (1-31); in shorter months, "
              "the last day of the month.")
     payment_days = fields.Integer(
         string="Payment Delay (days)", default=30, required=True,
         help="Days between an invoice's date and its due date.")
     next_period = fields.Integer(
-        string="Next Period", default=1, required=True, readonly=True,
+        default=1, required=True, readonly=True,
         help="Number of the next period to invoice (1 is the start date's month).")
     next_invoice_date = fields.Date(
         string="Next Invoice", compute="_compute_next_invoice_date", store=True, index=True,
@@ -86,13 +101,6 @@ class WeboSubscription(models.Model):
     successor_ids = fields.One2many(
         "webo.subscription", "predecessor_id", string="Resumed By", readonly=True,
         help="The subscription that resumed this one after it was stopped.")
-
-    _sql_constraints = [
-        ("billing_day_range", "CHECK (billing_day BETWEEN 1 AND 31)",
-         "The billing day must be between 1 and 31."),
-        ("payment_days_positive", "CHECK (payment_days >= 0)",
-         "The payment delay cannot be negative."),
-    ]
 
     @api.depends("line_ids.price_subtotal", "line_ids.price_total")
     def _compute_amounts(self):
@@ -118,9 +126,11 @@ class WeboSubscription(models.Model):
         for subscription in self:
             subscription.invoice_count = counts.get(subscription.id, 0)
 
-    @api.constrains("billing_day")
+    @api.constrains("billing_day", "payment_days")
     def _check_billing_day(self):
         for subscription in self:
+            if subscription.payment_days < 0:
+                raise ValidationError(_("The payment delay cannot be negative."))
             if not 1 <= subscription.billing_day <= 31:
                 raise ValidationError(_(
                     "The billing day must be between 1 and 31 (%(day)s given): choose a day "
@@ -188,7 +198,7 @@ class WeboSubscription(models.Model):
         date_start, billing_day (default: the start date's day),
         payment_days, line_ids. Returns its id."""
         values = dict(values)
-        if values.get("date_start") and not values.get("billing_day"):
+        if values.get("date_start") and "billing_day" not in values:
             values["billing_day"] = fields.Date.from_string(values["date_start"]).day
         return self.create(values).id
 
@@ -273,20 +283,60 @@ class WeboSubscription(models.Model):
         return True
 
     @api.model
-    def webo_run(self, date=None, batch_size=DEFAULT_BATCH_SIZE):
+    def webo_run(self, date=None, batch_size=DEFAULT_BATCH_SIZE, queue=False, job_size=JOB_SIZE):
         """Issue, validate and send the invoice of every period due on
         ``date`` (default: today) across the workspaces, committing each
-        batch. Platform operators only. Returns the number of invoices."""
+        batch. Platform operators only. Returns the number of invoices; with
+        ``queue`` (OCA queue_job installed), enqueues the run's jobs instead
+        and returns their uuids (``job_size`` subscriptions a job)."""
         if not self.env.user.has_group("webo_sale.group_platform_operator"):
             raise UserError(_("Only the platform operator runs the monthly invoicing."))
-        return self.sudo()._webo_run_due(date or fields.Date.context_today(self), batch_size)
+        date = date or fields.Date.context_today(self)
+        if queue:
+            if not self._webo_queue_job_installed():
+                raise UserError(_("The job queue (OCA queue_job) is not installed in this database."))
+            return self.sudo()._webo_enqueue_due(date, job_size=job_size, batch_size=batch_size)
+        return self.sudo()._webo_run_due(date, batch_size)
 
     # The monthly run.
 
     @api.model
     def _cron_invoice_due(self):
-        """The daily scheduled job."""
-        return self._webo_run_due(fields.Date.context_today(self))
+        """The daily scheduled job: the run itself, or, when OCA queue_job
+        is installed in the database, its jobs, which every Odoo server of
+        the platform may execute."""
+        today = fields.Date.context_today(self)
+        if self._webo_queue_job_installed():
+            return len(self._webo_enqueue_due(today))
+        return self._webo_run_due(today)
+
+    @api.model
+    def _webo_queue_job_installed(self):
+        return "queue.job" in self.env.registry and hasattr(self, "with_delay")
+
+    @api.model
+    def _webo_enqueue_due(self, date, job_size=JOB_SIZE, batch_size=DEFAULT_BATCH_SIZE):
+        """One queue job per ``job_size`` subscriptions due on ``date``.
+        Returns the jobs' uuids. Each job claims its rows itself (SKIP
+        LOCKED) and commits per batch, so a job run twice, or jobs running
+        side by side on several servers, invoice each period once."""
+        due = self.search([("state", "=", "running"), ("next_invoice_date", "<=", date)],
+                          order="next_invoice_date, id")
+        uuids = []
+        for start in range(0, len(due), job_size):
+            chunk = due[start:start + job_size]
+            job = self.with_delay(description=_("Subscriptions due on %(date)s (%(count)s)") % {
+                "date": date, "count": len(chunk)})._webo_job_run_due(date, chunk.ids, batch_size)
+            uuids.append(job.uuid)
+        _logger.info("subscriptions due on %s: %d queue jobs for %d subscriptions",
+                     date, len(uuids), len(due))
+        return uuids
+
+    @api.model
+    @queue_job_method
+    def _webo_job_run_due(self, date, subscription_ids, batch_size=DEFAULT_BATCH_SIZE):
+        """A queue job: the run, for these subscriptions only."""
+        return self._webo_run_due(date, batch_size, subscription_ids)
 
     @api.model
     def _webo_run_due(self, date, batch_size=DEFAULT_BATCH_SIZE, subscription_ids=None):
@@ -312,7 +362,8 @@ class WeboSubscription(models.Model):
             failed.update(batch_failed)
             done += len(invoiced)
             if commit:
-                self.env.cr.commit()
+                # Each batch is kept: the run resumes after the last one.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.clear()
             elapsed = time.monotonic() - started
             _logger.info("subscriptions: %d/%d periods invoiced (%.1f invoices/s)",

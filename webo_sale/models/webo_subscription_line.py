@@ -7,7 +7,7 @@ class WeboSubscriptionLine(models.Model):
     _order = "sequence, id"
 
     subscription_id = fields.Many2one(
-        "webo.subscription", string="Subscription", required=True, ondelete="cascade", index=True,
+        "webo.subscription", required=True, ondelete="cascade", index=True,
         help="The subscription this line bills each month.")
     sequence = fields.Integer(default=10, help="Order of the lines on the invoices.")
     name = fields.Char(string="Description", required=True,
@@ -23,7 +23,7 @@ class WeboSubscriptionLine(models.Model):
     company_id = fields.Many2one(related="subscription_id.company_id", store=True, readonly=True,
                                  string="Workspace", help="The subscription's workspace.")
     currency_id = fields.Many2one(related="subscription_id.currency_id", readonly=True,
-                                  string="Currency", help="The workspace's currency.")
+                                  help="The workspace's currency.")
     price_subtotal = fields.Monetary(string="Total excl. VAT", compute="_compute_price", store=True,
                                      help="Line total before VAT.")
     price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price", store=True,

@@ -4,6 +4,7 @@ from datetime import date
 import psycopg2
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
 from ..models.webo_subscription import period_date
@@ -17,7 +18,8 @@ class SubscriptionCase(InvoiceWizardCase):
     transaction (``webo_subscription_no_commit``)."""
 
     @classmethod
-    def _subscription(cls, user=None, date_start="2026-01-31", lines=((1.0, 50.0),), **values):
+    def _subscription(cls, user=None, date_start="2026-01-31", lines=((1.0, 50.0),), lang=None,
+                      **values):
         values = dict({
             "name": "Hébergement du site",
             "partner_id": cls.client_a.id,
@@ -25,7 +27,7 @@ class SubscriptionCase(InvoiceWizardCase):
             "line_ids": [(0, 0, {"name": "Ligne %d" % index, "quantity": quantity, "price_unit": price})
                          for index, (quantity, price) in enumerate(lines, 1)],
         }, **values)
-        model = cls.env["webo.subscription"].sudo(user or cls.designer_a)
+        model = cls.env["webo.subscription"].sudo(user or cls.designer_a).with_context(lang=lang)
         return model.browse(model.webo_create(values))
 
     def _run(self, day, batch_size=50):
@@ -158,7 +160,8 @@ class TestMonthlyRun(SubscriptionCase):
             self.assertEqual(self._run("2026-02-05"), 2)
         self.assertFalse(broken.invoice_ids, "nothing half-written")
         self.assertEqual(broken.next_period, 1)
-        self.assertIn("could not be issued", broken.message_ids[0].body)
+        self.assertIn("n'a pas pu être éditée", broken.message_ids[0].body)
+        self.assertIn("adresse e-mail", broken.message_ids[0].body, "what to fix")
         self.assertEqual(len(fine.invoice_ids), 2)
 
     def test_stopped_subscription_issues_nothing_and_keeps_its_invoices(self):
@@ -171,3 +174,13 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertEqual(self._run("2026-06-30"), 0)
         self.assertEqual(subscription.invoice_ids, invoice)
         self.assertEqual(invoice.state, "open", "issued invoices are untouched")
+
+    def test_daily_job_runs_the_batch_itself_without_queue_job(self):
+        model = self.env["webo.subscription"].with_context(webo_subscription_no_commit=True)
+        self.assertFalse(model._webo_queue_job_installed(), "queue_job is not in this database")
+        subscription = self._subscription(date_start=self.today)
+        model._cron_invoice_due()
+        self.assertEqual(len(subscription.invoice_ids), 1)
+        self.assertEqual(subscription.invoice_ids.date_invoice, self.today)
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            model.webo_run(queue=True)

@@ -5,7 +5,7 @@ class WeboSubscriptionDuplicate(models.TransientModel):
     _name = "webo.subscription.duplicate"
     _description = "Duplicate a subscription"
 
-    subscription_id = fields.Many2one("webo.subscription", string="Subscription", required=True,
+    subscription_id = fields.Many2one("webo.subscription", required=True,
                                       readonly=True, help="The subscription to duplicate.")
     state = fields.Selection(related="subscription_id.state", readonly=True, string="Status",
                              help="A stopped subscription is resumed by its duplicate.")

@@ -6,16 +6,16 @@ class WeboSubscriptionModify(models.TransientModel):
     _name = "webo.subscription.modify"
     _description = "Modify a subscription"
 
-    subscription_id = fields.Many2one("webo.subscription", string="Subscription", required=True,
+    subscription_id = fields.Many2one("webo.subscription", required=True,
                                       readonly=True, help="The subscription to modify.")
     currency_id = fields.Many2one(related="subscription_id.currency_id", readonly=True,
-                                  string="Currency", help="The workspace's currency.")
+                                  help="The workspace's currency.")
     next_invoice_date = fields.Date(related="subscription_id.next_invoice_date", readonly=True,
                                     string="Next Invoice",
                                     help="The first invoice the change applies to.")
     name = fields.Char(string="Label", required=True,
                        help="The label of the next invoices.")
-    billing_day = fields.Integer(string="Billing Day", required=True,
+    billing_day = fields.Integer(required=True,
                                  help="Day of the month the next invoices are issued (1-31).")
     line_ids = fields.One2many("webo.subscription.modify.line", "wizard_id", string="Lines",
                                help="What the next invoices bill.")
@@ -52,7 +52,7 @@ class WeboSubscriptionModifyLine(models.TransientModel):
     _description = "Modified subscription line"
 
     wizard_id = fields.Many2one("webo.subscription.modify", required=True, ondelete="cascade",
-                                string="Wizard", help="The modification this line belongs to.")
+                                help="The modification this line belongs to.")
     sequence = fields.Integer(default=10, help="Order of the lines on the invoices.")
     name = fields.Char(string="Description", required=True, help="The invoice line's description.")
     quantity = fields.Float(digits=(16, 2), default=1.0, required=True,

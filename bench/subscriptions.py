@@ -1,0 +1,197 @@
+"""The monthly subscription run: webo's against OCA contract 11.0, side by side.
+
+In-process (no server), on the benchmark's fresh database, where OCA's
+``contract`` addon (odoo11-addon-contract, requirements-oca.txt) is
+installed first. Ten designer workspaces (the demo's two and eight more,
+each with its French accounting, its designer and 20 clients with a
+billing contact) hold SUBSCRIPTIONS running subscriptions between them
+(default 2,000: 200 a workspace), each of one line (1 x 30 EUR), due
+today. The same clients get the same number of OCA contracts (monthly,
+one line of a service product at 30 EUR, next invoice today).
+
+* ours: ``webo.subscription._webo_run_due(today)``, the daily job's run:
+  each invoice created, validated (its number), its legal PDF stored and
+  its email queued, in committed batches of 50;
+* OCA: what its daily job does (``recurring_create_invoice``: draft
+  invoices), then what it leaves to the user to make the same invoices:
+  ``action_invoice_open`` and Odoo's "Send by email" (the invoice mail
+  template with its PDF, queued), in committed batches of 50 contracts.
+
+Both only queue their emails: nothing is sent. Output: a few lines, then
+``RESULT ours_s=.. oca_contract_s=.. ratio=<ours/oca> queries_per_invoice=<ours>``.
+The database is throw-away: what the benchmark creates stays committed.
+"""
+import datetime
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SUBSCRIPTIONS = int(os.environ.get("WEBO_BENCH_SUBSCRIPTIONS", "2000"))
+WORKSPACES = 10
+CLIENTS = 20  # per workspace
+BATCH = 50
+PRICE = 30.0
+
+
+def install_contract(database):
+    subprocess.run([os.path.join(REPO, "runtime", "odoo"), "-d", database, "-i", "contract",
+                    "--stop-after-init", "--log-level=warn",
+                    "--log-handler=odoo.modules.graph:CRITICAL"], check=True)
+
+
+def load_odoo(database):
+    os.environ.setdefault("ODOO_PRELOAD_ADDONS", "no")
+    os.environ.setdefault("NODE_PATH", "/usr/share/nodejs")
+    import webo_compat
+
+    webo_compat.install()
+    import odoo
+
+    odoo.tools.config.parse_config([
+        "-c", os.path.join(REPO, ".state", "odoo.conf"), "-d", database,
+        "--log-level=warn", "--log-handler=odoo.modules.graph:CRITICAL"])
+    return odoo
+
+
+class Bench:
+    def __init__(self, odoo, database):
+        self.odoo = odoo
+        self.registry = odoo.registry(database)
+        self.today = datetime.date.today().isoformat()
+
+    def env(self, cr):
+        return self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
+
+    def setup(self):
+        """Workspaces, designers, clients, then subscriptions and contracts."""
+        started = time.perf_counter()
+        with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
+            env = self.env(cr)
+            workspaces = env["res.company"].search([("webo_workspace", "=", True)])
+            for index in range(len(workspaces), WORKSPACES):
+                workspaces |= self._workspace(env, index)
+            cr.commit()
+            product = env["product.product"].create({
+                "name": "Hébergement", "type": "service", "list_price": PRICE, "company_id": False})
+            per_workspace = SUBSCRIPTIONS // len(workspaces)
+            for workspace in workspaces:
+                designer = env["res.users"].search([("company_id", "=", workspace.id),
+                                                    ("groups_id", "in", env.ref("webo_sale.group_designer").ids)],
+                                                   limit=1)
+                clients = self._clients(env, workspace)
+                journal = env["account.journal"].search(
+                    [("company_id", "=", workspace.id), ("type", "=", "sale")], limit=1)
+                subscriptions = env["webo.subscription"].sudo(designer)
+                for number in range(per_workspace):
+                    client = clients[number % len(clients)]
+                    subscriptions.create({
+                        "name": "Hébergement %d" % number, "partner_id": client.id,
+                        "date_start": self.today,
+                        "line_ids": [(0, 0, {"name": "Hébergement", "quantity": 1, "price_unit": PRICE})],
+                    })
+                    env["account.analytic.account"].create({
+                        "name": "Hébergement %d" % number, "partner_id": client.id,
+                        "company_id": workspace.id, "journal_id": journal.id,
+                        "recurring_invoices": True, "recurring_rule_type": "monthly",
+                        "recurring_interval": 1, "date_start": self.today,
+                        "recurring_next_date": self.today,
+                        "recurring_invoice_line_ids": [(0, 0, {
+                            "product_id": product.id, "name": "Hébergement", "quantity": 1,
+                            "uom_id": product.uom_id.id, "price_unit": PRICE})],
+                    })
+                cr.commit()
+            total = per_workspace * len(workspaces)
+        print("set-up: %d workspaces, %d subscriptions and as many OCA contracts (%.0f s)"
+              % (len(workspaces), total, time.perf_counter() - started))
+        return total
+
+    def _workspace(self, env, index):
+        company = env["res.company"].create({
+            "name": "Atelier bench %d" % index, "webo_workspace": True,
+            "country_id": env.ref("base.fr").id, "currency_id": env.ref("base.EUR").id})
+        company._webo_install_accounting()
+        env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Concepteur %d" % index, "login": "bench%d" % index,
+            "email": "bench%d@example.com" % index, "lang": "fr_FR",
+            "company_id": company.id, "company_ids": [(6, 0, company.ids)],
+            "groups_id": [(6, 0, env.ref("webo_sale.group_designer").ids)]})
+        return company
+
+    def _clients(self, env, workspace):
+        partners = env["res.partner"]
+        for number in range(CLIENTS):
+            partners |= env["res.partner"].create({
+                "name": "Client bench %d-%d" % (workspace.id, number), "is_company": True,
+                "customer": True, "company_id": workspace.id, "lang": "fr_FR",
+                "child_ids": [(0, 0, {"type": "invoice", "name": "Comptabilité",
+                                      "email": "compta-%d-%d@example.org" % (workspace.id, number),
+                                      "company_id": workspace.id})]})
+        return partners
+
+    def ours(self):
+        with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
+            env = self.env(cr)
+            started = time.perf_counter()
+            done = env["webo.subscription"]._webo_run_due(self.today, BATCH)
+            cr.commit()
+            return done, time.perf_counter() - started, cr.sql_log_count
+
+    def oca(self):
+        with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
+            env = self.env(cr)
+            template = env.ref("account.email_template_edi_invoice")
+            started = time.perf_counter()
+            contracts = env["account.analytic.account"].search([
+                ("recurring_invoices", "=", True), ("recurring_next_date", "<=", self.today)])
+            ids, done = contracts.ids, 0
+            for start in range(0, len(ids), BATCH):
+                batch = env["account.analytic.account"].browse(ids[start:start + BATCH])
+                invoices = batch.with_context(cron=True).recurring_create_invoice()
+                invoices.action_invoice_open()
+                for invoice in invoices:
+                    # Odoo's "Send by email" (account.invoice.action_invoice_sent).
+                    invoice.with_context(
+                        mark_invoice_as_sent=True, force_email=True, mail_notify_force_send=False,
+                        custom_layout="account.mail_template_data_notification_email_account_invoice",
+                    ).message_post_with_template(template.id)
+                done += len(invoices)
+                cr.commit()
+                env.clear()
+            return done, time.perf_counter() - started
+
+    def check(self):
+        """Each path left one validated invoice per subscription or contract,
+        each with its queued email."""
+        with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
+            env = self.env(cr)
+            for field in ("webo_subscription_id", "contract_id"):
+                invoices = env["account.invoice"].search([(field, "!=", False)])
+                states = set(invoices.mapped("state"))
+                mails = env["mail.mail"].search_count([
+                    ("model", "=", "account.invoice"), ("res_id", "in", invoices.ids)])
+                assert states == {"open"} and mails == len(invoices), (field, states, mails)
+                print("%-20s %d invoices, all validated, %d emails queued" % (field, len(invoices), mails))
+
+
+def main():
+    database = os.environ["WEBO_BENCH_DB"]
+    install_contract(database)
+    odoo = load_odoo(database)
+    bench = Bench(odoo, database)
+    total = bench.setup()
+    ours_done, ours_s, ours_queries = bench.ours()
+    print("ours: %d invoices in %.1f s (%.2f/s), %.1f SQL queries per invoice"
+          % (ours_done, ours_s, ours_done / ours_s, ours_queries / max(ours_done, 1)))
+    oca_done, oca_s = bench.oca()
+    print("OCA contract: %d invoices in %.1f s (%.2f/s)" % (oca_done, oca_s, oca_done / oca_s))
+    assert ours_done == oca_done == total, (ours_done, oca_done, total)
+    bench.check()
+    print("RESULT ours_s=%.1f oca_contract_s=%.1f ratio=%.2f queries_per_invoice=%.1f"
+          % (ours_s, oca_s, ours_s / oca_s, ours_queries / ours_done))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
