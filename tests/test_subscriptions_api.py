@@ -16,7 +16,14 @@ import time
 import xmlrpc.client
 
 import pytest
-from test_invoicing_api import ACCESS_ERROR, USER_ERROR, assert_fault, assert_pdf_of, mail_to
+from test_invoicing_api import (
+    ACCESS_ERROR,
+    USER_ERROR,
+    assert_fault,
+    assert_pdf_of,
+    mail_to,
+    new_client,  # noqa: F401 (a fixture of these tests too)
+)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "runtime"))
@@ -39,7 +46,7 @@ def read_subscription(session, subscription):
     return record
 
 
-def test_subscription_lifecycle_over_xmlrpc(claire, julien, admin, new_client, outbox):
+def test_subscription_lifecycle_over_xmlrpc(claire, julien, admin, new_client, outbox):  # noqa: F811
     client, address = new_client()
     today = datetime.date.today()
     # "Créer une facture" with a monthly recurrence: period 1, sent now.
@@ -127,7 +134,7 @@ def test_subscription_lifecycle_over_xmlrpc(claire, julien, admin, new_client, o
 
 
 def test_a_run_killed_half_way_then_run_again_invoices_each_period_once(
-        claire, admin, new_client, database, output_dir, outbox):
+        claire, admin, new_client, database, output_dir, outbox):  # noqa: F811
     """Six subscriptions four months behind: 6 x 5 due periods, two per
     committed batch. A second server process runs the batch and is killed
     with SIGKILL once a few batches are committed; a second run finishes."""

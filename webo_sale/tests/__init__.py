@@ -6,3 +6,4 @@ from . import test_invoice_wizard
 from . import test_invoice_law
 from . import test_report
 from . import test_subscriptions
+from . import test_subscription_actions
