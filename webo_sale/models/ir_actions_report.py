@@ -3,10 +3,35 @@ import io
 from PyPDF2 import PdfFileReader, PdfFileWriter
 
 from odoo import api, models
+from odoo.tools import config
+
+# The style sheets of Odoo's report layout (web.report_layout, web.html_container).
+REPORT_BUNDLES = ("web.assets_common", "web.report_assets_common", "web.report_assets_pdf")
 
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
+
+    @api.model
+    def render_qweb_html(self, docids, data=None):
+        """Odoo commits the transaction when a report generates its style
+        sheets for the first time (so that wkhtmltopdf can fetch them). The
+        subscriptions' run renders PDFs inside savepoints that a commit
+        would destroy: it generates the style sheets beforehand
+        (``_webo_prepare_report_assets``) and asks for no commit here."""
+        report = self
+        if self.env.context.get("webo_no_commit"):
+            report = self.with_context(commit_assetsbundle=False)
+        return super(IrActionsReport, report).render_qweb_html(docids, data=data)
+
+    @api.model
+    def _webo_prepare_report_assets(self):
+        """Generate (and commit, outside the test runner) the style sheets
+        the PDF reports link to, so that rendering a report later commits
+        nothing."""
+        qweb = self.env["ir.qweb"].with_context(commit_assetsbundle=not config["test_enable"])
+        for bundle in REPORT_BUNDLES:
+            qweb._get_asset_nodes(bundle, {}, css=True, js=False)
 
     @api.model
     def _run_wkhtmltopdf(self, bodies, header=None, footer=None, landscape=False,

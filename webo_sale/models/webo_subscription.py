@@ -350,6 +350,8 @@ class WeboSubscription(models.Model):
         The context key ``webo_subscription_no_commit`` keeps everything in
         the caller's transaction (Odoo's test runner)."""
         commit = not self.env.context.get("webo_subscription_no_commit")
+        if commit:
+            self.env["ir.actions.report"]._webo_prepare_report_assets()
         total = self._count_due_periods(date, subscription_ids)
         done, failed = 0, set()
         started = time.monotonic()
@@ -423,7 +425,10 @@ class WeboSubscription(models.Model):
         # Each workspace's invoices in its designer's name, as the wizard does.
         for user in self.mapped("user_id"):
             subscriptions = self.filtered(lambda s, u=user: s.user_id == u)
-            as_user = subscriptions.sudo(user if user.active else self.env.uid)
+            # No commit may happen inside the savepoints below (see
+            # ir.actions.report.render_qweb_html).
+            as_user = subscriptions.sudo(user if user.active else self.env.uid).with_context(
+                webo_no_commit=True)
             for subscription in as_user:
                 try:
                     with self.env.cr.savepoint():
