@@ -61,6 +61,13 @@ def test_queue_jobs_from_the_daily_job_run_on_another_server(queue_database, out
 def _run_through_the_queue(runner, database, worker):
     admin = OdooRpc(runner.url, database, "admin", "admin")
     claire = OdooRpc(runner.url, database, "claire", "claire")
+    # wkhtmltopdf fetches the PDFs' style sheets from this address: the
+    # server executing the jobs, not whatever listens on the default port.
+    parameter = admin.execute("ir.config_parameter", "search", [("key", "=", "report.url")])
+    if parameter:
+        admin.execute("ir.config_parameter", "write", parameter, {"value": worker.url})
+    else:
+        admin.execute("ir.config_parameter", "create", {"key": "report.url", "value": worker.url})
     (client,) = claire.execute("res.partner", "search", [("name", "=", "Boulangerie Dupont")])
     subscriptions = [claire.execute("webo.subscription", "webo_create", {
         "name": "Hébergement %d" % index, "partner_id": client,
