@@ -77,9 +77,9 @@ class Bench:
                 "name": "Hébergement", "type": "service", "list_price": PRICE, "company_id": False})
             per_workspace = SUBSCRIPTIONS // len(workspaces)
             for workspace in workspaces:
-                designer = env["res.users"].search([("company_id", "=", workspace.id),
-                                                    ("groups_id", "in", env.ref("webo_sale.group_designer").ids)],
-                                                   limit=1)
+                designer = env["res.users"].search([
+                    ("company_id", "=", workspace.id),
+                    ("groups_id", "in", env.ref("webo_sale.group_designer").ids)], limit=1)
                 clients = self._clients(env, workspace)
                 journal = env["account.journal"].search(
                     [("company_id", "=", workspace.id), ("type", "=", "sale")], limit=1)

@@ -159,6 +159,13 @@ class WeboSubscription(models.Model):
                     "the workspace's own clients."
                 ) % {"client": subscription.partner_id.sudo().display_name})
 
+    @api.model
+    def create(self, values):
+        # Billed on the start date's day of the month unless told otherwise.
+        if values.get("date_start") and "billing_day" not in values:
+            values = dict(values, billing_day=fields.Date.from_string(values["date_start"]).day)
+        return super().create(values)
+
     # Actions of the list (Action menu) and of the form.
 
     @api.multi
@@ -197,9 +204,6 @@ class WeboSubscription(models.Model):
         start date by the monthly run. ``values``: name, partner_id,
         date_start, billing_day (default: the start date's day),
         payment_days, line_ids. Returns its id."""
-        values = dict(values)
-        if values.get("date_start") and "billing_day" not in values:
-            values["billing_day"] = fields.Date.from_string(values["date_start"]).day
         return self.create(values).id
 
     @api.multi
