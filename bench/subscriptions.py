@@ -17,7 +17,9 @@ one line of a service product at 30 EUR, next invoice today).
   ``action_invoice_open`` and Odoo's "Send by email" (the invoice mail
   template with its PDF, queued), in committed batches of 50 contracts.
 
-Both only queue their emails: nothing is sent. Output: a few lines, then
+Both only queue their emails: nothing is sent. wkhtmltopdf fetches the
+PDFs' style sheets over HTTP: a real server of the benchmark's database
+runs beside it on a free port (``report.url``), as in production. Output: a few lines, then
 ``RESULT ours_s=.. oca_contract_s=.. ratio=<ours/oca> queries_per_invoice=<ours>``.
 The database is throw-away: what the benchmark creates stays committed.
 """
@@ -175,9 +177,30 @@ class Bench:
                 print("%-20s %d invoices, all validated, %d emails queued" % (field, len(invoices), mails))
 
 
+def serve_report_assets(database):
+    """A server of the database for wkhtmltopdf, and ``report.url`` on it."""
+    from odoo_process import OdooServer
+
+    log = os.path.join(REPO, "test-output", "bench-subscriptions-server.log")
+    server = OdooServer(database, log, extra_args=["--max-cron-threads=0"]).start()
+    subprocess.run(["psql", "-q", "-d", database, "-c",
+                    "DELETE FROM ir_config_parameter WHERE key = 'report.url';"
+                    "INSERT INTO ir_config_parameter (key, value) VALUES ('report.url', '%s')"
+                    % server.url], check=True)
+    return server
+
+
 def main():
     database = os.environ["WEBO_BENCH_DB"]
     install_contract(database)
+    server = serve_report_assets(database)
+    try:
+        run(database)
+    finally:
+        server.stop()
+
+
+def run(database):
     odoo = load_odoo(database)
     bench = Bench(odoo, database)
     total = bench.setup()
