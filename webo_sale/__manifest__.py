@@ -19,6 +19,7 @@
     ],
     "data": [
         "security/webo_sale_security.xml",
+        "security/ir.model.access.csv",
         "report/account_invoice_report.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",
@@ -26,11 +27,15 @@
         "views/account_invoice_views.xml",
         "views/res_partner_views.xml",
         "wizards/webo_invoice_wizard_views.xml",
+        "wizards/webo_sale_opening_views.xml",
+        "views/webo_sale_service_views.xml",
+        "views/webo_sale_document_views.xml",
         "views/assets.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/webo_sale_demo.xml",
+        "demo/webo_sale_service_demo.xml",
     ],
     "application": True,
 }

@@ -5,3 +5,6 @@ from . import test_client_accounts
 from . import test_invoice_wizard
 from . import test_invoice_law
 from . import test_report
+from . import test_opening
+from . import test_documents
+from . import test_synthesis
