@@ -254,6 +254,6 @@ def new_designer(admin, rpc):
             "email": "%s@example.org" % login, "lang": "fr_FR",
             "company_id": company, "company_ids": [(6, 0, [company])],
             "groups_id": [(6, 0, [designer_group["res_id"]])],
-        })
+        }, context={"no_reset_password": True})
         return rpc(login), company
     return create

@@ -59,9 +59,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture()
-def claire_session(request, browser, odoo_url, output_dir):
-    """A fresh browser context where claire logged in through /web/login."""
+def logged_in_session(request, browser, odoo_url, output_dir, login, password):
+    """A fresh browser context where ``login`` logged in through /web/login."""
     screenshots = output_dir / "screenshots"
     screenshots.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="fr-FR")
@@ -70,11 +69,21 @@ def claire_session(request, browser, odoo_url, output_dir):
     session = BrowserSession(page, screenshots, request.node.name)
     session.listen()
     page.goto(odoo_url + "/web/login")
-    page.fill("input[name=login]", "claire")
-    page.fill("input[name=password]", "claire")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     expect(page.locator("#oe_main_menu_navbar .oe_application_menu_placeholder a").first).to_be_visible(
         timeout=FIRST_LOAD_MS)
+    return context, session
+
+
+@pytest.fixture()
+def claire_session(request, browser, odoo_url, output_dir, claire):
+    """Claire in a fresh browser context. Her Synthèse's welcome window is
+    marked seen first: it belongs to the opening test, not to these."""
+    service = claire.execute("webo.sale.service", "webo_my_service")
+    claire.execute("webo.sale.service", "action_welcome_seen", [service])
+    context, session = logged_in_session(request, browser, odoo_url, output_dir, "claire", "claire")
     yield session
     context.close()
 
@@ -167,3 +176,71 @@ def test_create_and_send_an_invoice_through_the_wizard(claire_session):
     expect(page.locator(".o_statusbar_status .btn-primary")).to_have_text("Envoyée")
     claire_session.screenshot("wizard-4-sent-invoice")
     claire_session.assert_no_errors()
+
+
+def form_input(page, name):
+    """The input of the form field ``name`` (the field itself, or inside its widget)."""
+    return page.locator(".o_form_view input[name=%s], .o_form_view [name=%s] input" % (name, name)).first
+
+
+def test_designer_opens_the_sales_service_in_the_browser(request, browser, odoo_url, output_dir, repo_dir,
+                                                         new_designer):
+    """The seed's "Ouverture du service vente": presentation, step 1, step 2, Synthèse and its window."""
+    designer, _company = new_designer("Atelier Navigateur")
+    (user,) = designer.execute("res.users", "read", [designer.uid], ["login"])
+    context, session = logged_in_session(request, browser, odoo_url, output_dir, user["login"], user["login"])
+    page = session.page
+    try:
+        page.locator("#oe_main_menu_navbar").get_by_role("link", name="Gestion commerciale").click()
+        expect(page.get_by_text("Votre outil de facturation")).to_be_visible()
+        session.screenshot("1-presentation")
+        page.get_by_role("button", name="Ouvrir mon service de vente").click()
+
+        expect(page.get_by_text("Étape 1 : vos informations")).to_be_visible()
+        for name, value in (("company_name", "Atelier Navigateur"), ("siret", "73282932000074"),
+                            ("street", "2 rue de la Paix"), ("zip", "75002"), ("city", "Paris"),
+                            ("first_name", "Inès"), ("last_name", "Roux"), ("email", "ines@example.org"),
+                            ("phone", "+33 6 10 20 30 40"), ("birth_date", "03/02/1991")):
+            form_input(page, name).fill(value)
+        page.locator(".o_form_view select[name=legal_form]").select_option(label="Micro-entreprise")
+        page.locator(".o_form_view select[name=vat_regime]").select_option(
+            label="Franchise en base de TVA (art. 293 B du CGI)")
+        session.screenshot("2-step-1")
+        page.get_by_role("button", name="Enregistrer").click()
+
+        expect(page.get_by_text("Étape 2 : vos documents")).to_be_visible()
+        specimen = str(repo_dir / "webo_sale/demo/files/specimen_rib.pdf")
+        identity = str(repo_dir / "webo_sale/demo/files/specimen_identity.png")
+        for name, path in (("identity_file", identity), ("address_file", specimen),
+                           ("registration_file", specimen), ("bank_file", specimen)):
+            page.locator(".o_form_view [name=%s] input[type=file]" % name).set_input_files(path)
+            expect(form_input(page, name)).to_have_value(re.compile(r"\.(pdf|png)$"))
+        form_input(page, "iban").fill("FR76 3000 6000 0112 3456 7890 189")
+        session.screenshot("3-step-2")
+        page.get_by_role("button", name="Transmettre les documents").click()
+
+        welcome = page.locator(".modal-dialog:visible")
+        expect(welcome.locator(".modal-title")).to_have_text("Bienvenue dans votre espace de facturation")
+        expect(page.locator(".breadcrumb .active")).to_have_text("Synthèse")
+        session.screenshot("4-synthese-welcome")
+        welcome.get_by_role("button", name="C'est parti").click()
+        expect(page.locator(".modal-dialog:visible")).to_have_count(0)
+        expect(page.locator(".o_form_view [name=purchase_ceiling]")).to_contain_text("300,00")
+
+        page.get_by_role("link", name="Documents").click()
+        rows = page.locator(".o_form_view .o_field_one2many[name=document_ids] tr.o_data_row")
+        expect(rows).to_have_count(4)
+        expect(rows.first).to_contain_text("Transmis")
+        session.screenshot("5-documents")
+
+        # The window greets the first visit only.
+        page.reload()
+        expect(page.locator(".o_form_view [name=purchase_ceiling]")).to_be_visible(timeout=FIRST_LOAD_MS)
+        page.locator("#oe_main_menu_navbar").get_by_role("link", name="Gestion commerciale").click()
+        expect(page.locator(".breadcrumb .active")).to_have_text("Synthèse")
+        expect(page.locator(".o_form_view [name=paid_count]")).to_be_visible()
+        page.wait_for_timeout(1500)
+        expect(page.locator(".modal-dialog:visible")).to_have_count(0)
+        session.assert_no_errors()
+    finally:
+        context.close()

@@ -2,7 +2,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import formatLang
 
-
 # Legal forms a French web designer works under; companies (as opposed to
 # sole proprietors) have a share capital and an RCS registration.
 LEGAL_FORMS = [

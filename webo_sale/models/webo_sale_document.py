@@ -38,7 +38,7 @@ class WeboSaleDocument(models.Model):
     company_id = fields.Many2one(
         related="service_id.company_id", string="Workspace", store=True, readonly=True, index=True)
     kind = fields.Selection(DOCUMENT_KINDS, string="Document", required=True, readonly=True)
-    file = fields.Binary(string="File", attachment=True, readonly=True)
+    file = fields.Binary(attachment=True, readonly=True)
     filename = fields.Char(string="File Name", readonly=True)
     mimetype = fields.Char(string="File Type", readonly=True)
     file_size = fields.Integer(string="Size (bytes)", readonly=True)
@@ -130,7 +130,7 @@ class WeboSaleDocument(models.Model):
             raw = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError, TypeError):
             raise UserError(_("%(document)s: the file could not be read; send it again.")
-                            % {"document": label})
+                            % {"document": label}) from None
         if len(raw) > MAX_FILE_SIZE:
             raise UserError(_(
                 "%(document)s: the file is %(size)s MB; the limit is 10 MB. Send a lighter "
@@ -157,14 +157,14 @@ class WeboSaleDocument(models.Model):
             try:
                 if PdfFileReader(io.BytesIO(raw), strict=False).getNumPages() > 0:
                     return PDF_MIMETYPE
-            except Exception:  # noqa: BLE001 - PyPDF2 raises anything on a broken file
+            except Exception:  # PyPDF2 raises anything on a broken file
                 _logger.info("Refused a document: unreadable PDF")
             return None
         if raw.startswith(b"\xff\xd8\xff") or raw.startswith(b"\x89PNG\r\n\x1a\n"):
             try:
                 image = Image.open(io.BytesIO(raw))
                 image.verify()
-            except Exception:  # noqa: BLE001 - Pillow raises anything on a broken file
+            except Exception:  # Pillow raises anything on a broken file
                 _logger.info("Refused a document: undecodable image")
                 return None
             return {"JPEG": JPEG_MIMETYPE, "PNG": PNG_MIMETYPE}.get(image.format)

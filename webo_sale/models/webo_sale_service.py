@@ -38,7 +38,7 @@ class WeboSaleService(models.Model):
         help="The bank journal of the workspace where client payments land.",
     )
     bank_account_id = fields.Many2one(
-        "res.partner.bank", string="Bank Account", readonly=True,
+        "res.partner.bank", readonly=True,
         help="The designer's IBAN, on which the payment-receiving account pays out.",
     )
     acquirer_ids = fields.One2many(
@@ -48,7 +48,7 @@ class WeboSaleService(models.Model):
     documents_status = fields.Selection(
         [("missing", "Missing"), ("submitted", "Being reviewed"),
          ("refused", "A document was refused"), ("validated", "All validated")],
-        string="Documents Status", compute="_compute_documents_status",
+        compute="_compute_documents_status",
     )
     welcome_user_ids = fields.Many2many(
         "res.users", "webo_sale_service_welcome_rel", "service_id", "user_id",
@@ -84,7 +84,7 @@ class WeboSaleService(models.Model):
         compute="_compute_synthesis", string="Purchases Used",
         help="Deferred purchases not paid yet.")
     purchase_ceiling = fields.Monetary(
-        compute="_compute_synthesis", string="Purchase Ceiling",
+        compute="_compute_synthesis",
         help="The most the workspace may owe the platform in deferred purchases.")
     purchase_available = fields.Monetary(
         compute="_compute_synthesis", string="Purchases Available",
@@ -106,6 +106,10 @@ class WeboSaleService(models.Model):
     _sql_constraints = [
         ("company_unique", "unique(company_id)", "A workspace has one sales service."),
     ]
+
+    def name_get(self):
+        # The breadcrumb of the Synthèse (the workspace's name is its title).
+        return [(service.id, _("Sales Overview")) for service in self]
 
     @api.model_cr
     def init(self):

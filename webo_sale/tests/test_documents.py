@@ -53,7 +53,7 @@ class TestDocumentReview(OpeningCase):
         as_designer = self.identity.sudo(self.designer_a)
         action = as_designer.action_replace()
         replace = self.env["webo.sale.document.replace"].sudo(self.designer_a).with_context(
-            action["context"]).create({"file": b64(b"GIF89a not accepted"), "filename": "cni.gif"})
+            **action["context"]).create({"file": b64(b"GIF89a not accepted"), "filename": "cni.gif"})
         with self.env.cr.savepoint(), self.assertRaises(UserError):
             replace.action_replace()
         self.assertEqual(self.identity.state, "refused", "a bad file changes nothing")

@@ -34,6 +34,8 @@ class TestOpening(OpeningCase):
         self.assertEqual(company.webo_legal_form, "sarl")
         self.assertEqual(company.webo_share_capital, 5000.0)
         self.assertEqual(company.company_registry, "RCS Nantes 948 219 936")
+        mention = company.with_context(lang="fr_FR")._webo_legal_mention()
+        self.assertRegex(mention, r"^SARL au capital de 5\W000,00\W€$", "printed on the invoices")
         partner = self.designer_a.partner_id
         self.assertEqual(partner.name, "Léa Durand")
         self.assertEqual(partner.email, "lea@studio-test.fr")
@@ -85,6 +87,7 @@ class TestOpening(OpeningCase):
             ({"zip": "4400"}, "code postal"),
             ({"email": "lea.studio-test.fr"}, "adresse e-mail"),
             ({"birth_date": "2015-01-01"}, "majeur"),
+            ({"company_name": "Atelier B"}, "déjà"),
         ]
         name_before = self.workspace_a.name
         for values, expected in cases:

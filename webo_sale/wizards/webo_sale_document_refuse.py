@@ -9,7 +9,7 @@ class WeboSaleDocumentRefuse(models.TransientModel):
     _description = "Refuse Sales Service Documents"
 
     document_ids = fields.Many2many("webo.sale.document", string="Documents", required=True)
-    reason = fields.Text(string="Reason", required=True,
+    reason = fields.Text(required=True,
                          help="Sent to the designer: say what is wrong and what to send instead.")
 
     def action_refuse(self):

@@ -8,7 +8,7 @@ class WeboSaleDocumentReplace(models.TransientModel):
     _name = "webo.sale.document.replace"
     _description = "Replace a Sales Service Document"
 
-    document_id = fields.Many2one("webo.sale.document", string="Document", required=True,
+    document_id = fields.Many2one("webo.sale.document", required=True,
                                   ondelete="cascade")
     refusal_reason = fields.Text(related="document_id.refusal_reason", readonly=True)
     file = fields.Binary(string="New File", attachment=False, required=True,

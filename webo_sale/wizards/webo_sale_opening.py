@@ -4,6 +4,7 @@ from datetime import date
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum import vatin as stdnum_vatin
+from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 
 from odoo import _, api, fields, models
@@ -41,30 +42,31 @@ class WeboSaleOpening(models.TransientModel):
     service_state = fields.Selection(related="service_id.state", readonly=True)
 
     # Step 1: the company (written to the workspace)
-    company_name = fields.Char(string="Company Name", help="Raison sociale, as registered.")
-    legal_form = fields.Selection(LEGAL_FORMS, string="Legal Form")
+    company_name = fields.Char(help="Raison sociale, as registered.")
+    legal_form = fields.Selection(LEGAL_FORMS)
     siret = fields.Char(string="SIRET", help="14 digits: the SIREN (9) and the establishment (5).")
     vat = fields.Char(string="VAT Number", help="Required when subject to VAT, e.g. FR82131860918.")
-    street = fields.Char(string="Street")
+    street = fields.Char()
     street2 = fields.Char(string="Street 2")
-    zip = fields.Char(string="Zip")
-    city = fields.Char(string="City")
-    country_id = fields.Many2one("res.country", string="Country",
+    zip = fields.Char()
+    city = fields.Char()
+    country_id = fields.Many2one("res.country",
                                  default=lambda self: self.env.ref("base.fr"))
     currency_id = fields.Many2one(related="service_id.company_id.currency_id", readonly=True)
-    share_capital = fields.Monetary(string="Share Capital", help="For companies (SARL, SAS...).")
-    rcs_city = fields.Char(string="RCS City", help="For companies: the city of the trade register.")
+    share_capital = fields.Monetary(help="For companies (SARL, SAS...).")
+    rcs_city = fields.Char(string="RCS City",  # pylint: disable=attribute-string-redundant
+                           help="For companies: the city of the trade register.")
     vat_regime = fields.Selection(
         [("subject", "Subject to VAT"),
          ("franchise", "VAT franchise (art. 293 B of the CGI)")],
         string="VAT Regime", default="subject")
     # Step 1: the designer (written to their own contact)
-    first_name = fields.Char(string="First Name")
-    last_name = fields.Char(string="Last Name")
-    email = fields.Char(string="Email")
-    phone = fields.Char(string="Phone")
+    first_name = fields.Char()
+    last_name = fields.Char()
+    email = fields.Char()
+    phone = fields.Char()
     birth_date = fields.Date(string="Date of Birth")
-    nationality_id = fields.Many2one("res.country", string="Nationality",
+    nationality_id = fields.Many2one("res.country",
                                      default=lambda self: self.env.ref("base.fr"))
 
     # Step 2: the documents and the bank account
@@ -130,9 +132,9 @@ class WeboSaleOpening(models.TransientModel):
         if self.mode == "documents" and iban and iban != service.bank_account_id.sanitized_acc_number \
                 and "bank" not in files:
             raise UserError(_("A new IBAN needs the matching bank details (RIB): add the file."))
-        documents = service.sudo().document_ids
+        documents = {document.kind: document for document in service.sudo().document_ids}
         for kind, values in files.items():
-            existing = documents.filtered(lambda d: d.kind == kind)
+            existing = documents.get(kind)
             if existing:
                 existing.write(dict(values, state="submitted", refusal_reason=False,
                                     reviewer_id=False, date_review=False))
@@ -236,6 +238,12 @@ class WeboSaleOpening(models.TransientModel):
             missing.append(self._fields["vat"].get_description(self.env)["string"])
         if missing:
             raise UserError(_("Fill in these fields: %(fields)s.") % {"fields": ", ".join(missing)})
+        name_taken = self.env["res.company"].sudo().search_count([
+            ("name", "=", self.company_name.strip()), ("id", "!=", self.service_id.company_id.id)])
+        if name_taken:
+            raise UserError(_(
+                "Another company of the platform is already named %(name)s: give your full "
+                "raison sociale, as registered.") % {"name": self.company_name.strip()})
         siret = re.sub(r"\s", "", self.siret)
         if not stdnum_siret.is_valid(siret):
             raise UserError(_(
@@ -321,10 +329,10 @@ class WeboSaleOpening(models.TransientModel):
         iban = stdnum_iban.compact(self.iban)
         try:
             stdnum_iban.validate(iban)
-        except Exception:  # noqa: BLE001 - stdnum raises one of several ValidationError kinds
+        except StdnumError:
             raise UserError(_(
                 "The IBAN %(iban)s is not valid: check the country code, the length and the "
-                "check digits against your bank details (RIB).") % {"iban": self.iban})
+                "check digits against your bank details (RIB).") % {"iban": self.iban}) from None
         bic = stdnum_bic.compact(self.bic) if self.bic else False
         if bic and not stdnum_bic.is_valid(bic):
             raise UserError(_("The BIC %(bic)s is not valid: it has 8 or 11 characters, e.g. "
