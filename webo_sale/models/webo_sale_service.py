@@ -347,25 +347,58 @@ class WeboSaleService(models.Model):
         return {"used": 0.0, "ceiling": 0.0, "available": 0.0}
 
     def _webo_figures(self, today=None):
-        """Every figure of the Synthèse from three aggregate queries."""
+        """Every figure of the Synthèse from two aggregate queries: one pass
+        over the workspace's customer invoices (index-only on the covering
+        index), one over its client payments of the last twelve months."""
         self.ensure_one()
         today = fields.Date.from_string(today or fields.Date.context_today(self))
+        first = date(today.year - 1 + (today.month // 12), today.month % 12 + 1, 1)
         cr = self.env.cr
+        # One row per (type, state, credited, overdue, month of the last
+        # twelve or NULL before them): a few dozen rows, whatever the size.
         cr.execute("""
-            SELECT COUNT(*) FILTER (WHERE state = 'paid' AND webo_credit_note_id IS NULL),
-                   COALESCE(SUM(amount_total_company_signed)
-                            FILTER (WHERE state = 'paid' AND webo_credit_note_id IS NULL), 0),
-                   COUNT(*) FILTER (WHERE state = 'open'),
-                   COALESCE(SUM(residual_company_signed) FILTER (WHERE state = 'open'), 0),
-                   COUNT(*) FILTER (WHERE state = 'open' AND date_due < %(today)s),
-                   COALESCE(SUM(residual_company_signed)
-                            FILTER (WHERE state = 'open' AND date_due < %(today)s), 0)
+            SELECT type, state, webo_credit_note_id IS NOT NULL, date_due < %(today)s,
+                   CASE WHEN date_invoice >= %(first)s
+                        THEN date_trunc('month', date_invoice)::date END,
+                   COUNT(*), SUM(amount_total_company_signed), SUM(residual_company_signed)
               FROM account_invoice
-             WHERE company_id = %(company)s AND type = 'out_invoice' AND state IN ('open', 'paid')
-        """, {"company": self.company_id.id, "today": today})
-        paid_count, paid_amount, unpaid_count, unpaid_amount, overdue_count, overdue_amount = \
-            cr.fetchone()
-        months = self._webo_months(today)
+             WHERE company_id = %(company)s AND type IN ('out_invoice', 'out_refund')
+               AND state IN ('open', 'paid')
+             GROUP BY 1, 2, 3, 4, 5
+        """, {"company": self.company_id.id, "today": today, "first": first})
+        paid_count = unpaid_count = overdue_count = 0
+        paid_amount = unpaid_amount = overdue_amount = 0.0
+        invoiced = {}
+        for kind, state, credited, overdue, month, count, total, residual in cr.fetchall():
+            if month:
+                invoiced[month] = invoiced.get(month, 0.0) + total
+            if kind != "out_invoice":
+                continue
+            if state == "paid" and not credited:
+                paid_count += count
+                paid_amount += total
+            elif state == "open":
+                unpaid_count += count
+                unpaid_amount += residual
+                if overdue:
+                    overdue_count += count
+                    overdue_amount += residual
+        cr.execute("""
+            SELECT date_trunc('month', payment_date)::date, SUM(amount)
+              FROM account_payment
+             WHERE company_id = %(company)s AND payment_type = 'inbound'
+               AND partner_type = 'customer' AND state IN ('posted', 'sent', 'reconciled')
+               AND payment_date >= %(first)s
+             GROUP BY 1
+        """, {"company": self.company_id.id, "first": first})
+        collected = dict(cr.fetchall())
+        months = []
+        year, month = first.year, first.month
+        for _index in range(12):
+            start = date(year, month, 1)
+            months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
+                           "collected": collected.get(start, 0.0)})
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         purchase = self._webo_purchase_outstanding()
         rounding = self.currency_id.rounding
         return {
@@ -381,38 +414,6 @@ class WeboSaleService(models.Model):
             "overdue_amount": float_round(overdue_amount, precision_rounding=rounding),
             "months": months,
         }
-
-    def _webo_months(self, today):
-        """The last twelve months, oldest first: invoiced (customer invoices
-        less credit notes, taxes included) and collected (client payments)."""
-        first = date(today.year - 1 + (today.month // 12), today.month % 12 + 1, 1)
-        params = {"company": self.company_id.id, "first": first}
-        cr = self.env.cr
-        cr.execute("""
-            SELECT date_trunc('month', date_invoice)::date, SUM(amount_total_company_signed)
-              FROM account_invoice
-             WHERE company_id = %(company)s AND type IN ('out_invoice', 'out_refund')
-               AND state IN ('open', 'paid') AND date_invoice >= %(first)s
-             GROUP BY 1
-        """, params)
-        invoiced = dict(cr.fetchall())
-        cr.execute("""
-            SELECT date_trunc('month', payment_date)::date, SUM(amount)
-              FROM account_payment
-             WHERE company_id = %(company)s AND payment_type = 'inbound'
-               AND partner_type = 'customer' AND state IN ('posted', 'sent', 'reconciled')
-               AND payment_date >= %(first)s
-             GROUP BY 1
-        """, params)
-        collected = dict(cr.fetchall())
-        months = []
-        year, month = first.year, first.month
-        for _index in range(12):
-            start = date(year, month, 1)
-            months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
-                           "collected": collected.get(start, 0.0)})
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return months
 
     def _webo_chart_html(self, months):
         """A bar chart (inline SVG) of invoiced and collected per month."""
