@@ -63,6 +63,26 @@ class TestSynthesis(OpeningCase):
         self.assertEqual(figures["overdue_count"], 1)
         self.assertAlmostEqual(figures["overdue_amount"], 80.0, places=2)
 
+    def test_running_totals_equal_a_recount_of_the_invoices(self):
+        # The triggers followed every create, validation, payment and credit
+        # note of setUpClass; a recount from the invoices must agree.
+        cr = self.env.cr
+        for workspace in (self.workspace_a, self.workspace_b):
+            cr.execute("""
+                SELECT type, state, webo_credit_note_id IS NOT NULL, COUNT(*),
+                       SUM(amount_total_company_signed), SUM(residual_company_signed)
+                  FROM account_invoice
+                 WHERE company_id = %s AND type IN ('out_invoice', 'out_refund')
+                   AND state IN ('open', 'paid')
+                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""", [workspace.id])
+            recount = cr.fetchall()
+            cr.execute("""
+                SELECT type, state, credited, SUM(invoice_count), SUM(amount_total), SUM(residual)
+                  FROM webo_sale_synthesis_invoice WHERE company_id = %s
+                 GROUP BY 1, 2, 3 HAVING SUM(invoice_count) <> 0 ORDER BY 1, 2, 3""", [workspace.id])
+            self.assertEqual(cr.fetchall(), recount)
+            self.assertTrue(recount)
+
     def test_twelve_months_of_invoiced_and_collected(self):
         months = self.service_a.sudo(self.designer_a).webo_synthesis()["months"]
         self.assertEqual(len(months), 12)
