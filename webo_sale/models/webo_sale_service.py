@@ -63,7 +63,8 @@ BEGIN
             OLD.date_invoice, OLD.date_due, OLD.amount_total_company_signed, OLD.residual_company_signed)
             IS NOT DISTINCT FROM
             (NEW.company_id, NEW.type, NEW.state, NEW.webo_credit_note_id IS NULL,
-             NEW.date_invoice, NEW.date_due, NEW.amount_total_company_signed, NEW.residual_company_signed) THEN
+             NEW.date_invoice, NEW.date_due, NEW.amount_total_company_signed,
+             NEW.residual_company_signed) THEN
         RETURN NULL;
     END IF;
     IF TG_OP <> 'INSERT' THEN
