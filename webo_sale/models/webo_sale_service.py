@@ -131,6 +131,11 @@ SELECT company_id, date_trunc('month', payment_date)::date, SUM(amount)
  GROUP BY 1, 2;
 """
 
+def _as_date(value):
+    # Odoo 11's cursor returns SQL dates as strings.
+    return value if isinstance(value, date) else fields.Date.from_string(value)
+
+
 SERVICE_STATES = [
     ("new", "To open"),
     ("informed", "Information saved"),
@@ -482,6 +487,7 @@ class WeboSaleService(models.Model):
         invoiced = {}
         for kind, state, credited, overdue, month, count, total, residual in cr.fetchall():
             if month:
+                month = _as_date(month)
                 invoiced[month] = invoiced.get(month, 0.0) + total
             if kind != "out_invoice":
                 continue
@@ -498,7 +504,7 @@ class WeboSaleService(models.Model):
             SELECT month, amount FROM webo_sale_synthesis_payment
              WHERE company_id = %(company)s AND month >= %(first)s
         """, {"company": self.company_id.id, "first": first})
-        collected = dict(cr.fetchall())
+        collected = {_as_date(month): amount for month, amount in cr.fetchall()}
         months = []
         year, month = first.year, first.month
         for _index in range(12):
