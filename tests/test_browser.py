@@ -186,8 +186,9 @@ def form_input(page, name):
 def test_designer_opens_the_sales_service_in_the_browser(request, browser, odoo_url, output_dir, repo_dir,
                                                          new_designer):
     """The seed's "Ouverture du service vente": presentation, step 1, step 2, Synthèse and its window."""
-    designer, _company = new_designer("Atelier Navigateur")
+    designer, company = new_designer("Atelier Navigateur")
     (user,) = designer.execute("res.users", "read", [designer.uid], ["login"])
+    (workspace,) = designer.execute("res.company", "read", [company], ["name"])
     context, session = logged_in_session(request, browser, odoo_url, output_dir, user["login"], user["login"])
     page = session.page
     try:
@@ -197,7 +198,7 @@ def test_designer_opens_the_sales_service_in_the_browser(request, browser, odoo_
         page.get_by_role("button", name="Ouvrir mon service de vente").click()
 
         expect(page.get_by_text("Étape 1 : vos informations")).to_be_visible()
-        for name, value in (("company_name", "Atelier Navigateur"), ("siret", "73282932000074"),
+        for name, value in (("company_name", workspace["name"]), ("siret", "73282932000074"),
                             ("street", "2 rue de la Paix"), ("zip", "75002"), ("city", "Paris"),
                             ("first_name", "Inès"), ("last_name", "Roux"), ("email", "ines@example.org"),
                             ("phone", "+33 6 10 20 30 40"), ("birth_date", "03/02/1991")):
@@ -226,8 +227,12 @@ def test_designer_opens_the_sales_service_in_the_browser(request, browser, odoo_
         welcome.get_by_role("button", name="C'est parti").click()
         expect(page.locator(".modal-dialog:visible")).to_have_count(0)
         expect(page.locator(".o_form_view [name=purchase_ceiling]")).to_contain_text("300,00")
+        chart = page.locator(".o_form_view .o_webo_chart svg")
+        chart.scroll_into_view_if_needed()
+        expect(chart.locator("rect")).to_have_count(24)
+        expect(chart.locator("text")).to_have_count(12)
 
-        page.get_by_role("link", name="Documents").click()
+        page.locator(".o_notebook .nav-tabs a", has_text="Documents").click()
         rows = page.locator(".o_form_view .o_field_one2many[name=document_ids] tr.o_data_row")
         expect(rows).to_have_count(4)
         expect(rows.first).to_contain_text("Transmis")
