@@ -369,6 +369,8 @@ class WeboSaleService(models.Model):
             "views": [(self.env.ref("webo_sale.webo_sale_service_view_form").id, "form")],
             # A fresh start: no breadcrumb back to the opening steps.
             "target": "main",
+            # One page, not a record among others: no pager, no sidebar.
+            "flags": {"pager": False, "sidebar": False},
         }
 
     def _webo_open(self, iban, bic=False):
