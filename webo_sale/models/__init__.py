@@ -3,3 +3,4 @@ from . import res_users
 from . import res_partner
 from . import account_invoice
 from . import ir_actions_report
+from . import account_invoice_facturx
