@@ -7,6 +7,9 @@
     "website": "https://webo-facto.com",
     "author": "webo",
     "license": "LGPL-3",
+    "external_dependencies": {
+        "python": ["facturx", "pypdf"],
+    },
     "depends": [
         "account_invoicing",
         "account_payment",
@@ -26,6 +29,7 @@
         "views/account_invoice_views.xml",
         "views/res_partner_views.xml",
         "wizards/webo_invoice_wizard_views.xml",
+        "wizards/webo_facturx_import_views.xml",
         "views/assets.xml",
         "views/menus.xml",
     ],
