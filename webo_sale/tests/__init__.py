@@ -5,3 +5,5 @@ from . import test_client_accounts
 from . import test_invoice_wizard
 from . import test_invoice_law
 from . import test_report
+from . import test_facturx
+from . import test_facturx_import
