@@ -183,7 +183,7 @@ def blank_pdf():
 ])
 def test_invalid_files_are_refused_and_nothing_is_written(julien, claire, julien_client, case, message):
     if case == "text":
-        content = "Facture n° 12 : 300 €".encode("utf-8")
+        content = "Facture n° 12 : 300 €".encode()
     elif case == "plain-pdf":
         content = blank_pdf()
     else:

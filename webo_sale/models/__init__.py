@@ -3,5 +3,3 @@ from . import res_users
 from . import res_partner
 from . import account_invoice
 from . import ir_actions_report
-from . import account_invoice_facturx
-from . import account_invoice_facturx_import

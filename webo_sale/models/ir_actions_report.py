@@ -5,7 +5,6 @@ from PyPDF2 import PdfFileReader, PdfFileWriter
 
 from odoo import api, models
 
-
 INVOICE_REPORT = "webo_sale.report_invoice"
 
 

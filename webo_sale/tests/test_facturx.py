@@ -10,7 +10,7 @@ from unittest.mock import patch
 
 import facturx
 from lxml import etree
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config, float_compare

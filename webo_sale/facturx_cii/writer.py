@@ -1,18 +1,13 @@
-"""Factur-X (EN 16931) of the invoices and credit notes a workspace issues.
+"""The Factur-X XML of an issued invoice or credit note.
 
-The XML is a UN/CEFACT Cross Industry Invoice at the EN 16931 profile of
-Factur-X; the `factur-x` library checks it against the official schema and
-embeds it in the legal PDF, which becomes a PDF/A-3."""
-import logging
-
+A UN/CEFACT Cross Industry Invoice at the EN 16931 profile of Factur-X,
+checked against the official schema by the ``factur-x`` library."""
 import facturx
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from odoo import _, api, fields, models
+from odoo import _, fields
 from odoo.exceptions import UserError
-
-_logger = logging.getLogger(__name__)
 
 NS_RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 NS_RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -44,122 +39,97 @@ def cii_date(value):
     return fields.Date.from_string(value).strftime("%Y%m%d")
 
 
-class AccountInvoice(models.Model):
-    _inherit = "account.invoice"
+class FacturxWriter:
+    """Writes the Factur-X XML of one issued invoice or credit note."""
 
-    @api.multi
-    def webo_facturx_pdf(self):
-        """The Factur-X PDF of an issued invoice or credit note, base64
-        encoded, as sent to the client: for scripts over XML-RPC. Only
-        someone who can read the invoice gets it."""
-        self.ensure_one()
-        self.check_access_rights("read")
-        self.check_access_rule("read")
-        if not self._webo_is_issued() or self.state not in ("open", "paid"):
-            raise UserError(_(
-                "Only an issued invoice or credit note has a Factur-X PDF: "
-                "%(name)s is not issued yet."
-            ) % {"name": self.number or self.name or self.partner_id.display_name})
-        return self._webo_pdf_attachment().datas.decode("ascii")
+    def __init__(self, invoice):
+        invoice.ensure_one()
+        self.invoice = invoice
+        # for _(): the translations of the invoice's environment
+        self.env = invoice.env
 
-    def _webo_receiving_bank_account(self):
-        """The bank account the client pays into (its IBAN goes in the
-        Factur-X): the invoice's own, else the workspace's first one."""
-        self.ensure_one()
-        return self.partner_bank_id or self.company_id.partner_id.bank_ids[:1]
-
-    def _webo_facturx_embed(self, pdf):
-        """The issued PDF with its Factur-X XML embedded: a PDF/A-3."""
-        self.ensure_one()
-        xml = self._webo_facturx_xml()
-        return facturx.generate_from_binary(
-            pdf, xml, flavor="factur-x", level=FACTURX_LEVEL, check_xsd=True,
-            lang="fr-FR", pdf_metadata=self._webo_facturx_metadata())
-
-    def _webo_facturx_metadata(self):
-        kind = "Avoir" if self.type == "out_refund" else "Facture"
-        seller = self.company_id.name
-        return {
-            "author": seller,
-            "keywords": "Factur-X, %s" % kind,
-            "title": "%s : %s %s" % (seller, kind, self.number),
-            "subject": "Factur-X %s %s du %s émis par %s" % (
-                kind.lower(), self.number,
-                fields.Date.from_string(self.date_invoice).strftime("%d/%m/%Y"), seller),
-        }
-
-    def _webo_facturx_xml(self):
-        """The Factur-X XML (EN 16931) of the issued invoice, as bytes,
-        checked against the official schema."""
-        self.ensure_one()
-        if self.type not in ("out_invoice", "out_refund") or not self.number:
-            raise UserError(_("Only an issued invoice or credit note has a Factur-X XML."))
+    def xml(self):
+        """The XML as bytes, checked against the EN 16931 schema."""
         root = RSM.CrossIndustryInvoice(
             RSM.ExchangedDocumentContext(
                 RAM.GuidelineSpecifiedDocumentContextParameter(RAM.ID(EN16931_GUIDELINE))),
-            self._webo_cii_document(),
+            self._document(),
             RSM.SupplyChainTradeTransaction(
-                *self._webo_cii_lines(),
-                self._webo_cii_agreement(),
+                *self._lines(),
+                self._agreement(),
                 RAM.ApplicableHeaderTradeDelivery(),
-                self._webo_cii_settlement(),
+                self._settlement(),
             ),
         )
         xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
         facturx.xml_check_xsd(xml, flavor="factur-x", level=FACTURX_LEVEL)
         return xml
 
+    def pdf_metadata(self):
+        """Title, subject... of the PDF/A-3, in French."""
+        invoice = self.invoice
+        kind = "Avoir" if invoice.type == "out_refund" else "Facture"
+        seller = invoice.company_id.name
+        return {
+            "author": seller,
+            "keywords": "Factur-X, %s" % kind,
+            "title": "%s : %s %s" % (seller, kind, invoice.number),
+            "subject": "Factur-X %s %s du %s émis par %s" % (
+                kind.lower(), invoice.number,
+                fields.Date.from_string(invoice.date_invoice).strftime("%d/%m/%Y"), seller),
+        }
+
     # The document (BG-1 notes, BT-1 to BT-3)
 
-    def _webo_cii_document(self):
+    def _document(self):
         return RSM.ExchangedDocument(
-            RAM.ID(self.number),
-            RAM.TypeCode(TYPE_CREDIT_NOTE if self.type == "out_refund" else TYPE_INVOICE),
-            RAM.IssueDateTime(UDT.DateTimeString(cii_date(self.date_invoice), format="102")),
+            RAM.ID(self.invoice.number),
+            RAM.TypeCode(TYPE_CREDIT_NOTE if self.invoice.type == "out_refund" else TYPE_INVOICE),
+            RAM.IssueDateTime(UDT.DateTimeString(cii_date(self.invoice.date_invoice), format="102")),
             *[RAM.IncludedNote(RAM.Content(text), RAM.SubjectCode(code))
-              for code, text in self._webo_cii_notes()]
+              for code, text in self._notes()]
         )
 
-    def _webo_cii_notes(self):
+    def _notes(self):
         """The payment mentions French law puts on an invoice, with their
         UNTDID 4451 subject codes."""
-        company = self.company_id
+        company = self.invoice.company_id
         notes = [
             ("AAB", "Pas d'escompte pour paiement anticipé."),
             ("PMD", "En cas de retard de paiement, des pénalités sont exigibles dès le "
                     "lendemain de la date d'échéance, au taux annuel de %.2f %%."
              % company.webo_late_penalty_rate),
         ]
-        if self._webo_is_business_client():
+        if self.invoice._webo_is_business_client():
             notes.append(("PMT", "Indemnité forfaitaire pour frais de recouvrement en cas de "
                                  "retard de paiement : 40 €."))
         return notes
 
     # The lines (BG-25)
 
-    def _webo_cii_lines(self):
-        return [self._webo_cii_line(index, line)
-                for index, line in enumerate(self.invoice_line_ids, 1)]
+    def _lines(self):
+        return [self._line(index, line)
+                for index, line in enumerate(self.invoice.invoice_line_ids, 1)]
 
-    def _webo_cii_line(self, index, line):
-        category, rate, _reason = self._webo_vat_category(line)
+    def _line(self, index, line):
+        category, rate, _reason = self.vat_category(line)
         quantity = line.quantity or 1.0
         return RAM.IncludedSupplyChainTradeLineItem(
             RAM.AssociatedDocumentLineDocument(RAM.LineID(str(index))),
             RAM.SpecifiedTradeProduct(RAM.Name(line.name or "-")),
             RAM.SpecifiedLineTradeAgreement(RAM.NetPriceProductTradePrice(
-                RAM.ChargeAmount(self._webo_cii_price(line.price_subtotal / quantity)))),
+                RAM.ChargeAmount(self._price(line.price_subtotal / quantity)))),
             RAM.SpecifiedLineTradeDelivery(
-                RAM.BilledQuantity(self._webo_cii_quantity(line.quantity), unitCode="C62")),
+                RAM.BilledQuantity(self._quantity(line.quantity), unitCode="C62")),
             RAM.SpecifiedLineTradeSettlement(
                 RAM.ApplicableTradeTax(
                     RAM.TypeCode("VAT"), RAM.CategoryCode(category),
-                    RAM.RateApplicablePercent(self._webo_cii_percent(rate))),
+                    RAM.RateApplicablePercent(self._percent(rate))),
                 RAM.SpecifiedTradeSettlementLineMonetarySummation(
-                    RAM.LineTotalAmount(self._webo_cii_amount(line.price_subtotal)))),
+                    RAM.LineTotalAmount(self._amount(line.price_subtotal)))),
         )
 
-    def _webo_vat_category(self, line):
+    def vat_category(self, line):
         """(UNTDID 5305 category, rate, exemption reason) of a line's VAT:
         standard rate, zero rate, or exempt (the VAT franchise)."""
         taxes = line.invoice_line_tax_ids
@@ -169,31 +139,31 @@ class AccountInvoice(models.Model):
                 "VAT rate per line. Split it into one line per rate."
             ) % {"line": line.name})
         if not taxes or taxes.amount_type != "percent":
-            if self.company_id.webo_vat_regime == "franchise":
+            if self.invoice.company_id.webo_vat_regime == "franchise":
                 return "E", 0.0, (FRANCHISE_REASON, FRANCHISE_REASON_CODE)
             return "E", 0.0, (EXEMPTION_REASON, None)
-        if self.currency_id.is_zero(taxes.amount):
+        if self.invoice.currency_id.is_zero(taxes.amount):
             return "Z", 0.0, None
         return "S", taxes.amount, None
 
     # The parties (BG-4 seller, BG-7 buyer)
 
-    def _webo_cii_agreement(self):
-        company = self.company_id
+    def _agreement(self):
+        company = self.invoice.company_id
         seller = company.partner_id
         return RAM.ApplicableHeaderTradeAgreement(
-            self._webo_cii_party(
+            self._party(
                 RAM.SellerTradeParty, company.name, company.siret or seller.siret,
                 company.vat or seller.vat, seller, company.email or seller.email,
                 company.country_id, legal_info=company.company_registry),
-            self._webo_cii_party(
-                RAM.BuyerTradeParty, self.commercial_partner_id.name,
-                self.commercial_partner_id.siret, self.commercial_partner_id.vat,
-                self.commercial_partner_id, self.webo_billing_partner_id.email,
+            self._party(
+                RAM.BuyerTradeParty, self.invoice.commercial_partner_id.name,
+                self.invoice.commercial_partner_id.siret, self.invoice.commercial_partner_id.vat,
+                self.invoice.commercial_partner_id, self.invoice.webo_billing_partner_id.email,
                 company.country_id),
         )
 
-    def _webo_cii_party(self, tag, name, siret, vat, address, email, default_country,
+    def _party(self, tag, name, siret, vat, address, email, default_country,
                         legal_info=None):
         siret = "".join((siret or "").split())
         children = []
@@ -219,96 +189,98 @@ class AccountInvoice(models.Model):
 
     # The settlement: payment, VAT breakdown (BG-23), totals (BG-22)
 
-    def _webo_cii_settlement(self):
+    def _settlement(self):
         children = [
-            RAM.PaymentReference(self.number),
-            RAM.InvoiceCurrencyCode(self.currency_id.name),
+            RAM.PaymentReference(self.invoice.number),
+            RAM.InvoiceCurrencyCode(self.invoice.currency_id.name),
         ]
-        bank = self._webo_receiving_bank_account()
+        bank = self.invoice._webo_receiving_bank_account()
         iban = bank.sanitized_acc_number if bank and bank.acc_type == "iban" else None
         # Without a known IBAN the payment means (optional in EN 16931) is
         # left out: a credit transfer without an account would be invalid.
-        if iban and self.type == "out_invoice":
+        if iban and self.invoice.type == "out_invoice":
             children.append(RAM.SpecifiedTradeSettlementPaymentMeans(
                 RAM.TypeCode(PAYMENT_MEANS_SEPA_TRANSFER),
                 RAM.Information("Virement SEPA"),
                 RAM.PayeePartyCreditorFinancialAccount(RAM.IBANID(iban))))
-        children += [self._webo_cii_tax(*entry) for entry in self._webo_vat_breakdown()]
-        children.append(self._webo_cii_payment_terms())
+        children += [self._tax(*entry) for entry in self.vat_breakdown()]
+        children.append(self._payment_terms())
         children.append(RAM.SpecifiedTradeSettlementHeaderMonetarySummation(
-            RAM.LineTotalAmount(self._webo_cii_amount(self.amount_untaxed)),
-            RAM.TaxBasisTotalAmount(self._webo_cii_amount(self.amount_untaxed)),
-            RAM.TaxTotalAmount(self._webo_cii_amount(self.amount_tax), currencyID=self.currency_id.name),
-            RAM.GrandTotalAmount(self._webo_cii_amount(self.amount_total)),
-            RAM.DuePayableAmount(self._webo_cii_amount(self.amount_total)),
+            RAM.LineTotalAmount(self._amount(self.invoice.amount_untaxed)),
+            RAM.TaxBasisTotalAmount(self._amount(self.invoice.amount_untaxed)),
+            RAM.TaxTotalAmount(self._amount(self.invoice.amount_tax),
+                               currencyID=self.invoice.currency_id.name),
+            RAM.GrandTotalAmount(self._amount(self.invoice.amount_total)),
+            RAM.DuePayableAmount(self._amount(self.invoice.amount_total)),
         ))
-        origin = self.refund_invoice_id
-        if self.type == "out_refund" and origin.number:
+        origin = self.invoice.refund_invoice_id
+        if self.invoice.type == "out_refund" and origin.number:
             children.append(RAM.InvoiceReferencedDocument(
                 RAM.IssuerAssignedID(origin.number),
                 RAM.FormattedIssueDateTime(QDT.DateTimeString(
                     cii_date(origin.date_invoice), format="102"))))
         return RAM.ApplicableHeaderTradeSettlement(*children)
 
-    def _webo_vat_breakdown(self):
+    def vat_breakdown(self):
         """[(category, rate, base, VAT amount, reason)] one per VAT rate:
         the base sums the lines, the amount is Odoo's tax lines."""
         breakdown = {}
-        for line in self.invoice_line_ids:
-            category, rate, reason = self._webo_vat_category(line)
+        for line in self.invoice.invoice_line_ids:
+            category, rate, reason = self.vat_category(line)
             entry = breakdown.setdefault((category, rate), [0.0, 0.0, reason])
             entry[0] += line.price_subtotal
-        for tax_line in self.tax_line_ids:
+        for tax_line in self.invoice.tax_line_ids:
             rate = tax_line.tax_id.amount
-            category = "Z" if self.currency_id.is_zero(rate) else "S"
+            category = "Z" if self.invoice.currency_id.is_zero(rate) else "S"
             entry = breakdown.setdefault((category, rate), [0.0, 0.0, None])
             entry[1] += tax_line.amount_total
         return [(category, rate, base, amount, reason)
                 for (category, rate), (base, amount, reason) in sorted(breakdown.items())]
 
-    def _webo_cii_tax(self, category, rate, base, amount, reason):
-        children = [RAM.CalculatedAmount(self._webo_cii_amount(amount)), RAM.TypeCode("VAT")]
+    def _tax(self, category, rate, base, amount, reason):
+        children = [RAM.CalculatedAmount(self._amount(amount)), RAM.TypeCode("VAT")]
         if reason:
             children.append(RAM.ExemptionReason(reason[0]))
-        children += [RAM.BasisAmount(self._webo_cii_amount(base)), RAM.CategoryCode(category)]
+        children += [RAM.BasisAmount(self._amount(base)), RAM.CategoryCode(category)]
         if reason and reason[1]:
             children.append(RAM.ExemptionReasonCode(reason[1]))
-        children.append(RAM.RateApplicablePercent(self._webo_cii_percent(rate)))
+        children.append(RAM.RateApplicablePercent(self._percent(rate)))
         return RAM.ApplicableTradeTax(*children)
 
-    def _webo_cii_payment_terms(self):
-        if self.type == "out_refund":
-            origin = self.refund_invoice_id.number
+    def _payment_terms(self):
+        if self.invoice.type == "out_refund":
+            origin = self.invoice.refund_invoice_id.number
             terms = ("Avoir sur la facture %s, à imputer sur son règlement." % origin
                      if origin else "Avoir, à imputer sur les règlements à venir.")
             return RAM.SpecifiedTradePaymentTerms(RAM.Description(terms))
-        children = [RAM.Description(self._webo_payment_terms_text())]
-        if self.date_due:
-            children.append(RAM.DueDateDateTime(UDT.DateTimeString(cii_date(self.date_due), format="102")))
+        children = [RAM.Description(self._payment_terms_text())]
+        if self.invoice.date_due:
+            children.append(RAM.DueDateDateTime(
+                UDT.DateTimeString(cii_date(self.invoice.date_due), format="102")))
         return RAM.SpecifiedTradePaymentTerms(*children)
 
-    def _webo_payment_terms_text(self):
-        if self.payment_term_id:
-            return self.payment_term_id.with_context(lang="fr_FR").name
-        if self.date_due:
+    def _payment_terms_text(self):
+        if self.invoice.payment_term_id:
+            return self.invoice.payment_term_id.with_context(lang="fr_FR").name
+        if self.invoice.date_due:
             return "Paiement au plus tard le %s." % (
-                fields.Date.from_string(self.date_due).strftime("%d/%m/%Y"))
+                fields.Date.from_string(self.invoice.date_due).strftime("%d/%m/%Y"))
         return "Paiement à réception."
 
     # Number formats
 
-    def _webo_cii_amount(self, value):
-        digits = self.currency_id.decimal_places
-        return "%.*f" % (digits, self.currency_id.round(value))
+    def _amount(self, value):
+        digits = self.invoice.currency_id.decimal_places
+        return "%.*f" % (digits, self.invoice.currency_id.round(value))
 
     @staticmethod
-    def _webo_cii_price(value):
+    def _price(value):
         return "%.4f" % round(value, 4)
 
     @staticmethod
-    def _webo_cii_quantity(value):
+    def _quantity(value):
         return "%.4f" % round(value, 4)
 
     @staticmethod
-    def _webo_cii_percent(value):
+    def _percent(value):
         return "%.2f" % round(value, 2)
