@@ -125,7 +125,7 @@ def test_create_and_send_an_invoice_through_the_wizard(claire_session):
     page = claire_session.page
     menu = open_business_app(page)
     expect(page.locator(".o_loading")).to_be_hidden()
-    menu.get_by_role("link", name="Factures").click()
+    menu.get_by_role("link", name="Factures", exact=True).click()  # not "Factures fournisseur"
     expect(page.locator(".breadcrumb .active")).to_have_text("Factures")
     create = page.locator(".o_list_button_add")
     expect(create).to_have_text("Créer une facture")
