@@ -93,6 +93,12 @@ class TestFacturxImport(WeboWorkspaceCase):
         with self.assertRaises(AccessError):
             supplier.sudo(self.designer_b).read(["name"])
 
+    def test_base64_with_line_breaks_is_read(self):
+        content = base64.encodebytes(self.pdf).decode("ascii")
+        self.assertIn("\n", content)
+        bill_id = self.Invoice.webo_import_facturx(content, "facture.pdf")
+        self.assertEqual(self.env["account.invoice"].browse(bill_id).reference, self.supplier_invoice.number)
+
     def test_known_supplier_is_found_by_vat_number(self):
         known = self.env["res.partner"].sudo(self.designer_a).create({
             "name": "Studio B (fournisseur)", "is_company": True, "supplier": True,

@@ -62,7 +62,10 @@ class WeboFacturxImport(models.TransientModel):
     @api.model
     def _decode_upload(self, content, filename):
         try:
-            pdf = base64.b64decode(content or b"", validate=True)
+            if isinstance(content, str):
+                content = content.encode("ascii")
+            # line breaks are allowed: base64.encodebytes() puts them
+            pdf = base64.b64decode(b"".join((content or b"").split()), validate=True)
         except (binascii.Error, ValueError, TypeError):
             pdf = b""
         if not pdf.startswith(b"%PDF-"):
