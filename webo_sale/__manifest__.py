@@ -7,6 +7,9 @@
     "website": "https://webo-facto.com",
     "author": "webo",
     "license": "LGPL-3",
+    "external_dependencies": {
+        "python": ["facturx", "pypdf"],
+    },
     "depends": [
         "account_invoicing",
         "account_payment",
@@ -30,6 +33,7 @@
         "wizards/webo_sale_opening_views.xml",
         "views/webo_sale_service_views.xml",
         "views/webo_sale_document_views.xml",
+        "wizards/webo_facturx_import_views.xml",
         "views/assets.xml",
         "views/menus.xml",
     ],

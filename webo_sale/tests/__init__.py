@@ -8,3 +8,5 @@ from . import test_report
 from . import test_opening
 from . import test_documents
 from . import test_synthesis
+from . import test_facturx
+from . import test_facturx_import

@@ -73,6 +73,9 @@ class TestOpening(OpeningCase):
         self.assertEqual(acquirers["transfer"].with_context(lang="fr_FR").name, "Virement bancaire")
         self.assertFalse(acquirers["stripe"].website_published, "card payment waits for the keys")
         self.assertEqual(acquirers["stripe"].journal_id, journal)
+        invoice = self._create_invoice(company, self.client_a)
+        self.assertEqual(invoice._webo_receiving_bank_account(), journal.bank_account_id,
+                         "the Factur-X of the workspace's invoices gives this IBAN")
 
     def test_step1_bad_input_is_refused_and_nothing_written(self):
         cases = [

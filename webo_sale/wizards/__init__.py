@@ -4,3 +4,4 @@ from . import webo_invoice_cancel
 from . import webo_sale_opening
 from . import webo_sale_document_refuse
 from . import webo_sale_document_replace
+from . import webo_facturx_import
