@@ -12,6 +12,7 @@ import email.policy
 import os
 import sys
 import threading
+import uuid
 import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,3 +232,28 @@ def claire(rpc):
 def julien(rpc):
     """Julien's XML-RPC session: designer of "Studio Pixel & Co"."""
     return rpc("julien")
+
+
+@pytest.fixture()
+def new_designer(admin, rpc):
+    """``new_designer(name)``: a new workspace and its designer, made by the
+    platform operator over XML-RPC as the platform would; returns
+    ``(designer's session, company id)``. The password is the login."""
+    def create(name):
+        tag = uuid.uuid4().hex[:8]
+        company = admin.execute("res.company", "create", {
+            "name": "%s %s" % (name, tag), "webo_workspace": True,
+            "country_id": admin.execute("res.country", "search", [("code", "=", "FR")])[0],
+            "currency_id": admin.execute("res.currency", "search", [("name", "=", "EUR")])[0],
+        })
+        (designer_group,) = admin.execute("ir.model.data", "search_read", [
+            ("module", "=", "webo_sale"), ("name", "=", "group_designer")], fields=["res_id"])
+        login = "designer-%s" % tag
+        admin.execute("res.users", "create", {
+            "name": "%s (%s)" % (name, tag), "login": login, "password": login,
+            "email": "%s@example.org" % login, "lang": "fr_FR",
+            "company_id": company, "company_ids": [(6, 0, [company])],
+            "groups_id": [(6, 0, [designer_group["res_id"]])],
+        }, context={"no_reset_password": True})
+        return rpc(login), company
+    return create

@@ -21,16 +21,19 @@ def readme_example(repo_dir):
     return "\n".join(blocks)
 
 
-def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_url, database, rpc):
+def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_url, database, rpc, outbox,
+                                                          repo_dir):
     source = readme_example.replace('"http://127.0.0.1:8069"', repr(odoo_url)).replace(
         '"webo_demo"', repr(database))
     assert source != readme_example, "the example no longer names the demo URL and database"
-    claire = rpc("claire")
+    claire, julien = rpc("claire"), rpc("julien")
+    bills_before = set(claire.execute("account.invoice", "search", [("type", "=", "in_invoice")]))
     try:
         result = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
-                                timeout=300)
+                                timeout=300, cwd=repo_dir)
         assert result.returncode == 0, result.stderr
-        clients, invoice, cancelled, refusal, subscription, resumed = result.stdout.splitlines()
+        (clients, invoice, cancelled, refusal, subscription, resumed, facturx_pdf, bill, duplicate,
+         iban_refusal, service, synthesis) = result.stdout.splitlines()
         assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
         assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
         assert "'webo_state': 'sent'" in invoice and "/my/invoices/" in invoice
@@ -40,7 +43,26 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         # before), at the modified amount; then resumed after its stop.
         assert subscription == "running 50.0 4", subscription
         assert "'state': 'running'" in resumed and "'predecessor_id': [" in resumed
+        assert facturx_pdf.startswith("b'%PDF-'"), facturx_pdf
+        assert "'type': 'in_invoice'" in bill and "'state': 'draft'" in bill, bill
+        assert "Studio Pixel & Co" in bill and "'amount_total': 288.0" in bill, "240 + 20 % VAT"
+        assert "est déjà enregistrée" in duplicate, duplicate
+        assert "L'IBAN FR76 3000 6000 0112 n'est pas valide" in iban_refusal, iban_refusal
+        assert "'state': 'open'" in service and "Compte de paiement webo" in service, service
+        assert "'documents_status': 'submitted'" in service, service
+        assert "'purchase_ceiling': 300.0" in synthesis, synthesis
     finally:
-        # Issued invoices stay (French law): archive the example's client.
+        # Issued invoices stay (French law): archive the example's clients
+        # once their emails are sent (Odoo fails the mail of an archived
+        # recipient); delete the draft bill it imported, archive the supplier.
+        outbox.collect()
         created = claire.execute("res.partner", "search", [("name", "=", "Fleuriste Les Lilas")])
         claire.execute("res.partner", "write", created, {"active": False})
+        created = julien.execute("res.partner", "search", [("name", "=", "Atelier Claire Martin")])
+        family = julien.execute("res.partner", "search", [("id", "child_of", created)])
+        julien.execute("res.partner", "write", family, {"active": False})
+        bills = set(claire.execute("account.invoice", "search", [("type", "=", "in_invoice")]))
+        if bills - bills_before:
+            claire.execute("account.invoice", "unlink", sorted(bills - bills_before))
+        suppliers = claire.execute("res.partner", "search", [("name", "=", "Studio Pixel & Co")])
+        claire.execute("res.partner", "write", suppliers, {"active": False})

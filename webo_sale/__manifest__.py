@@ -7,6 +7,9 @@
     "website": "https://webo-facto.com",
     "author": "webo",
     "license": "LGPL-3",
+    "external_dependencies": {
+        "python": ["facturx", "pypdf"],
+    },
     "depends": [
         "account_invoicing",
         "account_payment",
@@ -29,11 +32,16 @@
         "views/res_partner_views.xml",
         "wizards/webo_invoice_wizard_views.xml",
         "wizards/webo_subscription_wizard_views.xml",
+        "wizards/webo_sale_opening_views.xml",
+        "views/webo_sale_service_views.xml",
+        "views/webo_sale_document_views.xml",
+        "wizards/webo_facturx_import_views.xml",
         "views/assets.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/webo_sale_demo.xml",
+        "demo/webo_sale_service_demo.xml",
     ],
     "application": True,
 }

@@ -6,3 +6,5 @@ from . import ir_actions_report
 from . import account_invoice_line
 from . import webo_subscription
 from . import webo_subscription_line
+from . import webo_sale_service
+from . import webo_sale_document

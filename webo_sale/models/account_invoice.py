@@ -1,12 +1,16 @@
 import base64
 import time
 
+import facturx
 from num2words import num2words
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 from odoo.tools.safe_eval import safe_eval
+
+from ..facturx_cii import FacturxWriter
+from ..facturx_cii.writer import FACTURX_LEVEL
 
 WEBO_STATES = [
     ("draft", "Draft"),
@@ -165,6 +169,53 @@ class AccountInvoice(models.Model):
         credit_note._webo_post_email()
         self.message_post(body=_("Cancelled by the credit note %s.") % credit_note.number)
         return credit_note.id
+
+    @api.multi
+    def webo_facturx_pdf(self):
+        """The Factur-X PDF of an issued invoice or credit note, base64
+        encoded: the very PDF sent to the client. Only someone who can read
+        the invoice gets it."""
+        self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        if not self._webo_is_issued() or self.state not in ("open", "paid"):
+            raise UserError(_(
+                "Only an issued invoice or credit note has a Factur-X PDF: "
+                "%(name)s is not issued yet."
+            ) % {"name": self.number or self.name or self.partner_id.display_name})
+        return self._webo_pdf_attachment().datas.decode("ascii")
+
+    @api.model
+    def webo_import_facturx(self, content, filename=None):
+        """Import a supplier's Factur-X PDF (base64) as a draft vendor bill
+        of the user's workspace; returns its id (see webo.facturx.import)."""
+        return self.env["webo.facturx.import"].import_pdf(content, filename).id
+
+    def _webo_receiving_bank_account(self):
+        """The bank account the client pays into (its IBAN goes in the
+        Factur-X): the workspace's payment-receiving account once its sales
+        service is open, else the invoice's own, else the workspace's first."""
+        self.ensure_one()
+        service = self.env["webo.sale.service"].sudo().search(
+            [("company_id", "=", self.company_id.id), ("state", "=", "open")], limit=1)
+        return (service.bank_account_id or self.partner_bank_id
+                or self.company_id.partner_id.bank_ids[:1])
+
+    def _webo_facturx_xml(self):
+        """The Factur-X XML (EN 16931) of the issued invoice, as bytes,
+        checked against the official schema."""
+        self.ensure_one()
+        if self.type not in ("out_invoice", "out_refund") or not self.number:
+            raise UserError(_("Only an issued invoice or credit note has a Factur-X XML."))
+        return FacturxWriter(self).xml()
+
+    def _webo_facturx_embed(self, pdf):
+        """The issued PDF with its Factur-X XML embedded: a PDF/A-3."""
+        self.ensure_one()
+        return facturx.generate_from_binary(
+            pdf, self._webo_facturx_xml(), flavor="factur-x", level=FACTURX_LEVEL,
+            check_xsd=False,  # just checked
+            lang="fr-FR", pdf_metadata=FacturxWriter(self).pdf_metadata())
 
     def _webo_check_designer_access(self):
         """Resending and crediting act for the workspace: they need the

@@ -1,3 +1,4 @@
+import base64
 import io
 
 from PyPDF2 import PdfFileReader, PdfFileWriter
@@ -8,9 +9,33 @@ from odoo.tools import config
 # The style sheets of Odoo's report layout (web.report_layout, web.html_container).
 REPORT_BUNDLES = ("web.assets_common", "web.report_assets_common", "web.report_assets_pdf")
 
+INVOICE_REPORT = "webo_sale.report_invoice"
+
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
+
+    @api.multi
+    def render_qweb_pdf(self, res_ids=None, data=None):
+        """One issued invoice prints as its stored document, byte for byte.
+
+        The first time, Odoo returns the pages it just rendered, copied into
+        a new PDF: without the Factur-X XML its stored copy carries."""
+        content, kind = super().render_qweb_pdf(res_ids, data=data)
+        if kind == "pdf" and self.report_name == INVOICE_REPORT and res_ids and len(res_ids) == 1:
+            attachment = self.retrieve_attachment(self.env[self.model].browse(res_ids))
+            if attachment:
+                content = base64.b64decode(attachment.datas)
+        return content, kind
+
+    @api.multi
+    def postprocess_pdf_report(self, record, buffer):
+        """The stored PDF of an issued invoice or credit note is its
+        Factur-X: the PDF/A-3 with the EN 16931 XML inside."""
+        if self.report_name == INVOICE_REPORT and record._webo_is_issued() \
+                and record.state in ("open", "paid"):
+            buffer = io.BytesIO(record._webo_facturx_embed(buffer.getvalue()))
+        return super().postprocess_pdf_report(record, buffer)
 
     @api.model
     def render_qweb_html(self, docids, data=None):

@@ -1,5 +1,20 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import formatLang
+
+# Legal forms a French web designer works under; companies (as opposed to
+# sole proprietors) have a share capital and an RCS registration.
+LEGAL_FORMS = [
+    ("ei", "Sole proprietorship (EI)"),
+    ("micro", "Micro-enterprise"),
+    ("eurl", "EURL"),
+    ("sarl", "SARL"),
+    ("sasu", "SASU"),
+    ("sas", "SAS"),
+    ("sa", "SA"),
+    ("other", "Other company"),
+]
+SOLE_PROPRIETOR_FORMS = ("ei", "micro")
 
 
 class ResCompany(models.Model):
@@ -24,11 +39,34 @@ class ResCompany(models.Model):
              "legal interest rate.",
     )
 
+    webo_legal_form = fields.Selection(
+        LEGAL_FORMS, string="Legal Form",
+        help="The legal form printed on invoices next to the company name.",
+    )
+    webo_share_capital = fields.Monetary(
+        string="Share Capital",
+        help="Printed on invoices of companies (SARL, SAS...), as French law requires.",
+    )
+    webo_rcs_city = fields.Char(
+        string="RCS City",
+        help="The city of the trade register (RCS) where the company is registered.",
+    )
+
     @api.constrains("webo_late_penalty_rate")
     def _check_webo_late_penalty_rate(self):
         for company in self:
             if company.webo_late_penalty_rate < 0:
                 raise ValidationError(_("The late-payment penalty rate cannot be negative."))
+
+    @api.model
+    def create(self, vals):
+        company = super().create(vals)
+        # A workspace invoices from day one: its chart of accounts comes
+        # with it, whoever creates it (the platform operator's screens or
+        # XML-RPC).
+        if company.webo_workspace:
+            company._webo_install_accounting()
+        return company
 
     def _webo_default_sale_tax(self):
         """The VAT a new invoice line of this workspace gets: none under the
@@ -40,6 +78,21 @@ class ResCompany(models.Model):
             ("company_id", "=", self.id), ("type_tax_use", "=", "sale"),
             ("amount_type", "=", "percent"), ("amount", "=", 20.0),
             ("price_include", "=", False)], limit=1)
+
+    def _webo_legal_mention(self):
+        """"SARL au capital de 5 000,00 €": the legal form and share capital
+        a company's invoices must state (empty when not given)."""
+        self.ensure_one()
+        if not self.webo_legal_form:
+            return ""
+        form = dict(self._fields["webo_legal_form"]._description_selection(self.env))[
+            self.webo_legal_form]
+        if self.webo_legal_form in SOLE_PROPRIETOR_FORMS or not self.webo_share_capital:
+            return form
+        return _("%(form)s with a share capital of %(capital)s") % {
+            "form": form,
+            "capital": formatLang(self.env, self.webo_share_capital, currency_obj=self.currency_id),
+        }
 
     @api.multi
     def _webo_install_accounting(self):

@@ -33,6 +33,13 @@ class ResPartner(models.Model):
         help="The client's monthly subscriptions, running and stopped.",
     )
 
+    # The designer's personal information, given when the sales service is
+    # opened (identity checks of the payment-receiving account).
+    webo_first_name = fields.Char(string="First Name")
+    webo_last_name = fields.Char(string="Last Name")
+    webo_birth_date = fields.Date(string="Date of Birth")
+    webo_nationality_id = fields.Many2one("res.country", string="Nationality")
+
     def _compute_webo_invoice_figures(self):
         """Three aggregates over all the clients at once (read_group)."""
         totals = {partner.id: [0.0, 0, 0.0] for partner in self}

@@ -7,3 +7,8 @@ from . import test_invoice_law
 from . import test_report
 from . import test_subscriptions
 from . import test_subscription_actions
+from . import test_opening
+from . import test_documents
+from . import test_synthesis
+from . import test_facturx
+from . import test_facturx_import

@@ -8,6 +8,7 @@ class WeboWorkspaceCase(SavepointCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.addClassCleanup(cls._release_test_cursor)
         cls.workspace_a = cls._create_workspace("Atelier A")
         cls.workspace_b = cls._create_workspace("Atelier B")
         cls.designer_a = cls._create_designer("designer_a", cls.workspace_a)
@@ -16,14 +17,23 @@ class WeboWorkspaceCase(SavepointCase):
         cls.client_b = cls._create_client("Client de B", cls.workspace_b)
 
     @classmethod
+    def _release_test_cursor(cls):
+        # unittest skips tearDownClass when setUpClass fails; the test cursor
+        # would stay open with its uncommitted rows, and the next class would
+        # wait forever on their locks instead of failing.
+        if not cls.cr._closed:
+            cls.cr.rollback()
+            cls.cr.close()
+
+    @classmethod
     def _create_workspace(cls, name):
+        """A workspace as the platform creates one: its accounting comes with it."""
         company = cls.env["res.company"].create({
             "name": name,
             "webo_workspace": True,
             "country_id": cls.env.ref("base.fr").id,
             "currency_id": cls.env.ref("base.EUR").id,
         })
-        company._webo_install_accounting()
         return company
 
     @classmethod

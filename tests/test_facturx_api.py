@@ -1,0 +1,201 @@
+"""Factur-X over XML-RPC, from a separate process: fetch the Factur-X PDF of
+an invoice (the very PDF the client received by email, its XML read back
+with the factur-x library), and import a supplier's Factur-X PDF as a
+vendor bill, with the refusals (another workspace's invoice, files that are
+not Factur-X, an invoice imported twice).
+
+The supplier is julien's workspace (Studio Pixel & Co), invoicing claire's
+(Atelier Claire Martin) as one of its clients. Each test archives the
+partners it made and deletes the draft bills it imported."""
+import base64
+import datetime
+import io
+import uuid
+import xmlrpc.client
+
+import facturx
+import pytest
+from lxml import etree
+from pypdf import PdfWriter
+
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+}
+CLAIRE_SIRET = "90830166600016"  # Atelier Claire Martin (demo data)
+JULIEN_SIRET = "94821993600010"  # Studio Pixel & Co (demo data)
+JULIEN_VAT = "FR87948219936"
+ACCESS_ERROR = 4  # odoo.service.wsgi_server: the fault code of an AccessError
+LINES = [{"name": "Maquettes", "quantity": 3, "price_unit": 33.33},
+         {"name": "Intégration", "quantity": 1, "price_unit": 450.0}]
+
+
+def xml_text(root, path):
+    (node,) = root.xpath(path, namespaces=NS)
+    return node.text
+
+
+@pytest.fixture()
+def julien_client(julien, claire, outbox):
+    """``julien_client(**values)``: a new client of julien's workspace with a
+    billing contact; archived at the end, with the suppliers and bills the
+    test made in claire's workspace."""
+    created = []
+    bills_before = set(claire.execute("account.invoice", "search", [("type", "=", "in_invoice")]))
+    suppliers_before = set(claire.execute("res.partner", "search", [("supplier", "=", True)],
+                                          context={"active_test": False}))
+
+    def create(**values):
+        tag = uuid.uuid4().hex[:10]
+        address = "compta-%s@example.org" % tag
+        vals = {"name": "Client Factur-X %s" % tag, "is_company": True, "customer": True,
+                "child_ids": [(0, 0, {"type": "invoice", "name": "Comptabilité", "email": address})]}
+        vals.update(values)
+        created.append(julien.execute("res.partner", "create", vals))
+        return created[-1], address
+
+    yield create
+    outbox.collect()
+    bills = set(claire.execute("account.invoice", "search", [("type", "=", "in_invoice")]))
+    if bills - bills_before:
+        claire.execute("account.invoice", "unlink", sorted(bills - bills_before))
+    suppliers = set(claire.execute("res.partner", "search", [("supplier", "=", True)],
+                                   context={"active_test": False}))
+    if suppliers - suppliers_before:
+        claire.execute("res.partner", "write", sorted(suppliers - suppliers_before), {"active": False})
+    if created:
+        family = julien.execute("res.partner", "search", [("id", "child_of", created)],
+                                context={"active_test": False})
+        julien.execute("res.partner", "write", family, {"active": False})
+
+
+def send_invoice(session, client):
+    today = datetime.date.today()
+    wizard = session.execute("webo.invoice.wizard", "create", {
+        "name": "Site vitrine", "partner_id": client, "date_invoice": today.isoformat(),
+        "date_due": (today + datetime.timedelta(days=30)).isoformat(),
+        "line_ids": [(0, 0, dict(line)) for line in LINES]})
+    return session.execute("webo.invoice.wizard", "action_send", [wizard])["res_id"]
+
+
+def facturx_pdf(session, invoice):
+    return base64.b64decode(session.execute("account.invoice", "webo_facturx_pdf", [invoice]))
+
+
+def import_facturx(session, pdf, filename="facture.pdf"):
+    return session.execute("account.invoice", "webo_import_facturx",
+                           base64.b64encode(pdf).decode("ascii"), filename)
+
+
+def claire_state(claire):
+    """What a refused import must leave untouched in claire's workspace."""
+    return (claire.execute("account.invoice", "search_count", []),
+            claire.execute("res.partner", "search_count", [], context={"active_test": False}),
+            claire.execute("ir.attachment", "search_count", [("res_model", "=", "account.invoice")]))
+
+
+def test_facturx_pdf_is_the_emailed_pdf_and_its_xml_is_the_invoice(julien, julien_client, outbox):
+    client, address = julien_client(siret="73282932000074", vat="FR44732829320")
+    invoice = send_invoice(julien, client)
+    (record,) = julien.execute("account.invoice", "read", [invoice],
+                               ["number", "amount_untaxed", "amount_tax", "amount_total", "date_due"])
+    pdf = facturx_pdf(julien, invoice)
+    (mail,) = [mail for mail in outbox.collect() if address in mail.recipients]
+    (attachment,) = mail.attachments
+    assert attachment[1] == pdf, "the client received another PDF than the Factur-X one"
+
+    filename, xml = facturx.get_facturx_xml_from_pdf(pdf, check_xsd=True)
+    assert filename == "factur-x.xml"
+    root = etree.fromstring(xml)
+    assert facturx.get_level(root) == "en16931"
+    assert xml_text(root, "//rsm:ExchangedDocument/ram:ID") == record["number"]
+    assert xml_text(root, "//rsm:ExchangedDocument/ram:TypeCode") == "380"
+    assert float(xml_text(root, "//ram:TaxBasisTotalAmount")) == pytest.approx(record["amount_untaxed"])
+    assert float(xml_text(root, "//ram:TaxTotalAmount")) == pytest.approx(record["amount_tax"])
+    assert float(xml_text(root, "//ram:GrandTotalAmount")) == pytest.approx(record["amount_total"])
+    assert xml_text(root, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/"
+                          "ram:RateApplicablePercent") == "20.00"
+    assert xml_text(root, "//ram:SellerTradeParty/ram:GlobalID") == JULIEN_SIRET
+    assert xml_text(root, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == JULIEN_VAT
+    assert xml_text(root, "//ram:BuyerTradeParty/ram:GlobalID") == "73282932000074"
+    assert xml_text(root, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == "FR44732829320"
+    assert xml_text(root, "//ram:DueDateDateTime/udt:DateTimeString") == record["date_due"].replace("-", "")
+
+
+def test_claire_imports_julien_invoice_once(julien, claire, julien_client):
+    client, _ = julien_client(name="Atelier Claire Martin", siret=CLAIRE_SIRET)
+    invoice = send_invoice(julien, client)
+    (sent,) = julien.execute("account.invoice", "read", [invoice], ["number", "amount_total"])
+    pdf = facturx_pdf(julien, invoice)
+
+    bill = import_facturx(claire, pdf, "facture-studio-pixel.pdf")
+    (record,) = claire.execute("account.invoice", "read", [bill],
+                               ["type", "state", "reference", "amount_total", "partner_id", "company_id"])
+    (user,) = claire.execute("res.users", "read", [claire.uid], ["company_id"])
+    assert (record["type"], record["state"], record["reference"]) == ("in_invoice", "draft", sent["number"])
+    assert record["amount_total"] == pytest.approx(sent["amount_total"])
+    assert record["company_id"] == user["company_id"]
+    (supplier,) = claire.execute("res.partner", "read", [record["partner_id"][0]], ["name", "siret", "vat"])
+    assert (supplier["name"], supplier["siret"], supplier["vat"]) == ("Studio Pixel & Co", JULIEN_SIRET,
+                                                                      JULIEN_VAT)
+    # julien sees neither the bill nor the supplier made in claire's workspace
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        julien.execute("account.invoice", "read", [bill], ["reference"])
+    assert refused.value.faultCode == ACCESS_ERROR
+
+    before = claire_state(claire)
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        import_facturx(claire, pdf)
+    assert "La facture %s de Studio Pixel & Co est déjà enregistrée" % sent["number"] \
+        in refused.value.faultString
+    assert claire_state(claire) == before
+
+
+def test_designer_cannot_fetch_another_workspace_facturx(julien, claire, julien_client):
+    client, _ = julien_client()
+    invoice = send_invoice(julien, client)
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        claire.execute("account.invoice", "webo_facturx_pdf", [invoice])
+    assert refused.value.faultCode == ACCESS_ERROR, refused.value.faultString
+
+
+def test_julien_cannot_import_an_invoice_addressed_to_claire(julien, julien_client):
+    client, _ = julien_client(name="Atelier Claire Martin", siret=CLAIRE_SIRET)
+    pdf = facturx_pdf(julien, send_invoice(julien, client))
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        import_facturx(julien, pdf)
+    assert "pas à votre espace Studio Pixel & Co" in refused.value.faultString
+
+
+def blank_pdf():
+    output = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(output)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize("case, message", [
+    ("text", "n'est pas un PDF"),
+    ("plain-pdf", "ne contient pas de XML Factur-X"),
+    ("schema", "ne respecte pas le schéma Factur-X"),
+])
+def test_invalid_files_are_refused_and_nothing_is_written(julien, claire, julien_client, case, message):
+    if case == "text":
+        content = "Facture n° 12 : 300 €".encode()
+    elif case == "plain-pdf":
+        content = blank_pdf()
+    else:
+        client, _ = julien_client(name="Atelier Claire Martin", siret=CLAIRE_SIRET)
+        _name, xml = facturx.get_facturx_xml_from_pdf(facturx_pdf(julien, send_invoice(julien, client)))
+        broken = xml.replace(b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:Kind>380</ram:Kind>")
+        assert broken != xml
+        content = facturx.generate_from_binary(
+            blank_pdf(), broken, flavor="factur-x", level="en16931", check_xsd=False,
+            pdf_metadata={"author": "x", "keywords": "x", "title": "x", "subject": "x"})
+    before = claire_state(claire)
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        import_facturx(claire, content, "facture.pdf")
+    assert message in refused.value.faultString, refused.value.faultString
+    assert claire_state(claire) == before

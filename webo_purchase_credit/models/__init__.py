@@ -1,0 +1,1 @@
+from . import webo_sale_service

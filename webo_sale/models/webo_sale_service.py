@@ -1,0 +1,557 @@
+from datetime import date
+
+from stdnum import iban as stdnum_iban
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_round
+from odoo.tools.misc import formatLang
+
+# Running totals of the Synthèse, kept by PostgreSQL triggers on every
+# change of a customer invoice or a client payment, so that reading them
+# costs the same for 50 invoices or 50,000: per workspace, invoices by type,
+# state, credited or not, month of issue and (open ones) due date; client
+# payments by month. Each change subtracts the row's old contribution and
+# adds its new one, in the same transaction (a rollback undoes both).
+# NULLS NOT DISTINCT (PostgreSQL 15) lets NULL months and due dates share
+# one row per key.
+SYNTHESIS_SQL = """
+CREATE TABLE IF NOT EXISTS webo_sale_synthesis_invoice (
+    company_id integer NOT NULL,
+    type varchar NOT NULL,
+    state varchar NOT NULL,
+    credited boolean NOT NULL,
+    month date,
+    date_due date,
+    invoice_count bigint NOT NULL DEFAULT 0,
+    amount_total numeric NOT NULL DEFAULT 0,
+    residual numeric NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX IF NOT EXISTS webo_sale_synthesis_invoice_key
+    ON webo_sale_synthesis_invoice (company_id, type, state, credited, month, date_due)
+    NULLS NOT DISTINCT;
+CREATE TABLE IF NOT EXISTS webo_sale_synthesis_payment (
+    company_id integer NOT NULL,
+    month date NOT NULL,
+    amount numeric NOT NULL DEFAULT 0,
+    PRIMARY KEY (company_id, month)
+);
+
+CREATE OR REPLACE FUNCTION webo_sale_synthesis_invoice_add(row_ account_invoice, sign_ integer)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF row_.company_id IS NULL OR row_.type NOT IN ('out_invoice', 'out_refund')
+            OR row_.state NOT IN ('open', 'paid') THEN
+        RETURN;
+    END IF;
+    INSERT INTO webo_sale_synthesis_invoice AS total
+    VALUES (row_.company_id, row_.type, row_.state, row_.webo_credit_note_id IS NOT NULL,
+            date_trunc('month', row_.date_invoice)::date,
+            CASE WHEN row_.state = 'open' THEN row_.date_due END,
+            sign_, sign_ * COALESCE(row_.amount_total_company_signed, 0),
+            sign_ * COALESCE(row_.residual_company_signed, 0))
+    ON CONFLICT (company_id, type, state, credited, month, date_due) DO UPDATE
+       SET invoice_count = total.invoice_count + EXCLUDED.invoice_count,
+           amount_total = total.amount_total + EXCLUDED.amount_total,
+           residual = total.residual + EXCLUDED.residual;
+END $$;
+
+CREATE OR REPLACE FUNCTION webo_sale_synthesis_invoice_track() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND (OLD.company_id, OLD.type, OLD.state, OLD.webo_credit_note_id IS NULL,
+            OLD.date_invoice, OLD.date_due, OLD.amount_total_company_signed, OLD.residual_company_signed)
+            IS NOT DISTINCT FROM
+            (NEW.company_id, NEW.type, NEW.state, NEW.webo_credit_note_id IS NULL,
+             NEW.date_invoice, NEW.date_due, NEW.amount_total_company_signed,
+             NEW.residual_company_signed) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM webo_sale_synthesis_invoice_add(OLD, -1);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM webo_sale_synthesis_invoice_add(NEW, 1);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION webo_sale_synthesis_payment_add(row_ account_payment, sign_ integer)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF row_.company_id IS NULL OR row_.payment_type <> 'inbound' OR row_.partner_type <> 'customer'
+            OR row_.state NOT IN ('posted', 'sent', 'reconciled') OR row_.payment_date IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO webo_sale_synthesis_payment AS total
+    VALUES (row_.company_id, date_trunc('month', row_.payment_date)::date, sign_ * row_.amount)
+    ON CONFLICT (company_id, month) DO UPDATE SET amount = total.amount + EXCLUDED.amount;
+END $$;
+
+CREATE OR REPLACE FUNCTION webo_sale_synthesis_payment_track() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND (OLD.company_id, OLD.payment_type, OLD.partner_type, OLD.state,
+            OLD.payment_date, OLD.amount) IS NOT DISTINCT FROM
+            (NEW.company_id, NEW.payment_type, NEW.partner_type, NEW.state, NEW.payment_date, NEW.amount) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        PERFORM webo_sale_synthesis_payment_add(OLD, -1);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM webo_sale_synthesis_payment_add(NEW, 1);
+    END IF;
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS webo_sale_synthesis_invoice_track ON account_invoice;
+CREATE TRIGGER webo_sale_synthesis_invoice_track
+    AFTER INSERT OR DELETE OR UPDATE OF company_id, type, state, webo_credit_note_id, date_invoice, date_due,
+        amount_total_company_signed, residual_company_signed
+    ON account_invoice FOR EACH ROW EXECUTE FUNCTION webo_sale_synthesis_invoice_track();
+DROP TRIGGER IF EXISTS webo_sale_synthesis_payment_track ON account_payment;
+CREATE TRIGGER webo_sale_synthesis_payment_track
+    AFTER INSERT OR DELETE OR UPDATE OF company_id, payment_type, partner_type, state, payment_date, amount
+    ON account_payment FOR EACH ROW EXECUTE FUNCTION webo_sale_synthesis_payment_track();
+
+TRUNCATE webo_sale_synthesis_invoice, webo_sale_synthesis_payment;
+INSERT INTO webo_sale_synthesis_invoice
+SELECT company_id, type, state, webo_credit_note_id IS NOT NULL, date_trunc('month', date_invoice)::date,
+       CASE WHEN state = 'open' THEN date_due END, COUNT(*),
+       SUM(COALESCE(amount_total_company_signed, 0)), SUM(COALESCE(residual_company_signed, 0))
+  FROM account_invoice
+ WHERE company_id IS NOT NULL AND type IN ('out_invoice', 'out_refund') AND state IN ('open', 'paid')
+ GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO webo_sale_synthesis_payment
+SELECT company_id, date_trunc('month', payment_date)::date, SUM(amount)
+  FROM account_payment
+ WHERE company_id IS NOT NULL AND payment_type = 'inbound' AND partner_type = 'customer'
+   AND state IN ('posted', 'sent', 'reconciled') AND payment_date IS NOT NULL
+ GROUP BY 1, 2;
+"""
+
+def _as_date(value):
+    # Odoo 11's cursor returns SQL dates as strings.
+    return value if isinstance(value, date) else fields.Date.from_string(value)
+
+
+SERVICE_STATES = [
+    ("new", "To open"),
+    ("informed", "Information saved"),
+    ("open", "Open"),
+]
+
+
+class WeboSaleService(models.Model):
+    """The sales service of one workspace: whether it is open, the
+    payment-receiving account made when it opened, the documents given for
+    it, and the figures of the Synthèse."""
+
+    _name = "webo.sale.service"
+    _description = "Sales Service of a Workspace"
+    _rec_name = "company_id"
+
+    company_id = fields.Many2one(
+        "res.company", string="Workspace", required=True, readonly=True,
+        ondelete="cascade", index=True,
+    )
+    state = fields.Selection(
+        SERVICE_STATES, string="Status", required=True, default="new", readonly=True,
+        help="To open: nothing given yet. Information saved: step 1 done, the "
+             "documents are still to be sent. Open: the designer can be paid online.",
+    )
+    date_open = fields.Datetime(string="Opened On", readonly=True)
+    payment_journal_id = fields.Many2one(
+        "account.journal", string="Payment-Receiving Journal", readonly=True,
+        help="The bank journal of the workspace where client payments land.",
+    )
+    bank_account_id = fields.Many2one(
+        "res.partner.bank", readonly=True,
+        help="The designer's IBAN, on which the payment-receiving account pays out.",
+    )
+    acquirer_ids = fields.One2many(
+        "payment.acquirer", compute="_compute_acquirer_ids", string="Client Payment Methods")
+    document_ids = fields.One2many(
+        "webo.sale.document", "service_id", string="Documents", readonly=True)
+    documents_status = fields.Selection(
+        [("missing", "Missing"), ("submitted", "Being reviewed"),
+         ("refused", "A document was refused"), ("validated", "All validated")],
+        compute="_compute_documents_status",
+    )
+    welcome_user_ids = fields.Many2many(
+        "res.users", "webo_sale_service_welcome_rel", "service_id", "user_id",
+        string="Welcomed Users", readonly=True,
+        help="Users who have seen the explanatory window of the Synthèse.",
+    )
+    welcome_pending = fields.Boolean(
+        compute="_compute_welcome_pending", string="Show the Welcome Window")
+
+    # What was given: company information (edited from the workspace) and
+    # the current user's personal information (edited from their profile).
+    company_name = fields.Char(related="company_id.name", string="Company Name", readonly=True)
+    company_legal_form = fields.Selection(
+        related="company_id.webo_legal_form", string="Legal Form", readonly=True)
+    company_siret = fields.Char(related="company_id.siret", string="SIRET", readonly=True)
+    company_vat = fields.Char(related="company_id.vat", string="VAT Number", readonly=True)
+    company_registry = fields.Char(
+        related="company_id.company_registry", string="Company Registry", readonly=True)
+    company_vat_regime = fields.Selection(
+        related="company_id.webo_vat_regime", string="VAT Regime", readonly=True)
+    company_address = fields.Text(compute="_compute_information", string="Address")
+    company_capital = fields.Char(compute="_compute_information", string="Legal Mention")
+    user_name = fields.Char(compute="_compute_information", string="Name")
+    user_email = fields.Char(compute="_compute_information", string="Email")
+    user_phone = fields.Char(compute="_compute_information", string="Phone")
+    user_birth_date = fields.Date(compute="_compute_information", string="Date of Birth")
+    user_nationality = fields.Char(compute="_compute_information", string="Nationality")
+    iban = fields.Char(related="bank_account_id.acc_number", string="IBAN", readonly=True)
+
+    # The Synthèse figures (computed on read, from aggregates).
+    currency_id = fields.Many2one(related="company_id.currency_id", readonly=True)
+    purchase_used = fields.Monetary(
+        compute="_compute_synthesis", string="Purchases Used",
+        help="Deferred purchases not paid yet.")
+    purchase_ceiling = fields.Monetary(
+        compute="_compute_synthesis",
+        help="The most the workspace may owe the platform in deferred purchases.")
+    purchase_available = fields.Monetary(
+        compute="_compute_synthesis", string="Purchases Available",
+        help="What can still be bought with deferred payment.")
+    sale_outstanding = fields.Monetary(
+        compute="_compute_synthesis", string="Sales Outstanding",
+        help="What clients still owe on sent invoices.")
+    paid_count = fields.Integer(compute="_compute_synthesis", string="Paid Invoices")
+    paid_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Paid")
+    unpaid_count = fields.Integer(compute="_compute_synthesis", string="Unpaid Invoices")
+    unpaid_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Unpaid")
+    overdue_count = fields.Integer(compute="_compute_synthesis", string="Overdue Invoices")
+    overdue_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Overdue")
+    chart_html = fields.Html(
+        compute="_compute_synthesis", string="Invoiced and Collected", sanitize=False,
+        help="The last twelve months: invoiced (taxes included, less credit notes) "
+             "and collected.")
+
+    _sql_constraints = [
+        ("company_unique", "unique(company_id)", "A workspace has one sales service."),
+    ]
+
+    def name_get(self):
+        # The breadcrumb of the Synthèse (the workspace's name is its title).
+        return [(service.id, _("Sales Overview")) for service in self]
+
+    @api.model_cr
+    def init(self):
+        # The Synthèse reads running totals that PostgreSQL keeps up to date
+        # on every change of an invoice or a payment (see SYNTHESIS_SQL);
+        # they are rebuilt from the invoices at each install or upgrade.
+        self.env.cr.execute(SYNTHESIS_SQL)
+
+    def _compute_acquirer_ids(self):
+        for service in self:
+            service.acquirer_ids = self.env["payment.acquirer"].sudo().search(
+                [("company_id", "=", service.company_id.id)])
+
+    @api.depends("document_ids.state")
+    def _compute_documents_status(self):
+        for service in self:
+            states = set(service.document_ids.mapped("state"))
+            if not states:
+                service.documents_status = "missing"
+            elif "refused" in states:
+                service.documents_status = "refused"
+            elif states == {"validated"}:
+                service.documents_status = "validated"
+            else:
+                service.documents_status = "submitted"
+
+    def _compute_welcome_pending(self):
+        for service in self:
+            service.welcome_pending = (service.state == "open"
+                                       and self.env.user not in service.welcome_user_ids)
+
+    def _compute_information(self):
+        partner = self.env.user.partner_id
+        for service in self:
+            company = service.company_id
+            service.company_address = company.partner_id._display_address(without_company=True)
+            service.company_capital = company._webo_legal_mention()
+            service.user_name = partner.name
+            service.user_email = partner.email
+            service.user_phone = partner.phone
+            service.user_birth_date = partner.webo_birth_date
+            service.user_nationality = partner.webo_nationality_id.name
+
+    def _compute_synthesis(self):
+        for service in self:
+            figures = service._webo_figures()
+            for name in ("purchase_used", "purchase_ceiling", "purchase_available",
+                         "sale_outstanding", "paid_count", "paid_amount", "unpaid_count",
+                         "unpaid_amount", "overdue_count", "overdue_amount"):
+                service[name] = figures[name]
+            service.chart_html = service._webo_chart_html(figures["months"])
+
+    # Actions (buttons and menus)
+
+    @api.model
+    def action_open_sales(self):
+        """Gestion commerciale > Vente: the presentation page and the opening
+        steps while the service is not open, the Synthèse once it is."""
+        service = self._webo_for_company(self.env.user.company_id)
+        if service.state != "open":
+            return self.env["webo.sale.opening"]._webo_action(service)
+        return service._webo_synthesis_action()
+
+    def action_welcome_seen(self):
+        """The designer closed the explanatory window: not shown again."""
+        self._webo_check_company()
+        self.sudo().write({"welcome_user_ids": [(4, self.env.uid)]})
+        return True
+
+    def action_edit_information(self):
+        self._webo_check_company()
+        return self.env["webo.sale.opening"]._webo_action(self, mode="information")
+
+    def action_edit_documents(self):
+        self._webo_check_company()
+        return self.env["webo.sale.opening"]._webo_action(self, mode="documents")
+
+    # Public API
+
+    def webo_synthesis(self):
+        """The Synthèse figures of the service, as a dictionary (XML-RPC)."""
+        self.ensure_one()
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+        figures = self._webo_figures()
+        figures["months"] = [dict(month, month=month["month"].isoformat())
+                             for month in figures["months"]]
+        figures.update(state=self.state, documents_status=self.documents_status,
+                       currency=self.currency_id.name)
+        return figures
+
+    @api.model
+    def webo_my_service(self):
+        """The id of the current user's sales service (created on first
+        call), for XML-RPC clients."""
+        return self._webo_for_company(self.env.user.company_id).id
+
+    # Business methods
+
+    @api.model
+    def _webo_for_company(self, company):
+        """The sales service of a workspace, created when first asked for."""
+        if not company.webo_workspace:
+            raise UserError(_(
+                "%(company)s is not a designer workspace: the sales service is opened "
+                "from a workspace.") % {"company": company.name})
+        service = self.sudo().search([("company_id", "=", company.id)], limit=1)
+        if not service:
+            service = self.sudo().create({"company_id": company.id})
+        return service.sudo(self.env.uid)
+
+    def _webo_check_company(self):
+        """Designers act on their own workspace's service only; the platform
+        operator on any."""
+        if self.env.user.has_group("webo_sale.group_platform_operator"):
+            return
+        if any(service.company_id != self.env.user.company_id for service in self):
+            raise AccessError(_("This sales service belongs to another workspace."))
+
+    def _webo_synthesis_action(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Sales Overview"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("webo_sale.webo_sale_service_view_form").id, "form")],
+            # A fresh start: no breadcrumb back to the opening steps.
+            "target": "main",
+            # One page, not a record among others: no pager, no sidebar.
+            "flags": {"pager": False, "sidebar": False},
+        }
+
+    def _webo_open(self, iban, bic=False):
+        """Step 2 done: create the payment-receiving account and open."""
+        self.ensure_one()
+        if self.state == "open":
+            raise UserError(_("Your sales service is already open."))
+        service = self.sudo()
+        service._webo_set_bank_account(iban, bic)
+        service._webo_create_acquirers()
+        service.write({"state": "open", "date_open": fields.Datetime.now()})
+
+    def _webo_set_bank_account(self, iban, bic=False):
+        """Register the designer's IBAN and point the payment-receiving
+        journal (created the first time) and the transfer instructions at it."""
+        self.ensure_one()
+        company = self.company_id
+        bank = self.env["res.bank"]
+        if bic:
+            bank = bank.search([("bic", "=", bic)], limit=1) or bank.create({"name": bic, "bic": bic})
+        partner_bank = self.env["res.partner.bank"].search([
+            ("sanitized_acc_number", "=", iban), ("partner_id", "=", company.partner_id.id),
+            ("company_id", "=", company.id)], limit=1)
+        if partner_bank:
+            partner_bank.bank_id = bank
+        else:
+            partner_bank = self.env["res.partner.bank"].create({
+                "acc_number": stdnum_iban.format(iban),
+                "bank_id": bank.id,
+                "partner_id": company.partner_id.id,
+                "company_id": company.id,
+            })
+        journal = self.payment_journal_id
+        if not journal:
+            journal = self.env["account.journal"].create({
+                "name": _("webo payment account"),
+                "code": "WEBO",
+                "type": "bank",
+                "company_id": company.id,
+                "bank_account_id": partner_bank.id,
+            })
+        else:
+            journal.bank_account_id = partner_bank
+        self.write({"bank_account_id": partner_bank.id, "payment_journal_id": journal.id})
+        transfer = self.env["payment.acquirer"].search(
+            [("company_id", "=", company.id), ("provider", "=", "transfer")])
+        self._webo_translate(transfer, "post_msg", "_webo_transfer_instructions")
+
+    def _webo_create_acquirers(self):
+        """The workspace's client-facing payment methods: bank transfer to
+        the designer's IBAN, published; card through Stripe, unpublished
+        until the designer's keys are set."""
+        self.ensure_one()
+        acquirers = self.env["payment.acquirer"]
+        existing = acquirers.search([("company_id", "=", self.company_id.id)]).mapped("provider")
+        common = {"company_id": self.company_id.id, "journal_id": self.payment_journal_id.id}
+        if "transfer" not in existing:
+            transfer = self.env.ref("payment.payment_acquirer_transfer").copy(dict(
+                common, environment="prod", website_published=True))
+            self._webo_translate(transfer, "name", "_webo_transfer_name")
+            self._webo_translate(transfer, "post_msg", "_webo_transfer_instructions")
+        if "stripe" not in existing:
+            card = self.env.ref("payment.payment_acquirer_stripe").copy(dict(
+                common, environment="test", website_published=False))
+            self._webo_translate(card, "name", "_webo_card_name")
+
+    def _webo_translate(self, records, field, method):
+        """Write a translatable field in every installed language, each
+        value made by ``method`` in that language."""
+        for lang in ["en_US"] + [code for code, _name in self.env["res.lang"].get_installed()
+                                 if code != "en_US"]:
+            value = getattr(self.with_context(lang=lang), method)()
+            records.with_context(lang=lang).write({field: value})
+
+    def _webo_transfer_name(self):
+        return _("Bank transfer")
+
+    def _webo_card_name(self):
+        return _("Card")
+
+    def _webo_transfer_instructions(self):
+        account = self.bank_account_id
+        return "<p>%s</p><ul><li>%s</li><li>%s</li><li>%s</li></ul>" % (
+            _("Pay by bank transfer to:"),
+            _("Beneficiary: %(name)s") % {"name": self.company_id.name},
+            _("IBAN: %(iban)s") % {"iban": account.acc_number},
+            _("Reference: the invoice number") if not account.bank_bic
+            else _("BIC: %(bic)s. Reference: the invoice number") % {"bic": account.bank_bic},
+        )
+
+    def _webo_purchase_outstanding(self):
+        """En-cours d'achat: {used, ceiling, available} in the workspace's
+        currency. The deferred-payment addon supplies it; without it the
+        workspace has no purchase credit."""
+        self.ensure_one()
+        return {"used": 0.0, "ceiling": 0.0, "available": 0.0}
+
+    def _webo_figures(self, today=None):
+        """Every figure of the Synthèse, from the workspace's running totals
+        of customer invoices and client payments."""
+        self.ensure_one()
+        today = fields.Date.from_string(today or fields.Date.context_today(self))
+        first = date(today.year - 1 + (today.month // 12), today.month % 12 + 1, 1)
+        cr = self.env.cr
+        # A few dozen rows of running totals, whatever the workspace's size.
+        cr.execute("""
+            SELECT type, state, credited, date_due < %(today)s,
+                   CASE WHEN month >= %(first)s THEN month END,
+                   SUM(invoice_count), SUM(amount_total), SUM(residual)
+              FROM webo_sale_synthesis_invoice
+             WHERE company_id = %(company)s
+             GROUP BY 1, 2, 3, 4, 5
+        """, {"company": self.company_id.id, "today": today, "first": first})
+        paid_count = unpaid_count = overdue_count = 0
+        paid_amount = unpaid_amount = overdue_amount = 0.0
+        invoiced = {}
+        for kind, state, credited, overdue, month, count, total, residual in cr.fetchall():
+            if month:
+                month = _as_date(month)
+                invoiced[month] = invoiced.get(month, 0.0) + total
+            if kind != "out_invoice":
+                continue
+            if state == "paid" and not credited:
+                paid_count += count
+                paid_amount += total
+            elif state == "open":
+                unpaid_count += count
+                unpaid_amount += residual
+                if overdue:
+                    overdue_count += count
+                    overdue_amount += residual
+        cr.execute("""
+            SELECT month, amount FROM webo_sale_synthesis_payment
+             WHERE company_id = %(company)s AND month >= %(first)s
+        """, {"company": self.company_id.id, "first": first})
+        collected = {_as_date(month): amount for month, amount in cr.fetchall()}
+        months = []
+        year, month = first.year, first.month
+        for _index in range(12):
+            start = date(year, month, 1)
+            months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
+                           "collected": collected.get(start, 0.0)})
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        purchase = self._webo_purchase_outstanding()
+        rounding = self.currency_id.rounding
+        return {
+            "purchase_used": float_round(purchase["used"], precision_rounding=rounding),
+            "purchase_ceiling": float_round(purchase["ceiling"], precision_rounding=rounding),
+            "purchase_available": float_round(purchase["available"], precision_rounding=rounding),
+            "sale_outstanding": float_round(unpaid_amount, precision_rounding=rounding),
+            "paid_count": paid_count,
+            "paid_amount": float_round(paid_amount, precision_rounding=rounding),
+            "unpaid_count": unpaid_count,
+            "unpaid_amount": float_round(unpaid_amount, precision_rounding=rounding),
+            "overdue_count": overdue_count,
+            "overdue_amount": float_round(overdue_amount, precision_rounding=rounding),
+            "months": months,
+        }
+
+    def _webo_chart_html(self, months):
+        """A bar chart (inline SVG) of invoiced and collected per month."""
+        width, height, top, bottom = 720, 220, 16, 36
+        peak = max([m["invoiced"] for m in months] + [m["collected"] for m in months] + [1.0])
+        slot = width / len(months)
+        bars = []
+        for index, month in enumerate(months):
+            x = index * slot
+            for offset, key, colour in ((0.18, "invoiced", "#1f3a5f"), (0.5, "collected", "#3fa66b")):
+                value = max(month[key], 0.0)
+                bar = (height - top - bottom) * value / peak
+                bars.append(
+                    '<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s">'
+                    '<title>%s</title></rect>' % (
+                        x + slot * offset, height - bottom - bar, slot * 0.3, bar, colour,
+                        formatLang(self.env, month[key], currency_obj=self.currency_id)))
+            label = "%02d/%02d" % (month["month"].month, month["month"].year % 100)
+            bars.append('<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%s</text>'
+                        % (x + slot / 2, height - bottom + 16, label))
+        legend = (
+            '<div class="o_webo_chart_legend">'
+            '<span style="color:#1f3a5f">&#9632; %s</span> &#160; '
+            '<span style="color:#3fa66b">&#9632; %s</span></div>' % (_("Invoiced"), _("Collected")))
+        return ('<div class="o_webo_chart"><svg viewBox="0 0 %d %d" width="100%%" role="img">%s</svg>%s</div>'
+                % (width, height, "".join(bars), legend))

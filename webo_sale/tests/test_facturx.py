@@ -1,0 +1,269 @@
+"""Factur-X: the EN 16931 XML inside the stored PDF of every issued invoice
+and credit note, read back from the real PDF (wkhtmltopdf, then the
+factur-x library) and compared with the invoice; and the reception of a
+supplier's Factur-X PDF as a vendor bill, with every refusal."""
+import base64
+import io
+import tempfile
+from contextlib import contextmanager
+from unittest.mock import patch
+
+import facturx
+from lxml import etree
+from pypdf import PdfReader
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import config, float_compare
+
+from .common import WeboWorkspaceCase
+from .test_report import pdf_lines
+
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+    "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
+}
+IBAN = "FR1420041010050500013M02606"
+SELLER_A_SIRET = "44306184100047"
+SELLER_A_VAT = "FR64443061841"
+CLIENT_A_VAT = "FR44732829320"
+SELLER_B_SIRET = "73282932000074"
+
+
+@contextmanager
+def real_pdfs():
+    """Under --test-enable Odoo renders HTML instead of calling wkhtmltopdf
+    unless a report directory is configured."""
+    with tempfile.TemporaryDirectory() as report_dir, \
+            patch.dict(config.options, {"test_report_directory": report_dir}):
+        yield
+
+
+def xml_of(pdf):
+    """The Factur-X XML the PDF carries, checked against the schema by the library."""
+    filename, xml = facturx.get_facturx_xml_from_pdf(pdf, check_xsd=True)
+    assert filename == "factur-x.xml", "no valid Factur-X XML in the PDF"
+    return etree.fromstring(xml)
+
+
+def values(root, path):
+    return [node.text for node in root.xpath(path, namespaces=NS)]
+
+
+def value(root, path):
+    found = values(root, path)
+    assert len(found) == 1, "%s: %r" % (path, found)
+    return found[0]
+
+
+def open_invoice(env, company, partner, lines):
+    """A validated customer invoice of the workspace, dated 2 March 2026,
+    due 1 April; lines are (description, quantity, unit price, taxes)."""
+    journal = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+    account = env["account.account"].search(
+        [("company_id", "=", company.id), ("code", "=like", "706%")], limit=1)
+    invoice = env["account.invoice"].create({
+        "partner_id": partner.id,
+        "company_id": company.id,
+        "journal_id": journal.id,
+        "account_id": partner.with_context(
+            force_company=company.id).property_account_receivable_id.id,
+        "name": "Création du site vitrine",
+        "date_invoice": "2026-03-02",
+        "date_due": "2026-04-01",
+        "invoice_line_ids": [(0, 0, {
+            "name": name, "quantity": quantity, "price_unit": price,
+            "account_id": account.id, "invoice_line_tax_ids": [(6, 0, taxes.ids)],
+        }) for name, quantity, price, taxes in lines],
+    })
+    invoice.action_invoice_open()
+    return invoice
+
+
+class TestFacturx(WeboWorkspaceCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")
+        cls.france = cls.env.ref("base.fr")
+        # (a) subject to VAT, with the bank account client payments land on
+        cls.workspace_a.write({
+            "street": "12 rue de la République", "zip": "69002", "city": "Lyon",
+            "email": "atelier-a@example.com", "siret": SELLER_A_SIRET, "vat": SELLER_A_VAT,
+        })
+        cls.bank_a = cls.env["res.partner.bank"].create({
+            "acc_number": IBAN, "partner_id": cls.workspace_a.partner_id.id,
+            "company_id": cls.workspace_a.id})
+        cls.client_a.write({
+            "name": "Boulangerie Dupont SARL", "vat": CLIENT_A_VAT, "siret": SELLER_B_SIRET,
+            "street": "3 place du Marché", "zip": "44000", "city": "Nantes",
+            "country_id": cls.france.id, "lang": "fr_FR",
+        })
+        tax_20 = cls.workspace_a._webo_default_sale_tax()
+        tax_10 = cls.env["account.tax"].search([
+            ("company_id", "=", cls.workspace_a.id), ("type_tax_use", "=", "sale"),
+            ("amount_type", "=", "percent"), ("amount", "=", 10.0), ("price_include", "=", False)],
+            limit=1)
+        cls.invoice_a = cls._open_invoice(cls.workspace_a, cls.client_a, [
+            ("Création du site vitrine", 1, 1000.0, tax_20),
+            ("Formation à l'outil d'édition", 2, 100.0, tax_10),
+        ])
+        # (b) VAT franchise, no bank account known
+        cls.workspace_b.write({"webo_vat_regime": "franchise", "siret": SELLER_B_SIRET,
+                               "zip": "35000", "city": "Rennes"})
+        cls.client_b.write({"lang": "fr_FR", "is_company": False})
+        cls.invoice_b = cls._open_invoice(cls.workspace_b, cls.client_b, [
+            ("Refonte du blog", 2, 250.0, cls.env["account.tax"])])
+        # (c) the credit note that cancels (a)
+        cls.credit_note = cls.invoice_a.sudo(cls.designer_a)._webo_new_credit_note().sudo()
+        cls.credit_note.action_invoice_open()
+        with real_pdfs():
+            cls.pdf_a = cls._stored_pdf(cls.invoice_a, cls.designer_a)
+            cls.pdf_b = cls._stored_pdf(cls.invoice_b, cls.designer_b)
+            cls.pdf_credit_note = cls._stored_pdf(cls.credit_note, cls.designer_a)
+        cls.xml_a = xml_of(cls.pdf_a)
+        cls.xml_b = xml_of(cls.pdf_b)
+        cls.xml_credit_note = xml_of(cls.pdf_credit_note)
+
+    @classmethod
+    def _open_invoice(cls, company, partner, lines):
+        return open_invoice(cls.env, company, partner, lines)
+
+    @classmethod
+    def _stored_pdf(cls, invoice, user):
+        """The stored legal PDF, as the designer's sending makes it."""
+        attachment = invoice.sudo(user)._webo_pdf_attachment()
+        return base64.b64decode(attachment.datas)
+
+    def assertAmount(self, text, amount, currency):
+        self.assertEqual(float_compare(float(text), amount, precision_rounding=currency.rounding), 0,
+                         "%s != %s" % (text, amount))
+
+    # The issued document
+
+    def test_stored_pdf_is_a_pdfa3_with_the_xml_and_still_reads_as_the_invoice(self):
+        reader = PdfReader(io.BytesIO(self.pdf_a))
+        self.assertIn("factur-x.xml", reader.attachments)
+        metadata = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+        self.assertIn(b"<pdfaid:part>3</pdfaid:part>", metadata)
+        self.assertIn(b"EN 16931", metadata)
+        self.assertIn("Facture %s" % self.invoice_a.number, " ".join(pdf_lines(self.pdf_a)))
+        # printed again: the very same bytes, the XML included
+        with real_pdfs():
+            again, _kind = self.env.ref("webo_sale.action_report_invoice").sudo(
+                self.designer_a).render_qweb_pdf(self.invoice_a.ids)
+        self.assertEqual(again, self.pdf_a)
+
+    def test_invoice_xml_has_the_invoice_totals_vat_and_identifiers(self):
+        root, invoice, currency = self.xml_a, self.invoice_a, self.invoice_a.currency_id
+        self.assertEqual(value(root, "//rsm:ExchangedDocument/ram:ID"), invoice.number)
+        self.assertEqual(value(root, "//rsm:ExchangedDocument/ram:TypeCode"), "380")
+        self.assertEqual(value(root, "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"),
+                         "urn:cen.eu:en16931:2017")
+        self.assertEqual(value(root, "//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString"),
+                         "20260302")
+        totals = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:"
+        self.assertAmount(value(root, totals + "TaxBasisTotalAmount"), invoice.amount_untaxed, currency)
+        self.assertAmount(value(root, totals + "TaxTotalAmount"), invoice.amount_tax, currency)
+        self.assertAmount(value(root, totals + "GrandTotalAmount"), invoice.amount_total, currency)
+        self.assertAmount(value(root, totals + "DuePayableAmount"), 1420.0, currency)
+        # one VAT breakdown per rate
+        breakdown = {
+            node.findtext("ram:RateApplicablePercent", namespaces=NS): (
+                node.findtext("ram:CategoryCode", namespaces=NS),
+                float(node.findtext("ram:BasisAmount", namespaces=NS)),
+                float(node.findtext("ram:CalculatedAmount", namespaces=NS)))
+            for node in root.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax",
+                                   namespaces=NS)}
+        self.assertEqual(breakdown, {"20.00": ("S", 1000.0, 200.0), "10.00": ("S", 200.0, 20.0)})
+        # lines
+        self.assertEqual(values(root, "//ram:SpecifiedTradeProduct/ram:Name"),
+                         ["Création du site vitrine", "Formation à l'outil d'édition"])
+        self.assertEqual(values(root, "//ram:SpecifiedLineTradeDelivery/ram:BilledQuantity"),
+                         ["1.0000", "2.0000"])
+        self.assertEqual(values(root, "//ram:SpecifiedTradeSettlementLineMonetarySummation/"
+                                      "ram:LineTotalAmount"), ["1000.00", "200.00"])
+        # seller and buyer identifiers
+        seller = "//ram:SellerTradeParty/"
+        self.assertEqual(value(root, seller + "ram:Name"), "Atelier A")
+        self.assertEqual(value(root, seller + "ram:GlobalID[@schemeID='0009']"), SELLER_A_SIRET)
+        self.assertEqual(value(root, seller + "ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0002']"),
+                         SELLER_A_SIRET[:9])
+        self.assertEqual(value(root, seller + "ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']"),
+                         SELLER_A_VAT)
+        buyer = "//ram:BuyerTradeParty/"
+        self.assertEqual(value(root, buyer + "ram:Name"), "Boulangerie Dupont SARL")
+        self.assertEqual(value(root, buyer + "ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']"),
+                         CLIENT_A_VAT)
+        self.assertEqual(value(root, buyer + "ram:GlobalID[@schemeID='0009']"), SELLER_B_SIRET)
+        self.assertEqual(value(root, buyer + "ram:PostalTradeAddress/ram:CountryID"), "FR")
+        # payment: due date, terms, the IBAN of the receiving account
+        self.assertEqual(value(root, "//ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/"
+                                     "udt:DateTimeString"), "20260401")
+        self.assertIn("01/04/2026", value(root, "//ram:SpecifiedTradePaymentTerms/ram:Description"))
+        self.assertEqual(self.invoice_a._webo_receiving_bank_account(), self.bank_a)
+        self.assertEqual(value(root, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode"), "58")
+        self.assertEqual(value(root, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID"), IBAN)
+        notes = values(root, "//ram:IncludedNote/ram:SubjectCode")
+        self.assertEqual(sorted(notes), ["AAB", "PMD", "PMT"])
+
+    def test_franchise_invoice_states_art_293_b_and_has_no_iban(self):
+        root = self.xml_b
+        tax = root.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
+        self.assertEqual(len(tax), 1)
+        self.assertEqual(tax[0].findtext("ram:CategoryCode", namespaces=NS), "E")
+        self.assertEqual(tax[0].findtext("ram:ExemptionReason", namespaces=NS),
+                         "TVA non applicable, art. 293 B du CGI")
+        self.assertEqual(tax[0].findtext("ram:ExemptionReasonCode", namespaces=NS), "VATEX-FR-FRANCHISE")
+        self.assertEqual(tax[0].findtext("ram:BasisAmount", namespaces=NS), "500.00")
+        self.assertEqual(tax[0].findtext("ram:CalculatedAmount", namespaces=NS), "0.00")
+        self.assertEqual(value(root, "//ram:TaxTotalAmount"), "0.00")
+        self.assertEqual(value(root, "//ram:GrandTotalAmount"), "500.00")
+        self.assertEqual(values(root, "//ram:SpecifiedLineTradeSettlement//ram:CategoryCode"), ["E"])
+        self.assertFalse(values(root, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"))
+        # no IBAN known: no payment means, and the XML is valid all the same
+        self.assertFalse(self.invoice_b._webo_receiving_bank_account())
+        self.assertFalse(root.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NS))
+        self.assertTrue(facturx.xml_check_xsd(etree.tostring(root), flavor="factur-x", level="en16931"))
+        # a private client owes no recovery indemnity
+        self.assertNotIn("PMT", values(root, "//ram:IncludedNote/ram:SubjectCode"))
+
+    def test_invoice_bank_account_comes_first(self):
+        other = self.env["res.partner.bank"].create({
+            "acc_number": "FR7630006000011234567890189", "partner_id": self.workspace_a.partner_id.id,
+            "company_id": self.workspace_a.id})
+        self.invoice_a.partner_bank_id = other
+        self.assertEqual(self.invoice_a._webo_receiving_bank_account(), other)
+        root = etree.fromstring(self.invoice_a._webo_facturx_xml())
+        self.assertEqual(value(root, "//ram:IBANID"), "FR7630006000011234567890189")
+
+    def test_credit_note_has_type_381_and_refers_to_the_invoice(self):
+        root = self.xml_credit_note
+        self.assertEqual(value(root, "//rsm:ExchangedDocument/ram:ID"), self.credit_note.number)
+        self.assertEqual(value(root, "//rsm:ExchangedDocument/ram:TypeCode"), "381")
+        self.assertEqual(value(root, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID"),
+                         self.invoice_a.number)
+        self.assertEqual(value(root, "//ram:InvoiceReferencedDocument/ram:FormattedIssueDateTime/"
+                                     "qdt:DateTimeString"), "20260302")
+        self.assertEqual(value(root, "//ram:GrandTotalAmount"), "1420.00")
+        self.assertEqual(value(root, "//ram:TaxTotalAmount"), "220.00")
+
+    def test_draft_has_no_facturx(self):
+        draft = self._create_invoice(self.workspace_a, self.client_a)
+        with self.assertRaises(UserError):
+            draft._webo_facturx_xml()
+        with self.assertRaises(UserError):
+            draft.sudo(self.designer_a).webo_facturx_pdf()
+
+    # The API's download
+
+    def test_designer_downloads_the_stored_facturx_pdf(self):
+        content = self.invoice_a.sudo(self.designer_a).webo_facturx_pdf()
+        self.assertEqual(base64.b64decode(content), self.pdf_a)
+
+    def test_another_designer_cannot_download_it(self):
+        with self.assertRaises(AccessError):
+            self.invoice_a.sudo(self.designer_b).webo_facturx_pdf()

@@ -1,0 +1,225 @@
+from odoo.exceptions import AccessError, UserError
+
+from .common_opening import STEP1, VALID_IBAN, OpeningCase, b64, sample_pdf, step2
+
+
+class TestOpening(OpeningCase):
+
+    def _service(self, designer):
+        return self.env["webo.sale.service"].sudo()._webo_for_company(designer.company_id)
+
+    def test_sales_menu_shows_the_presentation_until_the_service_is_open(self):
+        action = self.env["webo.sale.service"].sudo(self.designer_a).action_open_sales()
+        self.assertEqual(action["res_model"], "webo.sale.opening")
+        wizard = self.env["webo.sale.opening"].browse(action["res_id"])
+        self.assertEqual(wizard.step, "presentation")
+        self._open_service(self.designer_a)
+        action = self.env["webo.sale.service"].sudo(self.designer_a).action_open_sales()
+        self.assertEqual(action["res_model"], "webo.sale.service")
+        self.assertEqual(action["res_id"], self._service(self.designer_a).id)
+        self.assertEqual(action["target"], "main")
+
+    def test_two_steps_open_the_service_and_its_payment_account(self):
+        wizard = self._wizard(self.designer_a, STEP1)
+        wizard.action_start()
+        self.assertEqual(wizard.step, "company")
+        wizard.action_save()
+        self.assertEqual(wizard.step, "documents")
+        service = wizard.service_id
+        self.assertEqual(service.state, "informed")
+        company = self.workspace_a
+        self.assertEqual(company.name, "Studio Test SARL")
+        self.assertEqual(company.siret, "94821993600010")
+        self.assertEqual(company.vat, "FR87948219936")
+        self.assertEqual(company.webo_legal_form, "sarl")
+        self.assertEqual(company.webo_share_capital, 5000.0)
+        self.assertEqual(company.company_registry, "RCS Nantes 948 219 936")
+        mention = company.with_context(lang="fr_FR")._webo_legal_mention()
+        self.assertRegex(mention, r"^SARL au capital de 5\W000,00\W€$", "printed on the invoices")
+        partner = self.designer_a.partner_id
+        self.assertEqual(partner.name, "Léa Durand")
+        self.assertEqual(partner.email, "lea@studio-test.fr")
+        self.assertEqual(partner.webo_birth_date, "1988-02-03")
+        self.assertEqual(partner.webo_nationality_id, self.env.ref("base.fr"))
+
+        wizard.write(step2())
+        action = wizard.action_submit()
+        self.assertEqual(action["res_model"], "webo.sale.service")
+        self.assertEqual(service.state, "open")
+        self.assertEqual(sorted(service.document_ids.mapped("kind")),
+                         ["address", "bank", "identity", "registration"])
+        self.assertEqual(set(service.document_ids.mapped("state")), {"submitted"})
+        by_kind = {document.kind: document for document in service.document_ids}
+        self.assertEqual(by_kind["identity"].mimetype, "image/jpeg")
+        self.assertEqual(by_kind["bank"].mimetype, "image/png")
+        self.assertEqual(by_kind["address"].mimetype, "application/pdf")
+        self.assertEqual(by_kind["address"].file_size, len(sample_pdf()))
+
+        journal = service.payment_journal_id
+        self.assertEqual(journal.type, "bank")
+        self.assertEqual(journal.company_id, company)
+        self.assertEqual(journal.name, "Compte de paiement webo", "named in the designer's language")
+        self.assertEqual(journal.bank_account_id.sanitized_acc_number, "FR7630006000011234567890189")
+        self.assertEqual(journal.bank_account_id.partner_id, company.partner_id)
+        self.assertEqual(journal.bank_account_id.bank_bic, "AGRIFRPPXXX")
+        acquirers = {a.provider: a for a in service.acquirer_ids}
+        self.assertEqual(set(acquirers), {"transfer", "stripe"})
+        self.assertTrue(acquirers["transfer"].website_published)
+        self.assertEqual(acquirers["transfer"].journal_id, journal)
+        self.assertIn("FR76 3000 6000 0112 3456 7890 189",
+                      acquirers["transfer"].with_context(lang="fr_FR").post_msg)
+        self.assertIn("numéro de la facture",
+                      acquirers["transfer"].with_context(lang="fr_FR").post_msg)
+        self.assertEqual(acquirers["transfer"].with_context(lang="fr_FR").name, "Virement bancaire")
+        self.assertFalse(acquirers["stripe"].website_published, "card payment waits for the keys")
+        self.assertEqual(acquirers["stripe"].journal_id, journal)
+        invoice = self._create_invoice(company, self.client_a)
+        self.assertEqual(invoice._webo_receiving_bank_account(), journal.bank_account_id,
+                         "the Factur-X of the workspace's invoices gives this IBAN")
+
+    def test_step1_bad_input_is_refused_and_nothing_written(self):
+        cases = [
+            ({"siret": "948 219 936 00011"}, "SIRET"),
+            ({"siret": "1234"}, "SIRET"),
+            ({"vat": "FR00948219936"}, "TVA"),
+            ({"vat": "FR85390996031"}, "SIREN"),
+            ({"vat": False}, "Numéro de TVA"),
+            ({"company_name": False, "email": False}, "Raison sociale"),
+            ({"share_capital": 0.0}, "Capital social"),
+            ({"rcs_city": False}, "Ville du RCS"),
+            ({"zip": "4400"}, "code postal"),
+            ({"email": "lea.studio-test.fr"}, "adresse e-mail"),
+            ({"birth_date": "2015-01-01"}, "majeur"),
+            ({"company_name": "Atelier B"}, "déjà"),
+        ]
+        name_before = self.workspace_a.name
+        for values, expected in cases:
+            wizard = self._wizard(self.designer_a, dict(STEP1, **values)).with_context(lang="fr_FR")
+            wizard.action_start()
+            with self.env.cr.savepoint(), self.assertRaises(UserError) as error:
+                wizard.action_save()
+            self.assertIn(expected, str(error.exception), values)
+            self.assertEqual(self.workspace_a.name, name_before, values)
+            self.assertFalse(self.workspace_a.siret, values)
+            self.assertEqual(wizard.service_id.state, "new", values)
+            self.assertEqual(wizard.step, "company", values)
+
+    def test_sole_proprietor_under_franchise_needs_no_vat_capital_or_rcs(self):
+        values = dict(STEP1, legal_form="micro", vat_regime="franchise", vat=False,
+                      share_capital=0.0, rcs_city=False)
+        wizard = self._wizard(self.designer_a, values)
+        wizard.action_start()
+        wizard.action_save()
+        self.assertEqual(self.workspace_a.webo_vat_regime, "franchise")
+        self.assertFalse(self.workspace_a.vat)
+        self.assertEqual(self.workspace_a._webo_legal_mention(), "Micro-enterprise")
+
+    def test_step2_bad_input_is_refused_and_nothing_written(self):
+        too_large = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
+        cases = [
+            ({"iban": "FR76 3000 6000 0112 3456 7890 188"}, "IBAN"),
+            ({"iban": "FR76 3000 6000 0112 3456 7890"}, "IBAN"),
+            ({"iban": "XX76 3000 6000 0112 3456 7890 189"}, "IBAN"),
+            ({"iban": False}, "IBAN"),
+            ({"bic": "AGRI"}, "BIC"),
+            ({"address_file": b64(b"Bonjour, ceci est un texte"), "address_filename": "edf.pdf"},
+             "n'est pas un fichier PDF, JPEG ou PNG"),
+            ({"address_file": b64(b"%PDF-1.4 this is no PDF at all")}, "n'est pas un fichier PDF"),
+            ({"identity_file": b64(b"\x89PNG\r\n\x1a\nnot an image")}, "n'est pas un fichier PDF"),
+            ({"bank_file": b64(too_large)}, "10 Mo"),
+            ({"registration_file": False}, "Extrait d'immatriculation"),
+        ]
+        wizard = self._wizard(self.designer_a, STEP1).with_context(lang="fr_FR")
+        wizard.action_start()
+        wizard.action_save()
+        for values, expected in cases:
+            wizard.write(dict(step2(), **values))
+            with self.env.cr.savepoint(), self.assertRaises(UserError) as error:
+                wizard.action_submit()
+            self.assertIn(expected, str(error.exception), values)
+            service = wizard.service_id
+            self.assertEqual(service.state, "informed", values)
+            self.assertFalse(service.sudo().document_ids, values)
+            self.assertFalse(service.payment_journal_id, values)
+            self.assertFalse(self.env["account.journal"].search(
+                [("company_id", "=", self.workspace_a.id), ("code", "=", "WEBO")]), values)
+
+    def test_documents_before_information_are_refused(self):
+        wizard = self._wizard(self.designer_a, dict(step2()))
+        with self.assertRaises(UserError):
+            wizard.action_submit()
+        self.assertEqual(wizard.service_id.state, "new")
+
+    def test_opening_an_open_service_is_refused(self):
+        service = self._open_service(self.designer_a)
+        journals = self.env["account.journal"].search_count([("company_id", "=", self.workspace_a.id)])
+        wizard = self._wizard(self.designer_a, dict(STEP1, **step2()))
+        for action in (wizard.action_start, wizard.action_save, wizard.action_submit):
+            with self.env.cr.savepoint(), self.assertRaises(UserError) as error:
+                action()
+            self.assertIn("déjà ouvert", str(error.exception))
+        with self.assertRaises(UserError):
+            self.env["webo.sale.opening"].sudo(self.designer_a).webo_open_service(dict(STEP1, **step2()))
+        self.assertEqual(service.state, "open")
+        self.assertEqual(len(service.document_ids), 4)
+        self.assertEqual(
+            self.env["account.journal"].search_count([("company_id", "=", self.workspace_a.id)]), journals)
+
+    def test_a_designer_cannot_open_or_read_another_workspace_service(self):
+        service_a = self._open_service(self.designer_a)
+        with self.assertRaises(AccessError):
+            service_a.sudo(self.designer_b).read(["state"])
+        with self.assertRaises(AccessError):
+            service_a.sudo(self.designer_b).webo_synthesis()
+        self.assertFalse(self.env["webo.sale.service"].sudo(self.designer_b).search(
+            [("id", "=", service_a.id)]))
+        wizard = self.env["webo.sale.opening"].sudo(self.designer_b).create(
+            dict(STEP1, service_id=service_a.id, mode="information", step="company"))
+        with self.assertRaises(AccessError):
+            wizard.action_save()
+        self.assertEqual(self.workspace_a.name, "Studio Test SARL")
+        with self.assertRaises(AccessError):
+            service_a.sudo(self.designer_b).write({"state": "new"})
+
+    def test_update_information_from_the_information_tab(self):
+        service = self._open_service(self.designer_a).sudo(self.designer_a)
+        action = service.action_edit_information()
+        wizard = self.env["webo.sale.opening"].sudo(self.designer_a).browse(action["res_id"])
+        self.assertEqual(wizard.step, "company")
+        self.assertEqual(wizard.siret, "94821993600010", "prefilled with what was given")
+        self.assertEqual(wizard.first_name, "Léa")
+        wizard.write({"phone": "+33 6 99 99 99 99", "city": "Rezé", "zip": "44400"})
+        action = wizard.action_save()
+        self.assertEqual(action["res_model"], "webo.sale.service")
+        self.assertEqual(self.designer_a.partner_id.phone, "+33 6 99 99 99 99")
+        self.assertEqual(self.workspace_a.city, "Rezé")
+        self.assertEqual(service.state, "open")
+        self.assertEqual(service.user_phone, "+33 6 99 99 99 99")
+
+    def test_new_iban_needs_new_bank_details_and_moves_the_payment_account(self):
+        service = self._open_service(self.designer_a).sudo(self.designer_a)
+        wizard = self.env["webo.sale.opening"].sudo(self.designer_a).browse(
+            service.action_edit_documents()["res_id"])
+        self.assertEqual(wizard.step, "documents")
+        wizard.write({"iban": "FR14 2004 1010 0505 0001 3M02 606", "bic": False})
+        with self.env.cr.savepoint(), self.assertRaises(UserError):
+            wizard.action_submit()
+        self.assertEqual(service.bank_account_id.sanitized_acc_number, "FR7630006000011234567890189")
+        wizard.write({"bank_file": b64(sample_pdf()), "bank_filename": "nouveau-rib.pdf"})
+        wizard.action_submit()
+        self.assertEqual(service.bank_account_id.sanitized_acc_number, "FR1420041010050500013M02606")
+        self.assertEqual(service.payment_journal_id.bank_account_id, service.bank_account_id)
+        transfer = service.acquirer_ids.filtered(lambda a: a.provider == "transfer")
+        self.assertIn("FR14 2004 1010 0505 0001 3M02 606", transfer.post_msg)
+        bank = service.document_ids.filtered(lambda d: d.kind == "bank")
+        self.assertEqual(bank.filename, "nouveau-rib.pdf")
+        self.assertEqual(bank.state, "submitted")
+        self.assertEqual(len(service.document_ids), 4)
+
+    def test_open_in_one_call_for_api_clients(self):
+        service_id = self.env["webo.sale.opening"].sudo(self.designer_b).webo_open_service(
+            dict(STEP1, **step2()))
+        service = self.env["webo.sale.service"].browse(service_id)
+        self.assertEqual(service.company_id, self.workspace_b)
+        self.assertEqual(service.state, "open")
+        self.assertEqual(service.bank_account_id.acc_number, VALID_IBAN)

@@ -1,0 +1,21 @@
+from odoo import fields, models
+
+
+class WeboSaleDocumentReplace(models.TransientModel):
+    """The designer sends a new file for a document (a refused one, most
+    often); it goes back to review."""
+
+    _name = "webo.sale.document.replace"
+    _description = "Replace a Sales Service Document"
+
+    document_id = fields.Many2one("webo.sale.document", required=True,
+                                  ondelete="cascade")
+    refusal_reason = fields.Text(related="document_id.refusal_reason", readonly=True)
+    file = fields.Binary(string="New File", attachment=False, required=True,
+                         help="PDF, JPEG or PNG, 10 MB at most.")
+    filename = fields.Char()
+
+    def action_replace(self):
+        self.ensure_one()
+        self.document_id._webo_replace(self.file, self.filename)
+        return {"type": "ir.actions.act_window_close"}
