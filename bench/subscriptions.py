@@ -29,6 +29,8 @@ import subprocess
 import sys
 import time
 
+from send_invoices import load_odoo
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUBSCRIPTIONS = int(os.environ.get("WEBO_BENCH_SUBSCRIPTIONS", "2000"))
 WORKSPACES = 10
@@ -41,20 +43,6 @@ def install_contract(database):
     subprocess.run([os.path.join(REPO, "runtime", "odoo"), "-d", database, "-i", "contract",
                     "--stop-after-init", "--log-level=warn",
                     "--log-handler=odoo.modules.graph:CRITICAL"], check=True)
-
-
-def load_odoo(database):
-    os.environ.setdefault("ODOO_PRELOAD_ADDONS", "no")
-    os.environ.setdefault("NODE_PATH", "/usr/share/nodejs")
-    import webo_compat
-
-    webo_compat.install()
-    import odoo
-
-    odoo.tools.config.parse_config([
-        "-c", os.path.join(REPO, ".state", "odoo.conf"), "-d", database,
-        "--log-level=warn", "--log-handler=odoo.modules.graph:CRITICAL"])
-    return odoo
 
 
 class Bench:
