@@ -126,8 +126,11 @@ class WeboSaleDocument(models.Model):
         most 10 MB) and return the values that store it."""
         if not data:
             raise UserError(_("%(document)s: the file is missing.") % {"document": label})
+        if isinstance(data, str):
+            data = data.encode()
         try:
-            raw = base64.b64decode(data, validate=True)
+            # (scripts often send base64 cut into lines)
+            raw = base64.b64decode(b"".join(data.split()), validate=True)
         except (binascii.Error, ValueError, TypeError):
             raise UserError(_("%(document)s: the file could not be read; send it again.")
                             % {"document": label}) from None
