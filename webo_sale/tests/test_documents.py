@@ -1,3 +1,5 @@
+import base64
+
 from odoo.exceptions import AccessError, UserError
 
 from .common_opening import OpeningCase, b64, sample_pdf
@@ -65,6 +67,12 @@ class TestDocumentReview(OpeningCase):
         self.assertEqual(self.identity.filename, "cni-recto-verso.pdf")
         self.assertEqual(self.identity.mimetype, "application/pdf")
         self.assertFalse(self.identity.refusal_reason)
+
+    def test_base64_cut_into_lines_is_read(self):
+        values = self.env["webo.sale.document"]._webo_file_values(
+            base64.encodebytes(sample_pdf()), "rib.pdf", "RIB")
+        self.assertEqual(values["mimetype"], "application/pdf")
+        self.assertEqual(values["file_size"], len(sample_pdf()))
 
     def test_designer_cannot_review_their_own_documents(self):
         with self.assertRaises(AccessError):
