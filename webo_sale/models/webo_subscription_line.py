@@ -1,8 +1,9 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class WeboSubscriptionLine(models.Model):
     _name = "webo.subscription.line"
+    _inherit = "webo.billing.line"
     _description = "Subscription line"
     _order = "sequence, id"
 
@@ -28,14 +29,6 @@ class WeboSubscriptionLine(models.Model):
                                      help="Line total before VAT.")
     price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price", store=True,
                                   help="Line total, VAT included.")
-
-    @api.depends("quantity", "price_unit", "tax_ids")
-    def _compute_price(self):
-        for line in self:
-            currency = line.currency_id or self.env.user.company_id.currency_id
-            taxes = line.tax_ids.compute_all(line.price_unit, currency, line.quantity)
-            line.price_subtotal = taxes["total_excluded"]
-            line.price_total = taxes["total_included"]
 
     def _copy_values(self):
         """The line as a new subscription (or a modification) takes it."""

@@ -221,6 +221,7 @@ class WeboInvoiceWizard(models.TransientModel):
 
 class WeboInvoiceWizardLine(models.TransientModel):
     _name = "webo.invoice.wizard.line"
+    _inherit = "webo.billing.line"
     _description = "Invoice line"
 
     wizard_id = fields.Many2one("webo.invoice.wizard", required=True, ondelete="cascade")
@@ -234,14 +235,6 @@ class WeboInvoiceWizardLine(models.TransientModel):
     currency_id = fields.Many2one(related="wizard_id.currency_id", readonly=True)
     price_subtotal = fields.Monetary(string="Total excl. VAT", compute="_compute_price")
     price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price")
-
-    @api.depends("quantity", "price_unit", "tax_ids")
-    def _compute_price(self):
-        for line in self:
-            currency = line.currency_id or self.env.user.company_id.currency_id
-            taxes = line.tax_ids.compute_all(line.price_unit, currency, line.quantity)
-            line.price_subtotal = taxes["total_excluded"]
-            line.price_total = taxes["total_included"]
 
     def _invoice_line_values(self, journal):
         account = journal.default_credit_account_id

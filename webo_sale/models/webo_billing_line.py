@@ -1,0 +1,19 @@
+from odoo import api, models
+
+
+class WeboBillingLine(models.AbstractModel):
+    """What every line billed to a client shares, wherever it is typed (the
+    invoice wizard, a subscription): its totals, from its VAT in the
+    workspace's currency. The concrete line defines ``quantity``,
+    ``price_unit``, ``tax_ids``, ``currency_id`` and the two totals."""
+
+    _name = "webo.billing.line"
+    _description = "Billing Line"
+
+    @api.depends("quantity", "price_unit", "tax_ids")
+    def _compute_price(self):
+        for line in self:
+            currency = line.currency_id or self.env.user.company_id.currency_id
+            taxes = line.tax_ids.compute_all(line.price_unit, currency, line.quantity)
+            line.price_subtotal = taxes["total_excluded"]
+            line.price_total = taxes["total_included"]
