@@ -4,8 +4,10 @@ from odoo import api, models
 class WeboBillingLine(models.AbstractModel):
     """What every line billed to a client shares, wherever it is typed (the
     invoice wizard, a subscription): its totals, from its VAT in the
-    workspace's currency. The concrete line defines ``quantity``,
-    ``price_unit``, ``tax_ids``, ``currency_id`` and the two totals."""
+    workspace's currency, and its values for another line. The concrete
+    line defines ``sequence``, ``name``, ``quantity``, ``price_unit``,
+    ``tax_ids``, and for its totals ``currency_id``, ``price_subtotal``
+    and ``price_total``."""
 
     _name = "webo.billing.line"
     _description = "Billing Line"
@@ -17,3 +19,13 @@ class WeboBillingLine(models.AbstractModel):
             taxes = line.tax_ids.compute_all(line.price_unit, currency, line.quantity)
             line.price_subtotal = taxes["total_excluded"]
             line.price_total = taxes["total_included"]
+
+    def _copy_values(self):
+        """The line as a new subscription (or a modification) takes it."""
+        return {
+            "sequence": self.sequence,
+            "name": self.name,
+            "quantity": self.quantity,
+            "price_unit": self.price_unit,
+            "tax_ids": [(6, 0, self.tax_ids.ids)],
+        }

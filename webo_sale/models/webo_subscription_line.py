@@ -30,16 +30,6 @@ class WeboSubscriptionLine(models.Model):
     price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price", store=True,
                                   help="Line total, VAT included.")
 
-    def _copy_values(self):
-        """The line as a new subscription (or a modification) takes it."""
-        return {
-            "sequence": self.sequence,
-            "name": self.name,
-            "quantity": self.quantity,
-            "price_unit": self.price_unit,
-            "tax_ids": [(6, 0, self.tax_ids.ids)],
-        }
-
     def _invoice_line_values(self, account):
         return {
             "sequence": self.sequence,

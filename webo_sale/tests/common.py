@@ -77,3 +77,29 @@ class WeboWorkspaceCase(SavepointCase):
                 "account_id": account.id,
             })],
         })
+
+
+def open_invoice(env, company, partner, lines, **values):
+    """A validated customer invoice of the workspace, dated 2 March 2026,
+    due 1 April; lines are (description, quantity, unit price, taxes);
+    ``values`` override the invoice's own."""
+    journal = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+    account = env["account.account"].search(
+        [("company_id", "=", company.id), ("code", "=like", "706%")], limit=1)
+    invoice = env["account.invoice"].create(dict({
+        "partner_id": partner.id,
+        "company_id": company.id,
+        "journal_id": journal.id,
+        "account_id": partner.with_context(
+            force_company=company.id).property_account_receivable_id.id,
+        "name": "Création du site vitrine",
+        "date_invoice": "2026-03-02",
+        "date_due": "2026-04-01",
+        "invoice_line_ids": [(0, 0, {
+            "name": name, "quantity": quantity, "price_unit": price,
+            "account_id": account.id, "invoice_line_tax_ids": [(6, 0, taxes.ids)],
+        }) for name, quantity, price, taxes in lines],
+    }, **values))
+    invoice.action_invoice_open()
+    return invoice

@@ -10,8 +10,8 @@ from pypdf import PdfWriter
 from odoo.exceptions import AccessError, UserError
 
 from ..facturx_cii import quiet_facturx_errors
-from .common import WeboWorkspaceCase
-from .test_facturx import open_invoice, real_pdfs
+from .common import WeboWorkspaceCase, open_invoice
+from .test_facturx import real_pdfs
 
 SUPPLIER_SIRET = "73282932000074"
 SUPPLIER_VAT = "FR44732829320"

@@ -14,7 +14,7 @@ from PyPDF2 import PdfFileReader
 from odoo.tools import config
 from odoo.tools.safe_eval import safe_eval
 
-from .common import WeboWorkspaceCase
+from .common import WeboWorkspaceCase, open_invoice
 
 FRANCHISE_SENTENCE = "TVA non applicable, art. 293 B du CGI"
 
@@ -97,28 +97,7 @@ class TestInvoiceReport(WeboWorkspaceCase):
 
     @classmethod
     def _open_invoice(cls, company, partner, lines, **values):
-        """A validated customer invoice of the workspace; lines are
-        (description, quantity, unit price, taxes)."""
-        journal = cls.env["account.journal"].search(
-            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
-        account = cls.env["account.account"].search(
-            [("company_id", "=", company.id), ("code", "=like", "706%")], limit=1)
-        invoice = cls.env["account.invoice"].create(dict({
-            "partner_id": partner.id,
-            "company_id": company.id,
-            "journal_id": journal.id,
-            "account_id": partner.with_context(
-                force_company=company.id).property_account_receivable_id.id,
-            "name": "Création du site vitrine",
-            "date_invoice": "2026-03-02",
-            "date_due": "2026-04-01",
-            "invoice_line_ids": [(0, 0, {
-                "name": name, "quantity": quantity, "price_unit": price,
-                "account_id": account.id, "invoice_line_tax_ids": [(6, 0, taxes.ids)],
-            }) for name, quantity, price, taxes in lines],
-        }, **values))
-        invoice.action_invoice_open()
-        return invoice
+        return open_invoice(cls.env, company, partner, lines, **values)
 
     @classmethod
     def _render_pdf(cls, invoices, user):

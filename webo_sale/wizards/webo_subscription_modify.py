@@ -49,6 +49,7 @@ class WeboSubscriptionModify(models.TransientModel):
 
 class WeboSubscriptionModifyLine(models.TransientModel):
     _name = "webo.subscription.modify.line"
+    _inherit = "webo.billing.line"
     _description = "Modified subscription line"
 
     wizard_id = fields.Many2one("webo.subscription.modify", required=True, ondelete="cascade",
@@ -64,11 +65,3 @@ class WeboSubscriptionModifyLine(models.TransientModel):
         default=lambda self: self.env.user.company_id._webo_default_sale_tax(),
         help="VAT applied to the line (none under the VAT franchise).")
 
-    def _copy_values(self):
-        return {
-            "sequence": self.sequence,
-            "name": self.name,
-            "quantity": self.quantity,
-            "price_unit": self.price_unit,
-            "tax_ids": [(6, 0, self.tax_ids.ids)],
-        }
