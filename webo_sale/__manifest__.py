@@ -36,6 +36,7 @@
         "views/webo_sale_service_views.xml",
         "views/webo_sale_document_views.xml",
         "wizards/webo_facturx_import_views.xml",
+        "templates/portal_templates.xml",
         "views/assets.xml",
         "views/menus.xml",
     ],

@@ -1,29 +1,162 @@
 import base64
 
-from odoo import http
+from odoo import _, http
 from odoo.addons.account.controllers.portal import PortalAccount
+from odoo.addons.account_payment.controllers.payment import PaymentPortal
+from odoo.addons.payment_stripe.controllers.main import StripeController
+from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import AccessError
 from odoo.http import request
+from odoo.tools import consteq
+
+
+def _workspace_invoice(invoice_id):
+    """The issued workspace invoice or credit note ``invoice_id`` (sudo),
+    or None: the other invoices keep Odoo's standard portal."""
+    invoice = request.env["account.invoice"].sudo().browse(invoice_id).exists()
+    if (invoice and invoice.company_id.webo_workspace and invoice.type in ("out_invoice", "out_refund")
+            and invoice.state in ("open", "paid")):
+        return invoice
+    return None
+
+
+def _can_see(invoice_sudo, access_token):
+    """The invoice's own token, or a user allowed to read it (its
+    designer, the client's portal login)."""
+    if access_token and invoice_sudo.access_token and consteq(invoice_sudo.access_token, access_token):
+        return True
+    if request.env.user._is_public():
+        return False
+    invoice = invoice_sudo.sudo(request.env.user)
+    try:
+        invoice.check_access_rights("read")
+        invoice.check_access_rule("read")
+    except AccessError:
+        return False
+    return True
+
+
+def _is_webo_invoice_id(invoice_id):
+    invoice = request.env["account.invoice"].sudo().browse(invoice_id).exists()
+    return bool(invoice and invoice.company_id.webo_workspace)
 
 
 class WeboPortalAccount(PortalAccount):
+
+    @http.route(["/my/invoices/<int:invoice_id>"], type="http", auth="public", website=True)
+    def portal_my_invoice_detail(self, invoice_id, access_token=None, **kw):
+        """The client's own page for an invoice of a workspace: who bills,
+        what, how much is due, the PDF, and how to pay. A wrong, missing or
+        foreign token finds nothing (404), without a word of the invoice."""
+        if not _is_webo_invoice_id(invoice_id):
+            return super().portal_my_invoice_detail(invoice_id, access_token=access_token, **kw)
+        invoice = _workspace_invoice(invoice_id)
+        if not invoice or not _can_see(invoice, access_token):
+            return request.not_found()
+        # In the client's language, whoever opens it (the public user's is English).
+        lang = invoice.partner_id.lang or invoice.company_id.partner_id.lang or request.env.lang
+        request.context = dict(request.context, lang=lang)
+        invoice = invoice.with_context(lang=lang)
+        return request.render("webo_sale.portal_invoice_payment_page",
+                              self._webo_payment_page_values(invoice, access_token))
 
     @http.route(["/my/invoices/pdf/<int:invoice_id>"], type="http", auth="public", website=True)
     def portal_my_invoice_report(self, invoice_id, access_token=None, **kw):
         """The client downloads the very PDF they were sent (the legal
         document of the workspace, stored when the invoice was issued), not
-        Odoo's standard layout. The access check is Odoo's: the invoice's
-        token, or a portal user who follows it."""
-        try:
-            invoice_sudo = self._invoice_check_access(invoice_id, access_token)
-        except AccessError:
-            return request.redirect("/my")
-        if not invoice_sudo.company_id.webo_workspace or invoice_sudo.state not in ("open", "paid"):
+        Odoo's standard layout."""
+        if not _is_webo_invoice_id(invoice_id):
             return super().portal_my_invoice_report(invoice_id, access_token=access_token, **kw)
-        attachment = invoice_sudo._webo_pdf_attachment()
+        invoice = _workspace_invoice(invoice_id)
+        if not invoice or not _can_see(invoice, access_token):
+            return request.not_found()
+        attachment = invoice._webo_pdf_attachment()
         pdf = base64.b64decode(attachment.datas)
         return request.make_response(pdf, headers=[
             ("Content-Type", "application/pdf"),
             ("Content-Length", len(pdf)),
             ("Content-Disposition", 'inline; filename="%s"' % attachment.datas_fname),
         ])
+
+    def _webo_payment_page_values(self, invoice, access_token):
+        company = invoice.company_id
+        payable = invoice._webo_is_payable()
+        acquirers = request.env["payment.acquirer"].sudo().search([
+            ("company_id", "=", company.id), ("website_published", "=", True)])
+        page_url = "/my/invoices/%d%s" % (
+            invoice.id, "?access_token=%s" % access_token if access_token else "")
+        return {
+            "invoice": invoice,
+            "company": company,
+            "res_company": company,
+            "access_token": access_token or "",
+            "page_url": page_url,
+            "pdf_url": "/my/invoices/pdf/%d%s" % (
+                invoice.id, "?access_token=%s" % access_token if access_token else ""),
+            "payable": payable,
+            "bank_account": invoice._webo_receiving_bank_account() if payable else None,
+            "transfer": acquirers.filtered(lambda a: a.provider == "transfer")[:1],
+            "form_acquirers": acquirers.filtered(lambda a: a.provider == "stripe") if payable else [],
+            "pending_tx": invoice.payment_tx_ids.filtered(lambda tx: tx.state in ("pending", "authorized")),
+            "state_label": dict(invoice._fields["webo_state"]._description_selection(invoice.env))[
+                invoice.webo_state],
+            "pay_label": _("Pay now"),
+            "success": request.params.get("success"),
+            "error": request.params.get("error"),
+        }
+
+
+class WeboPortalSubscriptions(CustomerPortal):
+
+    def _prepare_portal_layout_values(self):
+        values = super()._prepare_portal_layout_values()
+        subscriptions = request.env["webo.subscription"]
+        values["webo_subscription_count"] = subscriptions.search_count([]) if subscriptions.check_access_rights(
+            "read", raise_exception=False) else 0
+        return values
+
+    @http.route(["/my/subscriptions"], type="http", auth="user", website=True)
+    def portal_my_subscriptions(self, **kw):
+        """A client with a portal login: their monthly subscriptions (the
+        record rules show them their own only)."""
+        subscriptions = request.env["webo.subscription"].search([], order="state, date_start desc")
+        values = self._prepare_portal_layout_values()
+        values.update({"subscriptions": subscriptions.sudo(), "page_name": "webo_subscription"})
+        return request.render("webo_sale.portal_my_subscriptions", values)
+
+
+class WeboPaymentPortal(PaymentPortal):
+
+    @http.route("/invoice/pay/<int:invoice_id>/form_tx", type="json", auth="public", website=True)
+    def invoice_pay_form(self, acquirer_id, invoice_id, save_token=False, access_token=None, **kwargs):
+        """Odoo 11 makes a transaction for any invoice id. A workspace
+        invoice needs its token (or a user who can read it), a payment
+        method of its own workspace, and an amount still due."""
+        if not _is_webo_invoice_id(invoice_id):
+            return super().invoice_pay_form(acquirer_id, invoice_id, save_token=save_token,
+                                            access_token=access_token, **kwargs)
+        invoice = _workspace_invoice(invoice_id)
+        if not invoice or not _can_see(invoice, access_token) or not invoice._webo_is_payable():
+            return False
+        try:
+            acquirer = request.env["payment.acquirer"].sudo().browse(int(acquirer_id)).exists()
+        except (TypeError, ValueError):
+            return False
+        if not acquirer or acquirer.company_id != invoice.company_id or not acquirer.website_published:
+            return False
+        return super().invoice_pay_form(acquirer.id, invoice.id, save_token=False,
+                                        access_token=access_token, **kwargs)
+
+
+class WeboStripeController(StripeController):
+
+    @http.route(["/payment/stripe/create_charge"], type="json", auth="public")
+    def stripe_create_charge(self, **post):
+        """Charge a card once per transaction: a second submission of the
+        same transaction (a double click, a replayed request) is not sent
+        to Stripe again."""
+        transactions = request.env["payment.transaction"].sudo()
+        tx = transactions.search([("reference", "=", post.get("tx_ref"))]) if post.get("tx_ref") else None
+        if tx and len(tx) == 1 and tx.state not in ("draft", "pending"):
+            return post.get("return_url", "/")
+        return super().stripe_create_charge(**post)

@@ -9,3 +9,7 @@ from . import webo_subscription
 from . import webo_subscription_line
 from . import webo_sale_service
 from . import webo_sale_document
+from . import account_move_line
+from . import account_payment
+from . import payment_acquirer
+from . import payment_transaction

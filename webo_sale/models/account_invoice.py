@@ -1,4 +1,5 @@
 import base64
+import secrets
 import time
 
 import facturx
@@ -7,6 +8,7 @@ from num2words import num2words
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
+from odoo.tools.misc import formatLang
 from odoo.tools.safe_eval import safe_eval
 
 from ..facturx_cii import FacturxWriter
@@ -71,6 +73,9 @@ class AccountInvoice(models.Model):
         string="Payment Page", compute="_compute_webo_payment_url",
         help="The client's own page for this invoice: view, download, pay.",
     )
+    # The client's page opens with the token alone: Odoo's UUID4 (122
+    # random bits) becomes 256 random bits.
+    access_token = fields.Char(default=lambda self: self._get_default_access_token())
 
     # The database itself guarantees one invoice per subscription and
     # period, whatever runs the monthly invoicing and however often.
@@ -191,6 +196,41 @@ class AccountInvoice(models.Model):
         of the user's workspace; returns its id (see webo.facturx.import)."""
         return self.env["webo.facturx.import"].import_pdf(content, filename).id
 
+    @api.multi
+    def webo_register_payment(self, amount, payment_date=None, journal_id=None, communication=None):
+        """Record a payment the designer received for this invoice (a
+        cheque, a transfer seen on the bank account...): by default in the
+        workspace's payment-receiving journal, dated today. Returns the
+        payment's id. The invoice is then paid or partially paid, and the
+        designer and the client are told (see ``_webo_payment_received``)."""
+        self.ensure_one()
+        self._webo_check_designer_access()
+        if self.type != "out_invoice" or self.state != "open":
+            raise UserError(_(
+                "Only a sent invoice awaiting payment can receive a payment: %(name)s is %(state)s."
+            ) % {"name": self.number or self.name or self.partner_id.display_name,
+                 "state": dict(self._fields["webo_state"]._description_selection(self.env))[
+                     self.webo_state]})
+        if not isinstance(amount, (int, float)) or float_compare(
+                amount, 0.0, precision_rounding=self.currency_id.rounding) <= 0:
+            raise UserError(_("Enter the amount received, a positive number (e.g. 120.50)."))
+        journal = self._webo_payment_journal(journal_id)
+        method = journal.inbound_payment_method_ids[:1]
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "partner_id": self.commercial_partner_id.id,
+            "amount": amount,
+            "currency_id": self.currency_id.id,
+            "journal_id": journal.id,
+            "payment_method_id": method.id,
+            "payment_date": payment_date or fields.Date.context_today(self),
+            "communication": communication or self.number,
+            "invoice_ids": [(6, 0, self.ids)],
+        })
+        payment.post()
+        return payment.id
+
     def _webo_receiving_bank_account(self):
         """The bank account the client pays into (its IBAN goes in the
         Factur-X): the workspace's payment-receiving account once its sales
@@ -216,6 +256,86 @@ class AccountInvoice(models.Model):
             pdf, self._webo_facturx_xml(), flavor="factur-x", level=FACTURX_LEVEL,
             check_xsd=False,  # just checked
             lang="fr-FR", pdf_metadata=FacturxWriter(self).pdf_metadata())
+
+    def _get_default_access_token(self):
+        return secrets.token_urlsafe(32)
+
+    def _webo_is_payable(self):
+        """Whether the client can still pay it: sent, not fully paid, not
+        cancelled by a credit note."""
+        self.ensure_one()
+        return (self.type == "out_invoice" and self.state == "open" and not self.webo_credit_note_id
+                and float_compare(self.residual, 0.0, precision_rounding=self.currency_id.rounding) > 0)
+
+    def _webo_payment_journal(self, journal_id=None):
+        """Where a payment of this invoice is recorded: the journal asked
+        for (a bank or cash journal of the workspace), else the workspace's
+        payment-receiving account, else its first bank journal."""
+        self.ensure_one()
+        journals = self.env["account.journal"]
+        if journal_id:
+            journal = journals.browse(journal_id).exists()
+            if (not journal or journal.company_id != self.company_id
+                    or journal.type not in ("bank", "cash")):
+                raise UserError(_("Choose a bank or cash journal of your workspace to record the payment."))
+            return journal
+        service = self.env["webo.sale.service"].sudo().search(
+            [("company_id", "=", self.company_id.id), ("state", "=", "open")], limit=1)
+        journal = service.payment_journal_id or journals.search(
+            [("company_id", "=", self.company_id.id), ("type", "=", "bank")], limit=1)
+        if not journal:
+            raise UserError(_("Your workspace has no bank journal to record the payment in: "
+                              "open your sales service first."))
+        return journal
+
+    def _webo_payment_received(self, amount, payments):
+        """A client payment of ``amount`` was just reconciled with this
+        invoice: the designers get an alert (email and Odoo notification,
+        as each of them chose in their preferences), the client a receipt."""
+        self.ensure_one()
+        invoice = self.sudo()
+        method = payments[:1].payment_transaction_id.acquirer_id.name or payments[:1].journal_id.name
+        designers = self.company_id._webo_designers()
+        for lang in set(designers.mapped("lang")) or {self.env.lang}:
+            recipients = designers.filtered(lambda user, lang=lang: user.lang == lang)
+            local = invoice.with_context(lang=lang, mail_notify_force_send=False)
+            local.message_post(
+                subject=_("Payment received: %(number)s") % {"number": self.number},
+                body=local._webo_payment_alert_body(amount, method),
+                subtype="webo_sale.mt_payment_received", message_type="notification",
+                partner_ids=recipients.mapped("partner_id").ids)
+        client = self.webo_billing_partner_id
+        if client.email:
+            template = self.env.ref("webo_sale.mail_template_payment_receipt")
+            invoice.with_context(webo_amount_received=amount, webo_payment_method=method)._webo_post_template(
+                template, client)
+
+    def _webo_payment_alert_body(self, amount, method):
+        values = {
+            "client": self.commercial_partner_id.name,
+            "amount": formatLang(self.env, amount, currency_obj=self.currency_id),
+            "method": method,
+            "number": self.number,
+            "residual": formatLang(self.env, self.residual, currency_obj=self.currency_id),
+        }
+        if self.state == "paid":
+            return _("%(client)s paid %(amount)s (%(method)s): invoice %(number)s is paid.") % values
+        return _("%(client)s paid %(amount)s (%(method)s) on invoice %(number)s; "
+                 "%(residual)s remain due.") % values
+
+    def _webo_post_template(self, template, partners):
+        """Email ``template`` rendered for this invoice to ``partners``, in
+        the client's language, through the mail queue, logged in the
+        chatter (a subtype nobody follows: only ``partners`` get it)."""
+        self.ensure_one()
+        lang = partners[:1].lang or self.partner_id.lang
+        template = template.with_context(lang=lang)
+        subject = template.render_template(template.subject, self._name, self.ids)[self.id]
+        body = template.render_template(template.body_html, self._name, self.ids,
+                                        post_process=True)[self.id]
+        self.with_context(mail_notify_force_send=False, lang=lang).message_post(
+            subject=subject, body=body, partner_ids=partners.ids, message_type="comment",
+            subtype="webo_sale.mt_invoice_sent")
 
     def _webo_check_designer_access(self):
         """Resending and crediting act for the workspace: they need the

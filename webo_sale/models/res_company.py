@@ -68,6 +68,13 @@ class ResCompany(models.Model):
             company._webo_install_accounting()
         return company
 
+    def _webo_designers(self):
+        """The designer users of this workspace."""
+        self.ensure_one()
+        return self.env["res.users"].sudo().search([
+            ("company_id", "=", self.id),
+            ("groups_id", "in", self.env.ref("webo_sale.group_designer").id)])
+
     def _webo_default_sale_tax(self):
         """The VAT a new invoice line of this workspace gets: none under the
         franchise, else the standard 20 % sale VAT of its chart."""

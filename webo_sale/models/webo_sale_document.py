@@ -194,9 +194,7 @@ class WeboSaleDocument(models.Model):
         """Tell the workspace's designers of a decision (email and Odoo
         inbox), in their language."""
         self.ensure_one()
-        designers = self.env["res.users"].sudo().search([
-            ("company_id", "=", self.company_id.id),
-            ("groups_id", "in", self.env.ref("webo_sale.group_designer").id)])
+        designers = self.company_id._webo_designers()
         # Through the mail queue, as every email of the service: the
         # operator's click does not wait for the SMTP server.
         document = self.sudo().with_context(lang=designers[:1].lang or self.env.lang,

@@ -1,0 +1,84 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.tools import float_compare
+
+_logger = logging.getLogger(__name__)
+
+
+class PaymentTransaction(models.Model):
+    _inherit = "payment.transaction"
+
+    @api.model
+    def _check_or_create_invoice_tx(self, invoice, acquirer, payment_token=None, tx_type="form",
+                                    add_tx_values=None):
+        """A workspace invoice is paid for what it still owes, which after
+        a partial payment is less than its total."""
+        if invoice.company_id.webo_workspace:
+            add_tx_values = dict(add_tx_values or {}, amount=invoice.residual)
+        tx = super()._check_or_create_invoice_tx(
+            invoice, acquirer, payment_token=payment_token, tx_type=tx_type,
+            add_tx_values=add_tx_values)
+        if invoice.company_id.webo_workspace and tx.state == "draft" and float_compare(
+                tx.amount, invoice.residual, precision_rounding=invoice.currency_id.rounding):
+            tx.amount = invoice.residual
+        return tx
+
+    def render_invoice_button(self, invoice, return_url, submit_txt=None, render_values=None):
+        if not invoice.company_id.webo_workspace:
+            return super().render_invoice_button(invoice, return_url, submit_txt=submit_txt,
+                                                 render_values=render_values)
+        values = dict(render_values or {}, return_url=return_url, partner_id=invoice.partner_id.id)
+        acquirer = self.acquirer_id.with_context(submit_class="btn btn-primary",
+                                                 submit_txt=submit_txt or _("Pay Now"))
+        return acquirer.sudo().render(self.reference, self.amount, invoice.currency_id.id,
+                                      values=values)
+
+    def _confirm_invoice(self):
+        """Pay a workspace invoice once per transaction, whatever the number
+        of times the acquirer's notification arrives, for the amount the
+        client paid, at most what the invoice still owes."""
+        self.ensure_one()
+        invoice = self.account_invoice_id
+        if not invoice.company_id.webo_workspace:
+            return super()._confirm_invoice()
+        # Two deliveries of one notification at once: the second waits here
+        # for the first to commit, then finds its payment.
+        self.env.cr.execute("SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE", [self.id])
+        if self.env["account.payment"].sudo().search_count([("payment_transaction_id", "=", self.id)]):
+            _logger.info("transaction %s already paid invoice %s", self.reference, invoice.number)
+            return True
+        if self.state != "done":
+            return super()._confirm_invoice()
+        rounding = invoice.currency_id.rounding
+        if invoice.state != "open" or float_compare(self.amount, invoice.residual,
+                                                    precision_rounding=rounding) > 0:
+            invoice.message_post(body=_(
+                "The payment %(reference)s of %(amount)s was not recorded: the invoice owes "
+                "%(residual)s. Refund the client or record the payment by hand."
+            ) % {"reference": self.reference, "amount": self.amount, "residual": invoice.residual})
+            return "pay_invoice_tx_amount"
+        return self._pay_invoice()
+
+    def _pay_invoice(self):
+        self.ensure_one()
+        invoice = self.account_invoice_id
+        if not invoice.company_id.webo_workspace:
+            return super()._pay_invoice()
+        journal = self.acquirer_id.journal_id or invoice._webo_payment_journal()
+        payment = self.env["account.payment"].sudo().with_context(
+            force_company=invoice.company_id.id, company_id=invoice.company_id.id).create({
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": invoice.commercial_partner_id.id,
+                "amount": self.amount,
+                "currency_id": self.currency_id.id,
+                "journal_id": journal.id,
+                "payment_method_id": journal.inbound_payment_method_ids[:1].id,
+                "payment_date": fields.Date.context_today(self),
+                "communication": invoice.number,
+                "invoice_ids": [(6, 0, invoice.ids)],
+                "payment_transaction_id": self.id,
+            })
+        payment.post()
+        return True
