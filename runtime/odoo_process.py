@@ -24,8 +24,9 @@ def free_port():
 
 
 class OdooServer:
-    def __init__(self, database, log_path, extra_args=(), start_timeout=90):
+    def __init__(self, database, log_path, extra_args=(), start_timeout=90, env=None):
         self.database = database
+        self.env = env
         self.log_path = log_path
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
@@ -43,7 +44,8 @@ class OdooServer:
             *self.extra_args,
         ]
         self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            env=dict(os.environ, **self.env) if self.env else None)
         self._wait_until_ready()
         return self
 

@@ -2,7 +2,7 @@
 # Installs the Debian packages the runtime needs, only those that are missing.
 set -euo pipefail
 
-packages=(postgresql libpq-dev wkhtmltopdf node-less fonts-dejavu-core chromium chromium-driver
+packages=(postgresql libpq-dev wkhtmltopdf node-less fonts-dejavu-core chromium chromium-driver openssl
           poppler-utils)
 
 missing=()

@@ -4,7 +4,9 @@ The server runs the database named by WEBO_TEST_DB (default ``webo_test``,
 made by ``runtime/database.sh``) on free loopback ports; its log and the
 tests' artefacts go to test-output/. Its outgoing mail goes to a real SMTP
 server on loopback (aiosmtpd), started first, which keeps every message it
-receives: the ``outbox`` fixture reads them.
+receives: the ``outbox`` fixture reads them. Stripe's HTTP endpoint is a
+loopback HTTPS server of recorded replies (``fake_stripe``), which the
+server trusts.
 """
 import email
 import email.message
@@ -20,9 +22,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+CLIENT_PREFIX = "Client API test"
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "test-output"
 sys.path.insert(0, str(REPO / "runtime"))
+
+from fake_stripe import FakeStripe  # noqa: E402
 
 from odoo_process import OdooServer, free_port  # noqa: E402
 
@@ -187,7 +192,17 @@ def database():
 
 
 @pytest.fixture(scope="session")
-def odoo_url(database, output_dir, smtp_mailbox):
+def fake_stripe(output_dir):
+    """Stripe's API endpoint on loopback (see fake_stripe.py)."""
+    stripe = FakeStripe(output_dir).start()
+    try:
+        yield stripe
+    finally:
+        stripe.stop()
+
+
+@pytest.fixture(scope="session")
+def odoo_url(database, output_dir, smtp_mailbox, fake_stripe):
     """The base URL of a real Odoo server, up until the end of the session.
 
     It sends its mail to the session's SMTP server. No cron thread: the
@@ -197,7 +212,8 @@ def odoo_url(database, output_dir, smtp_mailbox):
     log.unlink(missing_ok=True)  # the log tail shown on failure must be this run's
     smtp_host, smtp_port, _ = smtp_mailbox
     server = OdooServer(database, str(log), extra_args=[
-        "--smtp=%s" % smtp_host, "--smtp-port=%d" % smtp_port, "--max-cron-threads=0"])
+        "--smtp=%s" % smtp_host, "--smtp-port=%d" % smtp_port, "--max-cron-threads=0"],
+        env={"REQUESTS_CA_BUNDLE": str(fake_stripe.cert)})
     try:
         server.start()
     except RuntimeError as error:
@@ -257,3 +273,41 @@ def new_designer(admin, rpc):
         }, context={"no_reset_password": True})
         return rpc(login), company
     return create
+
+
+def find_clients(session, name):
+    """Ids of the partners named ``name`` visible to ``session``, archived ones included."""
+    return session.execute("res.partner", "search", [("name", "=", name)],
+                           context={"active_test": False})
+
+
+def archive_clients(session, ids):
+    """Archive clients and their contacts (issued invoices keep them from being deleted)."""
+    if ids:
+        family = session.execute("res.partner", "search", [("id", "child_of", list(ids))],
+                                 context={"active_test": False})
+        session.execute("res.partner", "write", family, {"active": False})
+
+
+@pytest.fixture()
+def new_client(claire, outbox):
+    """``new_client(**values)``: a new client account of claire's workspace,
+    with a billing contact whose address is its own, unless ``billing=False``.
+    Returns ``(client id, billing address)``; archived at the end of the test,
+    after the mail queue is sent (Odoo drops the mail of archived recipients)."""
+    created = []
+
+    def create(billing=True, **values):
+        tag = uuid.uuid4().hex[:10]
+        address = "facturation-%s@example.org" % tag
+        vals = {"name": "%s %s" % (CLIENT_PREFIX, tag), "is_company": True, "customer": True}
+        if billing:
+            vals["child_ids"] = [(0, 0, {"type": "invoice", "name": "Service comptable",
+                                         "email": address})]
+        vals.update(values)
+        created.append(claire.execute("res.partner", "create", vals))
+        return created[-1], (address if billing else None)
+
+    yield create
+    outbox.collect()
+    archive_clients(claire, created)

@@ -22,7 +22,6 @@ from test_invoicing_api import (
     assert_fault,
     assert_pdf_of,
     mail_to,
-    new_client,  # noqa: F401 (a fixture of these tests too)
 )
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -46,7 +45,7 @@ def read_subscription(session, subscription):
     return record
 
 
-def test_subscription_lifecycle_over_xmlrpc(claire, julien, admin, new_client, outbox):  # noqa: F811
+def test_subscription_lifecycle_over_xmlrpc(claire, julien, admin, new_client, outbox):
     client, address = new_client()
     today = datetime.date.today()
     # "Créer une facture" with a monthly recurrence: period 1, sent now.
@@ -134,7 +133,7 @@ def test_subscription_lifecycle_over_xmlrpc(claire, julien, admin, new_client, o
 
 
 def test_a_run_killed_half_way_then_run_again_invoices_each_period_once(
-        claire, admin, new_client, database, output_dir, outbox):  # noqa: F811
+        claire, admin, new_client, database, output_dir, outbox):
     """Six subscriptions four months behind: 6 x 5 due periods, two per
     committed batch. A second server process runs the batch and is killed
     with SIGKILL once a few batches are committed; a second run finishes."""

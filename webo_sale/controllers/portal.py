@@ -111,8 +111,8 @@ class WeboPortalSubscriptions(CustomerPortal):
     def _prepare_portal_layout_values(self):
         values = super()._prepare_portal_layout_values()
         subscriptions = request.env["webo.subscription"]
-        values["webo_subscription_count"] = subscriptions.search_count([]) if subscriptions.check_access_rights(
-            "read", raise_exception=False) else 0
+        readable = subscriptions.check_access_rights("read", raise_exception=False)
+        values["webo_subscription_count"] = subscriptions.search_count([]) if readable else 0
         return values
 
     @http.route(["/my/subscriptions"], type="http", auth="user", website=True)

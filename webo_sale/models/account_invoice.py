@@ -274,11 +274,11 @@ class AccountInvoice(models.Model):
         self.ensure_one()
         journals = self.env["account.journal"]
         if journal_id:
-            journal = journals.browse(journal_id).exists()
+            journal = journals.sudo().browse(journal_id).exists()
             if (not journal or journal.company_id != self.company_id
                     or journal.type not in ("bank", "cash")):
                 raise UserError(_("Choose a bank or cash journal of your workspace to record the payment."))
-            return journal
+            return journal.sudo(self.env.uid)
         service = self.env["webo.sale.service"].sudo().search(
             [("company_id", "=", self.company_id.id), ("state", "=", "open")], limit=1)
         journal = service.payment_journal_id or journals.search(

@@ -2,7 +2,7 @@ from stdnum import vatin as stdnum_vatin
 from stdnum.fr import siret as stdnum_siret
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class ResPartner(models.Model):
@@ -123,6 +123,24 @@ class ResPartner(models.Model):
         if isinstance(self.id, int):
             domain.append(("id", "!=", self.id))
         return self.search(domain, limit=1)
+
+    @api.multi
+    def webo_grant_portal_access(self):
+        """Give this client (or one of its contacts) a portal login: Odoo's
+        portal invitation is emailed to them; once signed in they see their
+        invoices and subscriptions. Returns the portal user's id."""
+        self.ensure_one()
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        if not self.company_id.webo_workspace or self.company_id != self.env.user.company_id:
+            raise UserError(_("%(name)s is not a client of your workspace.") % {"name": self.display_name})
+        if not self.email:
+            raise UserError(_("Add an email address to %(name)s first: the portal invitation is sent to it.")
+                            % {"name": self.display_name})
+        wizard = self.env["portal.wizard"].create({"user_ids": [(0, 0, {
+            "partner_id": self.id, "email": self.email, "in_portal": True})]})
+        wizard.action_apply()
+        return self.sudo().user_ids[:1].id
 
     def _webo_billing_contact(self):
         """Who receives invoices: the billing contact (a child contact of

@@ -82,8 +82,8 @@ class TestPayments(OpeningCase):
         payments = self.env["account.payment"].search_count([])
         for amount, message in ((100.01, "plus que les 100,00"), (-5.0, "nombre positif"),
                                 (0.0, "nombre positif"), ("100", "nombre positif")):
-            with self.subTest(amount=amount), self.env.cr.savepoint(), \
-                    self.assertRaises(UserError) as refused:
+            with self.subTest(amount=amount), self.assertRaises(UserError) as refused, \
+                    self.env.cr.savepoint():
                 invoice.sudo(self.designer_a).with_context(lang="fr_FR").webo_register_payment(amount)
             self.assertIn(message, str(refused.exception.name))
         self.assertEqual(self.env["account.payment"].search_count([]), payments)
@@ -99,7 +99,7 @@ class TestPayments(OpeningCase):
                 "partner_id": self.client_a.id, "journal_id": self.service.payment_journal_id.id,
                 "payment_method_id": self.env.ref("account.account_payment_method_manual_in").id,
             })
-        with self.env.cr.savepoint(), self.assertRaises(UserError):
+        with self.assertRaises(UserError), self.env.cr.savepoint():
             payment.post()
         self.assertEqual(payment.state, "draft")
         self.assertEqual(invoice.state, "open")
@@ -107,14 +107,14 @@ class TestPayments(OpeningCase):
     def test_draft_invoice_and_other_workspace_are_refused(self):
         invoice = self._invoice(100.0)
         draft = invoice.copy()
-        with self.env.cr.savepoint(), self.assertRaises(UserError) as refused:
+        with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
             draft.sudo(self.designer_a).with_context(lang="fr_FR").webo_register_payment(10.0)
         self.assertIn("Seule une facture envoyée", str(refused.exception.name))
-        with self.env.cr.savepoint(), self.assertRaises(AccessError):
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
             invoice.sudo(self.designer_b).webo_register_payment(10.0)
         other_journal = self.env["account.journal"].search(
             [("company_id", "=", self.workspace_b.id), ("type", "=", "bank")], limit=1)
-        with self.env.cr.savepoint(), self.assertRaises(UserError):
+        with self.assertRaises(UserError), self.env.cr.savepoint():
             invoice.sudo(self.designer_a).webo_register_payment(10.0, journal_id=other_journal.id)
         self.assertEqual(invoice.residual, 100.0)
 
@@ -167,7 +167,7 @@ class TestPayments(OpeningCase):
         self.assertEqual(invoice.residual, 60.0)
 
     def test_negative_payment_is_refused_by_odoo_itself(self):
-        with self.env.cr.savepoint(), self.assertRaises(ValidationError):
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
             self.env["account.payment"].create({
                 "amount": -1.0, "payment_type": "inbound", "partner_type": "customer",
                 "partner_id": self.client_a.id, "journal_id": self.service.payment_journal_id.id,
