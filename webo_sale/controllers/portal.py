@@ -37,8 +37,10 @@ def _can_see(invoice_sudo, access_token):
 
 
 def _is_webo_invoice_id(invoice_id):
+    """Whether the page of ``invoice_id`` is ours to answer: a workspace
+    invoice, or no invoice at all (404 rather than Odoo 11's error)."""
     invoice = request.env["account.invoice"].sudo().browse(invoice_id).exists()
-    return bool(invoice and invoice.company_id.webo_workspace)
+    return not invoice or invoice.company_id.webo_workspace
 
 
 class WeboPortalAccount(PortalAccount):
@@ -144,6 +146,9 @@ class WeboPaymentPortal(PaymentPortal):
             return False
         if not acquirer or acquirer.company_id != invoice.company_id or not acquirer.website_published:
             return False
+        # Back to the invoice's own page after paying, whatever the caller asked.
+        kwargs["success_url"] = "/my/invoices/%d%s" % (
+            invoice.id, "?access_token=%s" % access_token if access_token else "")
         return super().invoice_pay_form(acquirer.id, invoice.id, save_token=False,
                                         access_token=access_token, **kwargs)
 

@@ -300,7 +300,7 @@ class AccountInvoice(models.Model):
             recipients = designers.filtered(lambda user, lang=lang: user.lang == lang)
             local = invoice.with_context(lang=lang, mail_notify_force_send=False)
             local.message_post(
-                subject=_("Payment received: %(number)s") % {"number": self.number},
+                subject=local._webo_payment_alert_subject(),
                 body=local._webo_payment_alert_body(amount, method),
                 subtype="webo_sale.mt_payment_received", message_type="notification",
                 partner_ids=recipients.mapped("partner_id").ids)
@@ -309,6 +309,9 @@ class AccountInvoice(models.Model):
             template = self.env.ref("webo_sale.mail_template_payment_receipt")
             invoice.with_context(webo_amount_received=amount, webo_payment_method=method)._webo_post_template(
                 template, client)
+
+    def _webo_payment_alert_subject(self):
+        return _("Payment received: %(number)s") % {"number": self.number}
 
     def _webo_payment_alert_body(self, amount, method):
         values = {
@@ -329,7 +332,8 @@ class AccountInvoice(models.Model):
         chatter (a subtype nobody follows: only ``partners`` get it)."""
         self.ensure_one()
         lang = partners[:1].lang or self.partner_id.lang
-        template = template.with_context(lang=lang)
+        # The invoice's context (e.g. the amount received) is the template's.
+        template = template.with_env(self.env).with_context(lang=lang)
         subject = template.render_template(template.subject, self._name, self.ids)[self.id]
         body = template.render_template(template.body_html, self._name, self.ids,
                                         post_process=True)[self.id]

@@ -49,6 +49,7 @@ class TestPayments(OpeningCase):
         self.assertEqual(alerts.partner_ids, self.designer_a.partner_id)
         self.assertIn(self.designer_a.partner_id, alerts.needaction_partner_ids)
         self.assertIn("500,00", alerts.body)
+        self.assertEqual(alerts.subject, "Paiement reçu : %s" % invoice.number)
         self.assertIn("est payée", alerts.body)
         # The designer chose email notifications (Odoo's default): queued.
         self.assertTrue(self.env["mail.mail"].search([
@@ -58,6 +59,7 @@ class TestPayments(OpeningCase):
         self.assertEqual(len(receipts), 1)
         self.assertEqual(receipts.partner_ids.mapped("email"), ["compta-a@example.org"])
         self.assertIn("entièrement payée", receipts.body)
+        self.assertIn("500,00", receipts.body)
 
         after = self.service.sudo(self.designer_a).webo_synthesis()
         self.assertEqual(after["paid_count"], before["paid_count"] + 1)
@@ -72,6 +74,7 @@ class TestPayments(OpeningCase):
         receipt = self._messages(invoice, "webo_sale.mt_invoice_sent").filtered(
             lambda m: "Reçu de paiement" in (m.subject or ""))
         self.assertIn(invoice.webo_payment_url, receipt.body)
+        self.assertIn("100,00", receipt.body)
 
         invoice.sudo(self.designer_a).webo_register_payment(200.0)
         self.assertEqual(invoice.state, "paid")
