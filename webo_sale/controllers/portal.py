@@ -1,4 +1,5 @@
 import base64
+import json
 
 from odoo import _, http
 from odoo.addons.account.controllers.portal import PortalAccount
@@ -8,6 +9,8 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import AccessError
 from odoo.http import request
 from odoo.tools import consteq
+
+from . import payment_page
 
 
 def _workspace_invoice(invoice_id):
@@ -45,22 +48,30 @@ def _is_webo_invoice_id(invoice_id):
 
 class WeboPortalAccount(PortalAccount):
 
-    @http.route(["/my/invoices/<int:invoice_id>"], type="http", auth="public", website=True)
+    # Not a "website" route: the page sets its language itself (the
+    # client's), Odoo's language detection of website pages is not needed.
+    @http.route(["/my/invoices/<int:invoice_id>"], type="http", auth="public", website=False)
     def portal_my_invoice_detail(self, invoice_id, access_token=None, **kw):
         """The client's own page for an invoice of a workspace: who bills,
         what, how much is due, the PDF, and how to pay. A wrong, missing or
         foreign token finds nothing (404), without a word of the invoice."""
-        if not _is_webo_invoice_id(invoice_id):
+        row = payment_page.read_invoice(request.env, invoice_id)
+        if row and not row["webo_workspace"]:
             return super().portal_my_invoice_detail(invoice_id, access_token=access_token, **kw)
-        invoice = _workspace_invoice(invoice_id)
-        if not invoice or not _can_see(invoice, access_token):
+        issued = row and row["type"] in ("out_invoice", "out_refund") and row["state"] in ("open", "paid")
+        if not issued:
+            return request.not_found()
+        has_token = bool(access_token and row["access_token"] and consteq(row["access_token"], access_token))
+        if not has_token and not _can_see(request.env["account.invoice"].sudo().browse(invoice_id), None):
             return request.not_found()
         # In the client's language, whoever opens it (the public user's is English).
-        lang = invoice.partner_id.lang or invoice.company_id.partner_id.lang or request.env.lang
-        request.context = dict(request.context, lang=lang)
-        invoice = invoice.with_context(lang=lang)
-        return request.render("webo_sale.portal_invoice_payment_page",
-                              self._webo_payment_page_values(invoice, access_token))
+        request.context = dict(request.context, lang=row["lang"] or request.env.lang)
+        page = payment_page.page_values(request.env, row, access_token if has_token else None)
+        # Rendered by QWeb directly: ir.ui.view's rendering would read the
+        # whole template record (its translated arch) on every request.
+        html = request.env["ir.qweb"].render("webo_sale.portal_invoice_payment_page", {
+            "page": page, "pay_label": _("Pay now"), "request": request, "json": json})
+        return request.make_response(html, headers=[("Content-Type", "text/html; charset=utf-8")])
 
     @http.route(["/my/invoices/pdf/<int:invoice_id>"], type="http", auth="public", website=True)
     def portal_my_invoice_report(self, invoice_id, access_token=None, **kw):
@@ -79,33 +90,6 @@ class WeboPortalAccount(PortalAccount):
             ("Content-Length", len(pdf)),
             ("Content-Disposition", 'inline; filename="%s"' % attachment.datas_fname),
         ])
-
-    def _webo_payment_page_values(self, invoice, access_token):
-        company = invoice.company_id
-        payable = invoice._webo_is_payable()
-        acquirers = request.env["payment.acquirer"].sudo().search([
-            ("company_id", "=", company.id), ("website_published", "=", True)])
-        page_url = "/my/invoices/%d%s" % (
-            invoice.id, "?access_token=%s" % access_token if access_token else "")
-        return {
-            "invoice": invoice,
-            "company": company,
-            "res_company": company,
-            "access_token": access_token or "",
-            "page_url": page_url,
-            "pdf_url": "/my/invoices/pdf/%d%s" % (
-                invoice.id, "?access_token=%s" % access_token if access_token else ""),
-            "payable": payable,
-            "bank_account": invoice._webo_receiving_bank_account() if payable else None,
-            "transfer": acquirers.filtered(lambda a: a.provider == "transfer")[:1],
-            "form_acquirers": acquirers.filtered(lambda a: a.provider == "stripe") if payable else [],
-            "pending_tx": invoice.payment_tx_ids.filtered(lambda tx: tx.state in ("pending", "authorized")),
-            "state_label": dict(invoice._fields["webo_state"]._description_selection(invoice.env))[
-                invoice.webo_state],
-            "pay_label": _("Pay now"),
-            "success": request.params.get("success"),
-            "error": request.params.get("error"),
-        }
 
 
 class WeboPortalSubscriptions(CustomerPortal):

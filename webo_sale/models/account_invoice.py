@@ -24,6 +24,23 @@ WEBO_STATES = [
 ]
 
 
+def webo_state_of(credited, state, date_due, residual, amount_total, rounding, today):
+    """Where an invoice stands for the designer and the client (see
+    WEBO_STATES), from its raw values: shared by the invoice's computed
+    field and the payment page, which reads the values by SQL."""
+    if credited:
+        return "credited"
+    if state in ("draft", "cancel"):
+        return "draft"
+    if state == "paid":
+        return "paid"
+    if date_due and date_due < today:
+        return "late"
+    if float_compare(residual, amount_total, precision_rounding=rounding) < 0:
+        return "partial"
+    return "sent"
+
+
 def amount_in_french_words(amount):
     """Euros and cents in French words, with French plural rules
     ("un euro", "deux euros", "un million d'euros", no "zéro centime")."""
@@ -350,18 +367,8 @@ class AccountInvoice(models.Model):
 
     def _webo_state_on(self, today):
         self.ensure_one()
-        if self.webo_credit_note_id:
-            return "credited"
-        if self.state in ("draft", "cancel"):
-            return "draft"
-        if self.state == "paid":
-            return "paid"
-        if self.date_due and self.date_due < today:
-            return "late"
-        if float_compare(self.residual, self.amount_total,
-                         precision_rounding=self.currency_id.rounding) < 0:
-            return "partial"
-        return "sent"
+        return webo_state_of(bool(self.webo_credit_note_id), self.state, self.date_due, self.residual,
+                             self.amount_total, self.currency_id.rounding, today)
 
     def _webo_is_business_client(self):
         """A company client (or one with a VAT number or SIRET): the 40 EUR

@@ -1,0 +1,125 @@
+"""What the client's payment page shows, read in three SQL queries.
+
+The page is the most visited of the service (every client opens it from the
+email or the PDF, often several times) and anonymous: it is read with a few
+narrow queries instead of the ORM's whole records (an invoice, its company,
+its client, its currency, its payment methods and their translations were
+about forty queries), so that it costs no more than Odoo's own login page.
+The workspace's card payment is the exception: Odoo's payment form needs
+the acquirer's records, read when card payment is switched on.
+"""
+import math
+from types import SimpleNamespace
+
+from odoo import fields
+from odoo.tools import float_compare
+
+from ..models.account_invoice import webo_state_of
+
+INVOICE_SQL = """
+SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.date_invoice,
+       inv.date_due, inv.amount_untaxed, inv.amount_tax, inv.amount_total, inv.residual,
+       inv.partner_id, inv.company_id, company.webo_workspace, note.number AS credit_note_number,
+       client.name AS client_name, COALESCE(partner.lang, seller.lang) AS lang,
+       company.name AS company_name, seller.street, seller.street2, seller.zip, seller.city,
+       seller.email, seller.phone, seller.vat, seller.siret,
+       currency.symbol, currency.position, currency.rounding,
+       bank.acc_number AS iban, bank_name.bic,
+       EXISTS (SELECT 1 FROM payment_transaction tx
+                WHERE tx.account_invoice_id = inv.id AND tx.state IN ('pending', 'authorized'))
+           AS pending
+  FROM account_invoice inv
+  JOIN res_company company ON company.id = inv.company_id
+  JOIN res_partner seller ON seller.id = company.partner_id
+  JOIN res_partner partner ON partner.id = inv.partner_id
+  JOIN res_partner client ON client.id = inv.commercial_partner_id
+  JOIN res_currency currency ON currency.id = inv.currency_id
+  LEFT JOIN account_invoice note ON note.id = inv.webo_credit_note_id
+  -- The account the client pays into, as account.invoice._webo_receiving_bank_account().
+  LEFT JOIN res_partner_bank bank ON bank.id = COALESCE(
+      (SELECT service.bank_account_id FROM webo_sale_service service
+        WHERE service.company_id = inv.company_id AND service.state = 'open'
+        ORDER BY service.id LIMIT 1),
+      inv.partner_bank_id,
+      (SELECT first.id FROM res_partner_bank first WHERE first.partner_id = company.partner_id
+        ORDER BY first.sequence, first.id LIMIT 1))
+  LEFT JOIN res_bank bank_name ON bank_name.id = bank.bank_id
+ WHERE inv.id = %s
+"""
+
+LINES_SQL = """
+SELECT name, quantity, price_unit, price_subtotal FROM account_invoice_line
+ WHERE invoice_id = %s ORDER BY sequence, id
+"""
+
+ACQUIRERS_SQL = """
+SELECT acquirer.id, acquirer.provider,
+       COALESCE((SELECT value FROM ir_translation
+                  WHERE name = 'payment.acquirer,name' AND type = 'model' AND lang = %(lang)s
+                    AND res_id = acquirer.id AND value != '' ORDER BY id LIMIT 1),
+                acquirer.name) AS name
+  FROM payment_acquirer acquirer
+ WHERE acquirer.company_id = %(company)s AND acquirer.website_published
+   AND acquirer.provider IN ('transfer', 'stripe')
+ ORDER BY acquirer.sequence, acquirer.id
+"""
+
+
+def read_invoice(env, invoice_id):
+    """The page's row of ``invoice_id`` (a dict), or None."""
+    env.cr.execute(INVOICE_SQL, [invoice_id])
+    return env.cr.dictfetchone()
+
+
+def page_values(env, row, access_token):
+    """The page's values: plain, already formatted in the client's language."""
+    lang = env["res.lang"]._lang_get(row["lang"] or "fr_FR")
+    decimals = max(0, math.ceil(-math.log10(row["rounding"])))
+
+    def money(amount):
+        number = lang.format("%%.%df" % decimals, amount, grouping=True, monetary=True)
+        if row["position"] == "before":
+            return "%s\N{NO-BREAK SPACE}%s" % (row["symbol"], number)
+        return "%s\N{NO-BREAK SPACE}%s" % (number, row["symbol"])
+
+    def day(value):
+        return fields.Date.from_string(value).strftime(lang.date_format) if value else ""
+
+    def quantity(value):
+        return lang.format("%.0f" if value == int(value) else "%.2f", value, grouping=True)
+
+    # The server's date: the anonymous visitor has no time zone of their own.
+    today = fields.Date.today()
+    state = webo_state_of(bool(row["credit_note_number"]), row["state"], row["date_due"],
+                          row["residual"], row["amount_total"], row["rounding"], today)
+    payable = (row["type"] == "out_invoice" and row["state"] == "open" and state != "credited"
+               and float_compare(row["residual"], 0.0, precision_rounding=row["rounding"]) > 0)
+    env.cr.execute(LINES_SQL, [row["id"]])
+    lines = [SimpleNamespace(name=name, quantity=quantity(qty), price_unit=money(price),
+                             subtotal=money(subtotal))
+             for name, qty, price, subtotal in env.cr.fetchall()]
+    env.cr.execute(ACQUIRERS_SQL, {"lang": lang.code, "company": row["company_id"]})
+    acquirers = [SimpleNamespace(id=id_, provider=provider, name=name)
+                 for id_, provider, name in env.cr.fetchall()] if payable else []
+    query = "?access_token=%s" % access_token if access_token else ""
+    states = dict(env["account.invoice"]._fields["webo_state"]._description_selection(env))
+    return SimpleNamespace(
+        id=row["id"], number=row["number"], name=row["name"], is_refund=row["type"] == "out_refund",
+        state=state, state_label=states[state], payable=payable, pending=row["pending"],
+        date_invoice=day(row["date_invoice"]), date_due=day(row["date_due"]),
+        client=row["client_name"], partner_id=row["partner_id"], lines=lines,
+        amount_untaxed=money(row["amount_untaxed"]), amount_tax=money(row["amount_tax"]),
+        amount_total=money(row["amount_total"]),
+        amount_due=money(row["residual"] if state != "credited" else 0.0),
+        credit_note_number=row["credit_note_number"],
+        company=SimpleNamespace(
+            name=row["company_name"], street=row["street"], street2=row["street2"], zip=row["zip"],
+            city=row["city"], email=row["email"], phone=row["phone"], vat=row["vat"], siret=row["siret"]),
+        transfer=next((a for a in acquirers if a.provider == "transfer"), None) if row["iban"] else None,
+        cards=[a for a in acquirers if a.provider == "stripe"],
+        iban=row["iban"], bic=row["bic"],
+        url="/my/invoices/%d%s" % (row["id"], query),
+        pdf_url="/my/invoices/pdf/%d%s" % (row["id"], query),
+        prepare_tx_url="/invoice/pay/%d/form_tx/" % row["id"],
+        access_token=access_token or "",
+    )
