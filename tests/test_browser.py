@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from test_invoicing_api import local_url, send_invoice
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -179,6 +180,44 @@ def test_create_and_send_an_invoice_through_the_wizard(claire_session):
     expect(page.locator(".o_statusbar_status .btn-primary")).to_have_text("Envoyée")
     claire_session.screenshot("wizard-4-sent-invoice")
     claire_session.assert_no_errors()
+
+
+def test_register_a_payment_then_the_client_sees_what_remains(request, browser, claire_session, claire,
+                                                               new_client, odoo_url):
+    """The invoice's "Enregistrer un paiement" (Odoo's payment window, in the
+    workspace's payment-receiving account), then the client's page."""
+    client, _address = new_client()
+    invoice = send_invoice(claire, client)
+    action = claire.execute("ir.model.data", "xmlid_to_res_id", "webo_sale.account_invoice_action")
+    page = claire_session.page
+    page.goto("%s/web#id=%d&model=account.invoice&view_type=form&action=%d" % (odoo_url, invoice, action))
+    page.get_by_role("button", name="Enregistrer un paiement").click()
+    modal = page.locator(".modal-dialog:visible").last
+    journal = modal.locator("select[name=journal_id]:visible option:checked")
+    expect(journal).to_contain_text("Compte de paiement webo")
+    amount = modal.locator(".o_field_widget[name=amount] input, input.o_field_widget[name=amount]").first
+    expect(amount).to_have_value(re.compile(r"^500[,.]00$"))
+    amount.fill("200")
+    claire_session.screenshot("payment-1-window")
+    modal.get_by_role("button", name="Valider").click()
+    expect(page.locator(".o_statusbar_status .btn-primary")).to_have_text("Partiellement payée")
+    claire_session.screenshot("payment-2-partially-paid")
+    claire_session.assert_no_errors()
+
+    (record,) = claire.execute("account.invoice", "read", [invoice], ["webo_payment_url", "number"])
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="fr-FR")
+    try:
+        anonymous = BrowserSession(context.new_page(), claire_session.screenshots,
+                                   request.node.name + "-client")
+        anonymous.listen()
+        anonymous.page.goto(local_url(odoo_url, record["webo_payment_url"]))
+        expect(anonymous.page.locator(".o_webo_invoice_title")).to_contain_text(record["number"])
+        expect(anonymous.page.locator(".o_webo_amount_due")).to_contain_text("300,00")
+        expect(anonymous.page.locator(".o_webo_iban")).to_be_visible()
+        anonymous.screenshot("payment-3-client-page")
+        anonymous.assert_no_errors()
+    finally:
+        context.close()
 
 
 def form_input(page, name):

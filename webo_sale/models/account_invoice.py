@@ -90,6 +90,10 @@ class AccountInvoice(models.Model):
         string="Payment Page", compute="_compute_webo_payment_url",
         help="The client's own page for this invoice: view, download, pay.",
     )
+    webo_payment_journal_id = fields.Many2one(
+        "account.journal", string="Payment Journal", compute="_compute_webo_payment_journal_id",
+        help="Where a payment the designer registers is recorded: the workspace's "
+             "payment-receiving account.")
     # The client's page opens with the token alone: Odoo's UUID4 (122
     # random bits) becomes 256 random bits.
     access_token = fields.Char(default=lambda self: self._get_default_access_token())
@@ -119,6 +123,12 @@ class AccountInvoice(models.Model):
             if invoice.id and invoice.access_token:
                 invoice.webo_payment_url = "%s/my/invoices/%d?access_token=%s" % (
                     base_url, invoice.id, invoice.access_token)
+
+    def _compute_webo_payment_journal_id(self):
+        for invoice in self.filtered(lambda i: i.company_id.webo_workspace and i.type == "out_invoice"):
+            service = self.env["webo.sale.service"].sudo().search(
+                [("company_id", "=", invoice.company_id.id), ("state", "=", "open")], limit=1)
+            invoice.webo_payment_journal_id = service.payment_journal_id
 
     @api.constrains("partner_id", "company_id")
     def _check_webo_partner_company(self):
@@ -296,9 +306,7 @@ class AccountInvoice(models.Model):
                     or journal.type not in ("bank", "cash")):
                 raise UserError(_("Choose a bank or cash journal of your workspace to record the payment."))
             return journal.sudo(self.env.uid)
-        service = self.env["webo.sale.service"].sudo().search(
-            [("company_id", "=", self.company_id.id), ("state", "=", "open")], limit=1)
-        journal = service.payment_journal_id or journals.search(
+        journal = self.webo_payment_journal_id.sudo(self.env.uid) or journals.search(
             [("company_id", "=", self.company_id.id), ("type", "=", "bank")], limit=1)
         if not journal:
             raise UserError(_("Your workspace has no bank journal to record the payment in: "
@@ -320,7 +328,11 @@ class AccountInvoice(models.Model):
                 subject=local._webo_payment_alert_subject(),
                 body=local._webo_payment_alert_body(amount, method),
                 subtype="webo_sale.mt_payment_received", message_type="notification",
-                partner_ids=recipients.mapped("partner_id").ids)
+                partner_ids=recipients.mapped("partner_id").ids,
+                # The client paid: their name in the chatter. (Signed by the
+                # workspace, Odoo would not email the designers who share its
+                # address.)
+                author_id=self.commercial_partner_id.id, email_from=self._webo_author()["email_from"])
         client = self.webo_billing_partner_id
         if client.email:
             template = self.env.ref("webo_sale.mail_template_payment_receipt")
@@ -356,7 +368,14 @@ class AccountInvoice(models.Model):
                                         post_process=True)[self.id]
         self.with_context(mail_notify_force_send=False, lang=lang).message_post(
             subject=subject, body=body, partner_ids=partners.ids, message_type="comment",
-            subtype="webo_sale.mt_invoice_sent")
+            subtype="webo_sale.mt_invoice_sent", **self._webo_author())
+
+    def _webo_author(self):
+        """What the service writes on its own (a payment came in, from a
+        client online or a bank statement) is signed by the workspace:
+        neither the anonymous visitor nor the platform's administrator."""
+        partner = self.company_id.partner_id
+        return {"author_id": partner.id, "email_from": partner.email_formatted if partner.email else None}
 
     def _webo_check_designer_access(self):
         """Resending and crediting act for the workspace: they need the
