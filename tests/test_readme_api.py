@@ -33,7 +33,7 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
                                 timeout=300, cwd=repo_dir)
         assert result.returncode == 0, result.stderr
         (clients, invoice, cancelled, refusal, subscription, resumed, facturx_pdf, bill, duplicate,
-         iban_refusal, service, synthesis) = result.stdout.splitlines()
+         partly_paid, overpayment, iban_refusal, service, synthesis) = result.stdout.splitlines()
         assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
         assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
         assert "'webo_state': 'sent'" in invoice and "/my/invoices/" in invoice
@@ -47,6 +47,8 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         assert "'type': 'in_invoice'" in bill and "'state': 'draft'" in bill, bill
         assert "Studio Pixel & Co" in bill and "'amount_total': 288.0" in bill, "240 + 20 % VAT"
         assert "est déjà enregistrée" in duplicate, duplicate
+        assert "'webo_state': 'partial'" in partly_paid and "'residual': 350.0" in partly_paid, partly_paid
+        assert "plus que les 350,00" in overpayment, overpayment
         assert "L'IBAN FR76 3000 6000 0112 n'est pas valide" in iban_refusal, iban_refusal
         assert "'state': 'open'" in service and "Compte de paiement webo" in service, service
         assert "'documents_status': 'submitted'" in service, service
