@@ -9,3 +9,5 @@ from . import webo_subscription
 from . import webo_subscription_line
 from . import webo_sale_service
 from . import webo_sale_document
+from . import webo_reminder_level
+from . import webo_invoice_reminder
