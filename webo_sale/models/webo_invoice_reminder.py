@@ -198,6 +198,8 @@ class WeboInvoiceReminder(models.Model):
     def _insert_reminders(self, date, rows, recipients):
         """The reminder rows; a level already logged for an invoice (another
         run got there first) is skipped. Returns {invoice id: reminder id}."""
+        if not rows:
+            return {}
         values = []
         for invoice, level, days in rows:
             values.append((invoice.id, level.id, invoice.company_id.id, date, days,
@@ -354,7 +356,8 @@ class _Renderer:
             "days_late": str(days),
             "payment_link": invoice.webo_payment_url or "",
             "penalty": self._amount(lang, penalty, currency),
-            "penalty_rate": "%s %%" % lang.format("%.2f", invoice.company_id.webo_late_penalty_rate),
+            "penalty_rate": "%s %%" % lang.format("%.2f", invoice.company_id.webo_late_penalty_rate,
+                                                  grouping=True),
             "indemnity": indemnity,
             "workspace": invoice.company_id.name or "",
         }

@@ -65,21 +65,24 @@ class WeboReminderLevel(models.Model):
                 ) % {"days": level.days, "name": level.name})
 
     def _check_texts(self):
-        for field, label in (("name", _("name")), ("subject", _("subject")), ("body", _("text"))):
-            value = self[field]
-            if not value or not value.strip():
-                raise ValidationError(_(
-                    "The %(field)s of the reminder sent %(days)s days after the due date "
-                    "is empty: write it."
-                ) % {"field": label, "days": self.days})
-            unknown = sorted({name for name in PLACEHOLDER.findall(value)} - set(PLACEHOLDERS))
-            if unknown:
-                raise ValidationError(_(
-                    "The %(field)s of the reminder \"%(name)s\" uses unknown placeholders "
-                    "(%(unknown)s). Available: %(available)s."
-                ) % {"field": label, "name": self.name or "",
-                     "unknown": ", ".join("{%s}" % name for name in unknown),
-                     "available": ", ".join("{%s}" % name for name in PLACEHOLDERS)})
+        if not (self.name or "").strip():
+            raise ValidationError(_(
+                "The reminder sent %(days)s days after the due date has no name: give it one."
+            ) % {"days": self.days})
+        if not (self.subject or "").strip():
+            raise ValidationError(_("The subject of the reminder \"%(name)s\" is empty: write it.")
+                                  % {"name": self.name})
+        if not (self.body or "").strip():
+            raise ValidationError(_("The text of the reminder \"%(name)s\" is empty: write it.")
+                                  % {"name": self.name})
+        used = set(PLACEHOLDER.findall(self.name + self.subject + self.body))
+        unknown = sorted(used - set(PLACEHOLDERS))
+        if unknown:
+            raise ValidationError(_(
+                "The reminder \"%(name)s\" uses unknown placeholders (%(unknown)s). "
+                "Available: %(available)s."
+            ) % {"name": self.name, "unknown": ", ".join("{%s}" % name for name in unknown),
+                 "available": ", ".join("{%s}" % name for name in PLACEHOLDERS)})
 
     @api.multi
     def unlink(self):

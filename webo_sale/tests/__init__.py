@@ -12,3 +12,4 @@ from . import test_documents
 from . import test_synthesis
 from . import test_facturx
 from . import test_facturx_import
+from . import test_reminders
