@@ -337,7 +337,10 @@ class _Renderer:
 
     def _lang(self, code):
         if code not in self._langs:
-            lang = self.env["res.lang"]._lang_get(code) or self.env["res.lang"]._lang_get("en_US")
+            languages = self.env["res.lang"]
+            # A client without a language (or an inactive one) reads the
+            # database's first installed language.
+            lang = languages._lang_get(code) or languages._lang_get(languages.get_installed()[0][0])
             self._langs[code] = lang
         return self._langs[code]
 
