@@ -124,7 +124,7 @@ class WeboInvoiceReminder(models.Model):
             done += sent
             if without_email:
                 _logger.warning("reminders: %d invoices not reminded, their client has no email "
-                                "address (ids %s)", len(without_email), sorted(without_email))
+                                "address or is archived (ids %s)", len(without_email), sorted(without_email))
             if commit:
                 # Each batch is kept: a run stopped half-way resumes after it.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -187,11 +187,12 @@ class WeboInvoiceReminder(models.Model):
     @api.model
     def _recipients(self, invoices):
         """{invoice id: its billing contact, or an empty record when it has
-        no email address}, each client looked up once."""
+        no email address or is archived (Odoo sends no mail to an archived
+        partner)}, each client looked up once."""
         contacts = {}
         for partner in invoices.mapped("partner_id"):
             contact = partner._webo_billing_contact()
-            contacts[partner.id] = contact if contact.email else contact.browse()
+            contacts[partner.id] = contact if contact.email and contact.active else contact.browse()
         return {invoice.id: contacts[invoice.partner_id.id] for invoice in invoices}
 
     @api.model
