@@ -116,7 +116,7 @@ class Bench:
         ``table``, with ``overrides`` {column: SQL expression}."""
         columns = self._columns(cr, table)
         if "id" in overrides:
-            columns = ["id"] + columns
+            columns = ["id", *columns]
         select = ", ".join(overrides.get(column, "t.%s" % column) for column in columns)
         cr.execute('INSERT INTO %s (%s) SELECT %s FROM bench_copy c %s'
                    % (table, ", ".join('"%s"' % column for column in columns), select, source), params)
@@ -144,7 +144,8 @@ class Bench:
             "access_token": "md5(random()::text || c.n)", "reference": "NULL",
         }, params)
         self._insert_copies(cr, "account_move_line", "JOIN account_move_line t ON t.move_id = %(move)s", {
-            "move_id": "c.move_id", "invoice_id": "CASE WHEN t.invoice_id IS NULL THEN NULL ELSE c.invoice_id END",
+            "move_id": "c.move_id",
+            "invoice_id": "CASE WHEN t.invoice_id IS NULL THEN NULL ELSE c.invoice_id END",
             "date_maturity": "c.date_due",
         }, params)
         self._insert_copies(cr, "account_invoice_line",

@@ -11,7 +11,6 @@ import xmlrpc.client
 
 import pytest
 import requests
-
 from test_invoicing_api import ACCESS_ERROR, USER_ERROR, archive_clients, local_url
 
 VALIDATION_ERROR = 1  # odoo.service.wsgi_server: any other exception
@@ -46,7 +45,7 @@ def due_ids(session):
 def workspace(new_designer, outbox):
     """A new workspace's designer session; its clients archived at the end,
     once the mail queue is sent."""
-    designer, company = new_designer("Atelier Relances")
+    designer, _company = new_designer("Atelier Relances")
     yield designer
     outbox.collect()
     archive_clients(designer, designer.execute("res.partner", "search", [

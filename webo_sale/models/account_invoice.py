@@ -238,7 +238,7 @@ class AccountInvoice(models.Model):
             "level": level.name,
             "days_late": days,
             "amount_due": invoice.residual,
-        } for invoice, level, days in zip(invoices, levels, (row[2] for row in due))]
+        } for invoice, level, days in zip(invoices, levels, (row[2] for row in due), strict=True)]
 
     @api.model
     def webo_run_reminders(self, date=None):

@@ -128,7 +128,7 @@ class ResCompany(models.Model):
         that has none yet."""
         levels = self.env["webo.reminder.level"].sudo().with_context(active_test=False)
         missing = self.search([("webo_workspace", "=", True),
-                               ("id", "not in", levels.search([]).mapped("company_id").ids)])
+                               ("id", "not in", levels.search([("id", "!=", 0)]).mapped("company_id").ids)])
         if missing:
             # Odoo loads the module's translations after its data: load them
             # now, so that the default texts come in every language.
@@ -151,7 +151,7 @@ class ResCompany(models.Model):
                 created |= levels.with_context(lang="en_US").create(dict(values, company_id=company.id))
             for lang in languages:
                 translated = levels.with_context(lang=lang)._default_values()
-                for level, values in zip(created, translated):
+                for level, values in zip(created, translated, strict=True):
                     level.with_context(lang=lang).write(
                         {key: values[key] for key in ("name", "subject", "body")})
 

@@ -6,6 +6,7 @@ import time
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models, tools
+
 from .webo_reminder_level import PLACEHOLDER
 
 _logger = logging.getLogger(__name__)
@@ -55,23 +56,23 @@ class WeboInvoiceReminder(models.Model):
     _order = "date desc, id desc"
 
     invoice_id = fields.Many2one(
-        "account.invoice", string="Invoice", required=True, readonly=True, index=True,
+        "account.invoice", required=True, readonly=True, index=True,
         ondelete="cascade", help="The late invoice.")
     level_id = fields.Many2one(
-        "webo.reminder.level", string="Level", required=True, readonly=True,
+        "webo.reminder.level", required=True, readonly=True,
         ondelete="restrict", help="Which reminder was sent.")
     company_id = fields.Many2one(
         "res.company", string="Workspace", required=True, readonly=True, index=True,
         help="The workspace of the invoice.")
     date = fields.Date(string="Sent On", required=True, readonly=True,
                        help="The day of the run that sent the reminder.")
-    days_late = fields.Integer(string="Days Late", readonly=True,
+    days_late = fields.Integer(readonly=True,
                                help="Days between the due date and the reminder.")
     partner_id = fields.Many2one("res.partner", string="Sent To", readonly=True,
                                  help="The billing contact who received the email.")
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True,
+    currency_id = fields.Many2one("res.currency", readonly=True,
                                   help="The invoice's currency.")
-    amount_due = fields.Monetary(string="Amount Due", readonly=True,
+    amount_due = fields.Monetary(readonly=True,
                                  help="What the client still owed that day.")
     penalty = fields.Monetary(string="Late-Payment Penalties", readonly=True,
                               help="The penalties due that day, stated in the reminder.")
@@ -233,7 +234,7 @@ class WeboInvoiceReminder(models.Model):
                             "  FROM generate_series(1, %s)", [len(rows)])
         ids = self.env.cr.fetchall()
         message_ids = {}
-        for (invoice, level, days), (message_id, mail_id) in zip(rows, ids):
+        for (invoice, level, days), (message_id, mail_id) in zip(rows, ids, strict=True):
             company = invoice.company_id
             if company.id not in senders:
                 senders[company.id] = self._sender(company)
@@ -375,7 +376,7 @@ class _Renderer:
 
     @staticmethod
     def _amount(lang, amount, currency):
-        number = lang.format("%.{0}f".format(currency.decimal_places), amount,
+        number = lang.format("%%.%df" % currency.decimal_places, amount,
                              grouping=True, monetary=True)
         if currency.position == "before":
             return "%s\N{NO-BREAK SPACE}%s" % (currency.symbol, number)
