@@ -1,4 +1,5 @@
 import html
+import json
 import logging
 import re
 import time
@@ -6,6 +7,7 @@ import time
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models, tools
+from odoo.addons.base.res.res_lang import intersperse
 
 from .webo_reminder_level import PLACEHOLDER
 
@@ -162,13 +164,19 @@ class WeboInvoiceReminder(models.Model):
         invoices left out because their client has no email address)."""
         if not due:
             return 0, []
-        invoices = self.env["account.invoice"].sudo().browse([row[0] for row in due])
+        # Only the fields used are read (for the whole batch each): an
+        # invoice has dozens of others that a full prefetch would load.
+        invoices = self.env["account.invoice"].sudo().with_context(prefetch_fields=False).browse(
+            [row[0] for row in due])
         levels = self.env["webo.reminder.level"].sudo().browse({row[1] for row in due})
         invoices.read(["number", "partner_id", "commercial_partner_id", "company_id",
                        "currency_id", "residual", "date_due"])
         recipients = self._recipients(invoices)
-        rows = [(invoices.browse(invoice_id), levels.browse(level_id), days)
-                for invoice_id, level_id, days in due]
+        # Records taken from the batch's recordsets (not browsed one by
+        # one), so that their fields are read for the whole batch at once.
+        invoice_of = {invoice.id: invoice for invoice in invoices}
+        level_of = {level.id: level for level in levels}
+        rows = [(invoice_of[invoice_id], level_of[level_id], days) for invoice_id, level_id, days in due]
         without_email = [invoice.id for invoice, _level, _days in rows if not recipients[invoice.id]]
         rows = [row for row in rows if recipients[row[0].id]]
         logged = self._insert_reminders(date, rows, recipients)
@@ -325,8 +333,8 @@ class _Renderer:
         recipient's language."""
         lang_code = contact.lang or invoice.partner_id.lang or "en_US"
         subject, body = self._text(level, lang_code)
-        lang = self._lang(lang_code)
-        values = self._values(invoice, days, lang, lang_code)
+        lang, number_format = self._lang(lang_code)
+        values = self._values(invoice, days, lang, number_format, lang_code)
         subject = PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), subject)
         return subject, self._html(body, values)
 
@@ -338,46 +346,57 @@ class _Renderer:
         return self._texts[key]
 
     def _lang(self, code):
+        """(res.lang, its number format) of ``code``."""
         if code not in self._langs:
             languages = self.env["res.lang"]
             # A client without a language (or an inactive one) reads the
             # database's first installed language.
             lang = languages._lang_get(code) or languages._lang_get(languages.get_installed()[0][0])
-            self._langs[code] = lang
+            grouping, thousands_sep, decimal_point = lang._data_get(monetary=True)
+            self._langs[code] = (lang, (json.loads(grouping), thousands_sep, decimal_point))
         return self._langs[code]
 
-    def _values(self, invoice, days, lang, lang_code):
+    def _values(self, invoice, days, lang, number_format, lang_code):
         currency = invoice.currency_id
         penalty = self.env["webo.invoice.reminder"]._penalty(invoice, days)
         indemnity = ""
         if invoice._webo_is_business_client():
-            indemnity = self._indemnity(lang, lang_code)
+            indemnity = self._indemnity(number_format, lang_code)
         due = fields.Date.from_string(invoice.date_due)
         return {
             "client": invoice.commercial_partner_id.name or "",
             "invoice": invoice.number or "",
-            "amount_due": self._amount(lang, invoice.residual, currency),
+            "amount_due": self._amount(number_format, invoice.residual, currency),
             "due_date": due.strftime(lang.date_format or "%Y-%m-%d"),
             "days_late": str(days),
             "payment_link": invoice.webo_payment_url or "",
-            "penalty": self._amount(lang, penalty, currency),
-            "penalty_rate": "%s %%" % lang.format("%.2f", invoice.company_id.webo_late_penalty_rate,
-                                                  grouping=True),
+            "penalty": self._amount(number_format, penalty, currency),
+            "penalty_rate": "%s %%" % self._number(
+                number_format, invoice.company_id.webo_late_penalty_rate, 2),
             "indemnity": indemnity,
             "workspace": invoice.company_id.name or "",
         }
 
-    def _indemnity(self, lang, lang_code):
+    def _indemnity(self, number_format, lang_code):
         key = ("indemnity", lang_code)
         if key not in self._texts:
             self._texts[key] = self.env["webo.invoice.reminder"].with_context(
-                lang=lang_code)._indemnity_sentence(self._amount(lang, RECOVERY_INDEMNITY_EUR, self._euro))
+                lang=lang_code)._indemnity_sentence(
+                    self._amount(number_format, RECOVERY_INDEMNITY_EUR, self._euro))
         return self._texts[key]
 
     @staticmethod
-    def _amount(lang, amount, currency):
-        number = lang.format("%%.%df" % currency.decimal_places, amount,
-                             grouping=True, monetary=True)
+    def _number(number_format, value, digits):
+        """``value`` as the language writes it (res.lang.format's rules,
+        its grouping parsed once a batch rather than once a number)."""
+        grouping, thousands_sep, decimal_point = number_format
+        whole, _point, decimals = ("%.*f" % (digits, value)).partition(".")
+        whole = intersperse(whole, grouping, thousands_sep)[0]
+        return decimal_point.join([whole, decimals]) if decimals else whole
+
+    @classmethod
+    def _amount(cls, number_format, amount, currency):
+        number = cls._number(number_format, amount, currency.decimal_places)
         if currency.position == "before":
             return "%s\N{NO-BREAK SPACE}%s" % (currency.symbol, number)
         return "%s\N{NO-BREAK SPACE}%s" % (number, currency.symbol)
