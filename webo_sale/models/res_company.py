@@ -126,15 +126,7 @@ class ResCompany(models.Model):
     def _webo_ensure_all_reminder_levels(self):
         """On install and upgrade: the default reminders of every workspace
         that has none yet."""
-        levels = self.env["webo.reminder.level"].sudo().with_context(active_test=False)
-        missing = self.search([("webo_workspace", "=", True),
-                               ("id", "not in", levels.search([("id", "!=", 0)]).mapped("company_id").ids)])
-        if missing:
-            # Odoo loads the module's translations after its data: load them
-            # now, so that the default texts come in every language.
-            languages = [code for code, _name in self.env["res.lang"].get_installed()]
-            self.env["ir.translation"].load_module_terms(["webo_sale"], languages)
-            missing._webo_ensure_reminder_levels()
+        self.search([("webo_workspace", "=", True)])._webo_ensure_reminder_levels()
 
     @api.multi
     def _webo_ensure_reminder_levels(self):
@@ -144,8 +136,12 @@ class ResCompany(models.Model):
         every installed language."""
         levels = self.env["webo.reminder.level"].sudo().with_context(active_test=False)
         have = set(levels.search([("company_id", "in", self.ids)]).mapped("company_id").ids)
+        missing = self.filtered(lambda c: c.webo_workspace and c.id not in have)
+        if not missing:
+            return
         languages = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
-        for company in self.filtered(lambda c: c.webo_workspace and c.id not in have):
+        self._webo_load_reminder_terms(languages)
+        for company in missing:
             created = levels.browse()
             for values in levels.with_context(lang="en_US")._default_values():
                 created |= levels.with_context(lang="en_US").create(dict(values, company_id=company.id))
@@ -155,3 +151,14 @@ class ResCompany(models.Model):
                     level.with_context(lang=lang).write(
                         {key: values[key] for key in ("name", "subject", "body")})
 
+    def _webo_load_reminder_terms(self, languages):
+        """Odoo loads a module's translations after its data and demo data:
+        workspaces made then (install, upgrade) would get English texts in
+        every language. Load this module's terms first when they are not
+        there yet."""
+        translations = self.env["ir.translation"]
+        source = "Courteous reminder"
+        absent = [lang for lang in languages
+                  if translations._get_source(None, ("code",), lang, source) == source]
+        if absent:
+            translations.load_module_terms(["webo_sale"], absent)
