@@ -345,3 +345,25 @@ def test_import_a_supplier_facturx_invoice(claire_session, julien, claire, outbo
         claire.execute("res.partner", "write", suppliers, {"active": False})
         family = julien.execute("res.partner", "search", [("id", "child_of", [buyer])])
         julien.execute("res.partner", "write", family, {"active": False})
+
+
+def test_reminder_levels_in_french(claire_session):
+    """Gestion commerciale > Vente > Configuration > Relances: the
+    workspace's four default reminders, each with its text."""
+    page = claire_session.page
+    menu = open_business_app(page)
+    # Configuration is a folded entry of the side menu: it opens on a click.
+    menu.get_by_text("Configuration", exact=True).click()
+    menu.get_by_text("Relances", exact=True).click()
+    expect(page.locator(".breadcrumb .active")).to_have_text("Relances")
+    rows = page.locator(".o_list_view tbody tr.o_data_row")
+    expect(rows).to_have_count(4)
+    for label in ("Relance courtoise", "Relance ferme", "Mise en demeure", "Dernier avis"):
+        expect(page.locator(".o_list_view").get_by_text(label, exact=True)).to_be_visible()
+    claire_session.screenshot("relances")
+    rows.nth(2).click()
+    form = page.locator(".o_form_view")
+    expect(form).to_contain_text("Mise en demeure de payer la facture {invoice}")
+    expect(form).to_contain_text("{indemnity}")
+    claire_session.screenshot("relance-mise-en-demeure")
+    claire_session.assert_no_errors()

@@ -33,7 +33,8 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
                                 timeout=300, cwd=repo_dir)
         assert result.returncode == 0, result.stderr
         (clients, invoice, cancelled, refusal, subscription, resumed, facturx_pdf, bill, duplicate,
-         partly_paid, overpayment, iban_refusal, service, synthesis) = result.stdout.splitlines()
+         partly_paid, overpayment, iban_refusal, service, synthesis, reminders_due, reminders_run,
+         reminders_paused) = result.stdout.splitlines()
         assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
         assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
         assert "'webo_state': 'sent'" in invoice and "/my/invoices/" in invoice
@@ -53,6 +54,11 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         assert "'state': 'open'" in service and "Compte de paiement webo" in service, service
         assert "'documents_status': 'submitted'" in service, service
         assert "'purchase_ceiling': 300.0" in synthesis, synthesis
+        # The subscription's first invoice, over 30 days late: due, sent
+        # once today, then paused with its client.
+        assert reminders_due.startswith("[('FAC/") and reminders_due.endswith(", True)]"), reminders_due
+        assert reminders_run == "True 0", reminders_run
+        assert reminders_paused == "False", reminders_paused
     finally:
         # Issued invoices stay (French law): archive the example's clients
         # once their emails are sent (Odoo fails the mail of an archived

@@ -27,6 +27,7 @@
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/webo_reminder_data.xml",
         "views/account_invoice_views.xml",
         "views/webo_subscription_views.xml",
         "views/res_partner_views.xml",
@@ -39,6 +40,7 @@
         "templates/portal_templates.xml",
         "views/assets.xml",
         "views/menus.xml",
+        "views/webo_reminder_level_views.xml",
     ],
     "demo": [
         "demo/webo_sale_demo.xml",

@@ -13,3 +13,5 @@ from . import account_move_line
 from . import account_payment
 from . import payment_acquirer
 from . import payment_transaction
+from . import webo_reminder_level
+from . import webo_invoice_reminder

@@ -6,7 +6,7 @@ import facturx
 from num2words import num2words
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
 from odoo.tools.misc import formatLang
 from odoo.tools.safe_eval import safe_eval
@@ -97,6 +97,18 @@ class AccountInvoice(models.Model):
     # The client's page opens with the token alone: Odoo's UUID4 (122
     # random bits) becomes 256 random bits.
     access_token = fields.Char(default=lambda self: self._get_default_access_token())
+    webo_reminder_ids = fields.One2many(
+        "webo.invoice.reminder", "invoice_id", string="Reminders", readonly=True,
+        help="The reminders sent to the client for this late invoice.")
+    webo_reminder_level_id = fields.Many2one(
+        "webo.reminder.level", string="Last Reminder", compute="_compute_webo_last_reminder",
+        help="The last reminder sent for this invoice.")
+    webo_reminder_date = fields.Date(
+        string="Last Reminder On", compute="_compute_webo_last_reminder",
+        help="When the last reminder was sent.")
+    webo_reminder_paused = fields.Boolean(
+        string="Reminders Paused", copy=False, readonly=True,
+        help="No reminder is sent for this invoice until they are resumed.")
 
     # The database itself guarantees one invoice per subscription and
     # period, whatever runs the monthly invoicing and however often.
@@ -110,6 +122,13 @@ class AccountInvoice(models.Model):
         today = fields.Date.context_today(self)
         for invoice in self:
             invoice.webo_state = invoice._webo_state_on(today)
+
+    @api.depends("webo_reminder_ids")
+    def _compute_webo_last_reminder(self):
+        for invoice in self:
+            last = invoice.webo_reminder_ids.sorted(lambda r: (r.level_id.days, r.id))[-1:]
+            invoice.webo_reminder_level_id = last.level_id
+            invoice.webo_reminder_date = last.date
 
     @api.depends("partner_id")
     def _compute_webo_billing_partner_id(self):
@@ -257,6 +276,98 @@ class AccountInvoice(models.Model):
         })
         payment.post()
         return payment.id
+
+    @api.multi
+    def action_webo_pause_reminders(self):
+        self.webo_pause_reminders()
+
+    @api.multi
+    def action_webo_resume_reminders(self):
+        self.webo_resume_reminders()
+
+    @api.model
+    def webo_reminders_due(self, date=None):
+        """The reminders a run on ``date`` (default today) would send: of
+        the user's workspace for a designer, of every workspace for the
+        platform operator. A list of {invoice_id, number, client, level_id,
+        level, days_late, amount_due}, by invoice."""
+        companies = self._webo_reminder_scope()
+        date = date or fields.Date.context_today(self)
+        reminders = self.env["webo.invoice.reminder"].sudo()
+        due = reminders._due(date, companies)
+        invoices = self.sudo().browse([row[0] for row in due])
+        levels = self.env["webo.reminder.level"].sudo().browse([row[1] for row in due])
+        return [{
+            "invoice_id": invoice.id,
+            "number": invoice.number,
+            "client": invoice.commercial_partner_id.name,
+            "level_id": level.id,
+            "level": level.name,
+            "days_late": days,
+            "amount_due": invoice.residual,
+        } for invoice, level, days in zip(invoices, levels, (row[2] for row in due), strict=True)]
+
+    @api.model
+    def webo_run_reminders(self, date=None):
+        """Send the reminders due on ``date`` (default today; not later):
+        the designer's workspace only, every workspace for the platform
+        operator. Each batch is committed. Returns how many were sent."""
+        companies = self._webo_reminder_scope()
+        today = fields.Date.context_today(self)
+        date = date or today
+        if date > today:
+            raise UserError(_(
+                "Reminders cannot be sent ahead of time (%(date)s given, today is %(today)s): "
+                "use webo_reminders_due to see what a later day will send."
+            ) % {"date": date, "today": today})
+        return self.env["webo.invoice.reminder"].sudo()._run(date, companies)
+
+    @api.multi
+    def webo_pause_reminders(self):
+        """No more reminders for these issued invoices until resumed."""
+        self._webo_set_reminders_paused(True)
+        return True
+
+    @api.multi
+    def webo_resume_reminders(self):
+        """Reminders again for these invoices, from the next run on (the
+        level then due, not the ones missed meanwhile)."""
+        self._webo_set_reminders_paused(False)
+        return True
+
+    @api.model
+    def _cron_webo_send_reminders(self):
+        """The daily scheduled job: every workspace's reminders due today."""
+        return self.env["webo.invoice.reminder"].sudo()._run(fields.Date.context_today(self))
+
+    def _webo_reminder_scope(self):
+        """The workspaces the user's reminder calls act on: their own for a
+        designer, all (None) for the platform operator."""
+        user = self.env.user
+        if user.has_group("webo_sale.group_platform_operator"):
+            return None
+        if user.has_group("webo_sale.group_designer") and user.company_id.webo_workspace:
+            return user.company_id
+        raise AccessError(_("Only a designer (for their workspace) or the platform operator "
+                            "can handle reminders."))
+
+    def _webo_set_reminders_paused(self, paused):
+        companies = self._webo_reminder_scope()
+        self.check_access_rights("write")
+        for invoice in self.sudo():
+            if companies is not None and invoice.company_id != companies:
+                raise AccessError(_(
+                    "This invoice belongs to another workspace: you can only pause or resume "
+                    "the reminders of your own invoices."))
+            if invoice.type != "out_invoice" or invoice.state not in ("open", "paid"):
+                raise UserError(_(
+                    "Invoice %(invoice)s is not issued: only a sent invoice has reminders to "
+                    "pause or resume."
+                ) % {"invoice": invoice.name or invoice.partner_id.display_name})
+        changed = self.filtered(lambda invoice: invoice.webo_reminder_paused != paused)
+        changed.write({"webo_reminder_paused": paused})
+        for invoice in changed:
+            invoice.message_post(body=_("Reminders paused.") if paused else _("Reminders resumed."))
 
     def _webo_receiving_bank_account(self):
         """The bank account the client pays into (its IBAN goes in the

@@ -66,7 +66,15 @@ class ResCompany(models.Model):
         # XML-RPC).
         if company.webo_workspace:
             company._webo_install_accounting()
+            company._webo_ensure_reminder_levels()
         return company
+
+    @api.multi
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("webo_workspace"):
+            self._webo_ensure_reminder_levels()
+        return result
 
     def _webo_designers(self):
         """The designer users of this workspace."""
@@ -120,3 +128,44 @@ class ResCompany(models.Model):
             })
             wizard.onchange_chart_template_id()
             wizard.execute()
+
+    @api.model
+    def _webo_ensure_all_reminder_levels(self):
+        """On install and upgrade: the default reminders of every workspace
+        that has none yet."""
+        self.search([("webo_workspace", "=", True)])._webo_ensure_reminder_levels()
+
+    @api.multi
+    def _webo_ensure_reminder_levels(self):
+        """Give each workspace without reminder levels (archived ones
+        count: the designer chose them) the four defaults, D+1 courteous,
+        D+8 firm, D+15 formal notice, D+30 last notice, with their texts in
+        every installed language."""
+        levels = self.env["webo.reminder.level"].sudo().with_context(active_test=False)
+        have = set(levels.search([("company_id", "in", self.ids)]).mapped("company_id").ids)
+        missing = self.filtered(lambda c: c.webo_workspace and c.id not in have)
+        if not missing:
+            return
+        languages = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
+        self._webo_load_reminder_terms(languages)
+        for company in missing:
+            created = levels.browse()
+            for values in levels.with_context(lang="en_US")._default_values():
+                created |= levels.with_context(lang="en_US").create(dict(values, company_id=company.id))
+            for lang in languages:
+                translated = levels.with_context(lang=lang)._default_values()
+                for level, values in zip(created, translated, strict=True):
+                    level.with_context(lang=lang).write(
+                        {key: values[key] for key in ("name", "subject", "body")})
+
+    def _webo_load_reminder_terms(self, languages):
+        """Odoo loads a module's translations after its data and demo data:
+        workspaces made then (install, upgrade) would get English texts in
+        every language. Load this module's terms first when they are not
+        there yet."""
+        translations = self.env["ir.translation"]
+        source = "Courteous reminder"
+        absent = [lang for lang in languages
+                  if translations._get_source(None, ("code",), lang, source) == source]
+        if absent:
+            translations.load_module_terms(["webo_sale"], absent)

@@ -2,7 +2,7 @@ from stdnum import vatin as stdnum_vatin
 from stdnum.fr import siret as stdnum_siret
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 
 class ResPartner(models.Model):
@@ -31,6 +31,11 @@ class ResPartner(models.Model):
     webo_subscription_ids = fields.One2many(
         "webo.subscription", "partner_id", string="Subscriptions",
         help="The client's monthly subscriptions, running and stopped.",
+    )
+
+    webo_reminder_paused = fields.Boolean(
+        string="Reminders Paused", copy=False, readonly=True,
+        help="No reminder is sent for any invoice of this client until they are resumed.",
     )
 
     # The designer's personal information, given when the sales service is
@@ -96,6 +101,42 @@ class ResPartner(models.Model):
     @api.multi
     def write(self, vals):
         return super().write(self._webo_normalize(vals))
+
+    @api.multi
+    def action_webo_pause_reminders(self):
+        self.webo_pause_reminders()
+
+    @api.multi
+    def action_webo_resume_reminders(self):
+        self.webo_resume_reminders()
+
+    @api.multi
+    def webo_pause_reminders(self):
+        """No more reminders for any invoice of these clients until resumed."""
+        self._webo_set_reminders_paused(True)
+        return True
+
+    @api.multi
+    def webo_resume_reminders(self):
+        """Reminders again for these clients' late invoices, from the next run on."""
+        self._webo_set_reminders_paused(False)
+        return True
+
+    def _webo_set_reminders_paused(self, paused):
+        companies = self.env["account.invoice"]._webo_reminder_scope()
+        self.check_access_rights("write")
+        clients = self.sudo().mapped("commercial_partner_id")
+        for client in clients:
+            if companies is not None and client.company_id != companies:
+                raise AccessError(_(
+                    "This client belongs to another workspace: you can only pause or resume "
+                    "the reminders of your own clients."))
+        changed = self.env["res.partner"].browse(clients.ids).filtered(
+            lambda client: client.webo_reminder_paused != paused)
+        changed.write({"webo_reminder_paused": paused})
+        for client in changed:
+            client.message_post(body=_("Reminders paused for all this client's invoices.") if paused
+                                else _("Reminders resumed for this client's invoices."))
 
     @api.onchange("siret", "vat")
     def _onchange_webo_duplicate(self):

@@ -13,3 +13,4 @@ from . import test_synthesis
 from . import test_facturx
 from . import test_facturx_import
 from . import test_payments
+from . import test_reminders

@@ -15,7 +15,10 @@ class TestMenus(WeboWorkspaceCase):
         self.assertIn("Vente", self._visible_children(root, self.designer_a))
         self.assertEqual(
             self._visible_children(self.env.ref("webo_sale.menu_sale"), self.designer_a),
-            ["Synthèse", "Factures", "Comptes Clients", "Abonnements"])
+            ["Synthèse", "Factures", "Comptes Clients", "Abonnements", "Configuration"])
+        self.assertEqual(
+            self._visible_children(self.env.ref("webo_sale.menu_sale_configuration"), self.designer_a),
+            ["Relances"])
 
     def test_plain_employee_does_not_see_the_menu(self):
         employee = self.env["res.users"].with_context(no_reset_password=True).create({
