@@ -24,7 +24,7 @@ def free_port():
 
 
 class OdooServer:
-    def __init__(self, database, log_path, extra_args=(), start_timeout=90, env=None):
+    def __init__(self, database, log_path, extra_args=(), start_timeout=240, env=None):
         self.database = database
         self.env = env
         self.log_path = log_path

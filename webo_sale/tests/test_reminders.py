@@ -39,8 +39,10 @@ class ReminderCase(WeboWorkspaceCase):
             [("company_id", "=", (company or self.workspace_a).id)])
 
     def _mails(self, invoice):
+        """The reminder emails of the invoice (a payment also emails the
+        designer and the client)."""
         return self.env["mail.mail"].search(
-            [("model", "=", "account.invoice"), ("res_id", "=", invoice.id)])
+            [("mail_message_id", "in", invoice.webo_reminder_ids.mapped("message_id").ids)])
 
 
 class TestReminderLevels(ReminderCase):
