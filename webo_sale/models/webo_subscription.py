@@ -441,10 +441,10 @@ class WeboSubscription(models.Model):
                 with self.env.cr.savepoint():
                     issued, user_failed = as_user._issue_together()
             except (UserError, ValidationError) as error:
-                # Printing or emailing one of them failed, after every
-                # invoice had its number: it cannot be rolled back alone
-                # without a gap in the numbers. Redo them one at a time,
-                # where each one fails alone.
+                # Validating, printing or emailing one of them failed when
+                # the others had their numbers: it cannot be rolled back
+                # alone without a gap in the numbers. Redo them one at a
+                # time, where each one fails alone.
                 _logger.warning("subscriptions: issued one by one after %s", error)
                 # The cache still holds what the savepoint rolled back.
                 self.env.clear()
