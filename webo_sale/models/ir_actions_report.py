@@ -82,19 +82,18 @@ class IrActionsReport(models.Model):
                 or isinstance(self.env.cr, TestCursor) or not records:
             return records.browse()
         # The context Odoo prints a PDF with (render_qweb_pdf).
-        context = dict(self.env.context, debug=False)
+        report = self.with_context(debug=False)
         if not config["test_enable"]:
-            context["commit_assetsbundle"] = True
-        report = self.with_context(context)
+            report = report.with_context(commit_assetsbundle=True)
         html = report.render_qweb_html(records.ids)[0].decode("utf-8")
         bodies, html_ids, header, footer, paperformat_args = report._prepare_html(html)
         if sorted(html_ids) != sorted(records.ids):
             raise UserError(_("The report %(report)s does not print one document per record.")
                             % {"report": self.name})
         pdfs = report._webo_run_wkhtmltopdf_each(
-            bodies, header=header, footer=footer, landscape=context.get("landscape"),
+            bodies, header=header, footer=footer, landscape=self.env.context.get("landscape"),
             specific_paperformat_args=paperformat_args,
-            set_viewport_size=context.get("set_viewport_size"))
+            set_viewport_size=self.env.context.get("set_viewport_size"))
         for record_id, pdf in zip(html_ids, pdfs, strict=True):
             report.postprocess_pdf_report(records.browse(record_id), io.BytesIO(pdf))
         return records
