@@ -573,24 +573,50 @@ class AccountInvoice(models.Model):
             })
         return attachment
 
+    def _webo_store_pdfs(self):
+        """Print the legal PDFs these issued invoices do not have yet all
+        together, and store them: what each one's email then carries, as
+        if it had been printed alone (``_webo_pdf_attachment``)."""
+        report = self._webo_report()
+        missing = self.filtered(lambda invoice: not report.retrieve_attachment(invoice))
+        if len(missing) > 1:
+            report._webo_print_and_store(missing)
+
     def _webo_render_email(self):
         """Subject and body of the invoice email from the French template."""
         self.ensure_one()
-        template = self._webo_mail_template().with_context(lang=self.partner_id.lang)
-        return {
-            "subject": template.render_template(template.subject, self._name, self.ids)[self.id],
-            "body": template.render_template(template.body_html, self._name, self.ids,
-                                             post_process=True)[self.id],
-        }
+        return self._webo_render_emails()[self.id]
 
-    def _webo_post_email(self, subject=None, body=None, partners=None):
-        """Email the invoice (or credit note) with its PDF to the billing
-        contact through Odoo's mail queue, logged in the chatter."""
+    def _webo_render_emails(self):
+        """Subject and body of each invoice's email from the French template,
+        in its client's language: {invoice id: {"subject", "body"}}. The
+        template is compiled once for all the invoices of a language."""
+        template = self._webo_mail_template()
+        emails = {}
+        for lang in set(self.mapped("partner_id.lang")):
+            invoices = self.filtered(lambda invoice, lang=lang: invoice.partner_id.lang == lang)
+            in_lang = template.with_context(lang=lang)
+            subjects = in_lang.render_template(in_lang.subject, self._name, invoices.ids)
+            bodies = in_lang.render_template(in_lang.body_html, self._name, invoices.ids,
+                                             post_process=True)
+            emails.update({invoice_id: {"subject": subjects[invoice_id], "body": bodies[invoice_id]}
+                           for invoice_id in invoices.ids})
+        return emails
+
+    def _webo_check_email_recipients(self, partners=None):
+        """Refuse an invoice whose email would reach nobody."""
         self.ensure_one()
         partners = partners or self.webo_billing_partner_id
         if not partners or not all(partners.mapped("email")):
             raise UserError(_("The client %s has no email address: add one to its billing contact.")
                             % self.partner_id.display_name)
+        return partners
+
+    def _webo_post_email(self, subject=None, body=None, partners=None):
+        """Email the invoice (or credit note) with its PDF to the billing
+        contact through Odoo's mail queue, logged in the chatter."""
+        self.ensure_one()
+        partners = self._webo_check_email_recipients(partners)
         if subject is None or body is None:
             rendered = self._webo_render_email()
             subject = rendered["subject"] if subject is None else subject

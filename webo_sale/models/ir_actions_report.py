@@ -1,13 +1,25 @@
 import base64
 import io
+import os
+import subprocess
+import tempfile
 
 from PyPDF2 import PdfFileReader, PdfFileWriter
 
-from odoo import api, models
+from odoo import _, api, models
+from odoo.addons.base.ir.ir_actions_report import _get_wkhtmltopdf_bin
+from odoo.exceptions import UserError
+from odoo.sql_db import TestCursor
 from odoo.tools import config
 
 # The style sheets of Odoo's report layout (web.report_layout, web.html_container).
 REPORT_BUNDLES = ("web.assets_common", "web.report_assets_common", "web.report_assets_pdf")
+
+# wkhtmltopdf processes printing a batch of documents side by side. Each
+# document waits out wkhtmltopdf's JavaScript delay (200 ms, which Odoo
+# keeps) doing nothing: a few processes overlap these waits, even on two
+# cores, and each process prints many documents (no start-up per document).
+WKHTMLTOPDF_PROCESSES = 4
 
 INVOICE_REPORT = "webo_sale.report_invoice"
 
@@ -58,27 +70,124 @@ class IrActionsReport(models.Model):
         for bundle in REPORT_BUNDLES:
             qweb._get_asset_nodes(bundle, {}, css=True, js=False)
 
+    @api.multi
+    def _webo_print_and_store(self, records):
+        """Print the documents of several records at once and store each
+        one as printing it alone does (``postprocess_pdf_report``: for an
+        issued invoice, its Factur-X). Returns the records whose document is
+        now stored; none when this Odoo prints HTML instead of PDF (its
+        test mode), where each record's document is made on its own."""
+        self.ensure_one()
+        if (config["test_enable"] and not config["test_report_directory"]) \
+                or isinstance(self.env.cr, TestCursor) or not records:
+            return records.browse()
+        # The context Odoo prints a PDF with (render_qweb_pdf).
+        report = self.with_context(debug=False)
+        if not config["test_enable"]:
+            report = report.with_context(commit_assetsbundle=True)
+        html = report.render_qweb_html(records.ids)[0].decode("utf-8")
+        bodies, html_ids, header, footer, paperformat_args = report._prepare_html(html)
+        if sorted(html_ids) != sorted(records.ids):
+            raise UserError(_("The report %(report)s does not print one document per record.")
+                            % {"report": self.name})
+        pdfs = report._webo_run_wkhtmltopdf_each(
+            bodies, header=header, footer=footer, landscape=self.env.context.get("landscape"),
+            specific_paperformat_args=paperformat_args,
+            set_viewport_size=self.env.context.get("set_viewport_size"))
+        for record_id, pdf in zip(html_ids, pdfs, strict=True):
+            report.postprocess_pdf_report(records.browse(record_id), io.BytesIO(pdf))
+        return records
+
     @api.model
     def _run_wkhtmltopdf(self, bodies, header=None, footer=None, landscape=False,
                          specific_paperformat_args=None, set_viewport_size=False):
         """Print several documents at once (a selection of invoices).
 
         Debian's wkhtmltopdf is built against an unpatched Qt: it takes one
-        input document per run, and Odoo passes one per record, so printing
-        a selection gave an empty PDF. Each document is rendered on its own,
-        then the PDFs are joined in order."""
+        input document per conversion, and Odoo passes one per record, so
+        printing a selection gave an empty PDF. Each document is printed on
+        its own, then the PDFs are joined in order."""
         if len(bodies) < 2:
             return super()._run_wkhtmltopdf(
                 bodies, header=header, footer=footer, landscape=landscape,
                 specific_paperformat_args=specific_paperformat_args,
                 set_viewport_size=set_viewport_size)
         writer = PdfFileWriter()
-        for body in bodies:
-            pdf = super()._run_wkhtmltopdf(
-                [body], header=header, footer=footer, landscape=landscape,
+        for pdf in self._webo_run_wkhtmltopdf_each(
+                bodies, header=header, footer=footer, landscape=landscape,
                 specific_paperformat_args=specific_paperformat_args,
-                set_viewport_size=set_viewport_size)
+                set_viewport_size=set_viewport_size):
             writer.appendPagesFromReader(PdfFileReader(io.BytesIO(pdf)))
         output = io.BytesIO()
         writer.write(output)
         return output.getvalue()
+
+    @api.model
+    def _webo_run_wkhtmltopdf_each(self, bodies, header=None, footer=None, landscape=False,
+                                   specific_paperformat_args=None, set_viewport_size=False):
+        """One PDF per body, each printed as Odoo prints a single document
+        (the same options), by a few wkhtmltopdf processes that each print
+        their share of the bodies one after the other
+        (``--read-args-from-stdin``: a line, a conversion)."""
+        paperformat = self.paperformat_id or self.env.user.company_id.paperformat_id
+        arguments = self._build_wkhtmltopdf_args(
+            paperformat, landscape, specific_paperformat_args=specific_paperformat_args,
+            set_viewport_size=set_viewport_size)
+        with tempfile.TemporaryDirectory(prefix="report.") as folder:
+            for part, html in (("header", header), ("footer", footer)):
+                if html:
+                    arguments += ["--%s-html" % part,
+                                  self._webo_write_file(folder, "report.%s.tmp.html" % part, html)]
+            jobs = []
+            for index, body in enumerate(bodies):
+                # Odoo's name: with a patched Qt, the layout's script picks
+                # the body's header and footer by the index in it.
+                source = self._webo_write_file(folder, "report.body.tmp.%d.html" % index, body)
+                jobs.append((source, os.path.join(folder, "report.%d.pdf" % index)))
+            shares = [jobs[start::WKHTMLTOPDF_PROCESSES] for start in range(WKHTMLTOPDF_PROCESSES)]
+            processes = [self._webo_start_wkhtmltopdf(arguments, share) for share in shares if share]
+            # All of them done before any error is raised: none may still be
+            # writing when the folder goes.
+            failures = [self._webo_wait_wkhtmltopdf(*process) for process in processes]
+            for failure in filter(None, failures):
+                raise failure
+            return [self._webo_read_pdf(target) for _source, target in jobs]
+
+    @staticmethod
+    def _webo_write_file(folder, name, content):
+        path = os.path.join(folder, name)
+        with open(path, "wb") as file:
+            file.write(content)
+        return path
+
+    @staticmethod
+    def _webo_start_wkhtmltopdf(arguments, jobs):
+        errors = tempfile.TemporaryFile()
+        process = subprocess.Popen(
+            [_get_wkhtmltopdf_bin(), *arguments, "--read-args-from-stdin"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        # Temporary paths hold no space: one line is "source target".
+        process.stdin.write("".join("%s %s\n" % job for job in jobs).encode())
+        process.stdin.close()
+        return process, errors
+
+    @staticmethod
+    def _webo_wait_wkhtmltopdf(process, errors):
+        """The error of a failed wkhtmltopdf process, else None."""
+        code = process.wait()
+        errors.seek(0)
+        message = errors.read()[-1000:].decode("utf-8", "replace")
+        errors.close()
+        # As Odoo: 1 means printed with warnings (a resource that did not load).
+        if code not in (0, 1):
+            return UserError(_("wkhtmltopdf could not print the PDF (error code %(code)s): "
+                               "%(message)s") % {"code": code, "message": message})
+        return None
+
+    @staticmethod
+    def _webo_read_pdf(path):
+        if not os.path.exists(path) or not os.path.getsize(path):
+            raise UserError(_("wkhtmltopdf printed no PDF for %(file)s.")
+                            % {"file": os.path.basename(path)})
+        with open(path, "rb") as file:
+            return file.read()

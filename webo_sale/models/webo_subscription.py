@@ -14,6 +14,10 @@ _logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 50
 # Subscriptions per queue job when OCA queue_job shares the run out.
 JOB_SIZE = 200
+# Thousands of invoices a month: no "created" / "validated" log messages
+# (and their notifications) for each; the email sent is logged in its
+# chatter, as it is for the wizard's invoices.
+QUIET = {"mail_create_nolog": True, "mail_notrack": True}
 
 
 def queue_job_method(func):
@@ -433,31 +437,87 @@ class WeboSubscription(models.Model):
             # ir.actions.report.render_qweb_html).
             as_user = subscriptions.sudo(user if user.active else self.env.uid).with_context(
                 webo_no_commit=True)
-            for subscription in as_user:
-                try:
-                    with self.env.cr.savepoint():
-                        invoices |= subscription._issue_period(subscription.next_period)
-                except (UserError, ValidationError) as error:
-                    failed.append(subscription.id)
-                    subscription.sudo().message_post(body=_(
-                        "The invoice of period %(period)s (%(date)s) could not be issued: %(error)s"
-                    ) % {"period": subscription.next_period, "date": subscription.next_invoice_date,
-                         "error": error.name})
+            try:
+                with self.env.cr.savepoint():
+                    issued, user_failed = as_user._issue_together()
+            except (UserError, ValidationError) as error:
+                # Validating, printing or emailing one of them failed when
+                # the others had their numbers: it cannot be rolled back
+                # alone without a gap in the numbers. Redo them one at a
+                # time, where each one fails alone.
+                _logger.warning("subscriptions: issued one by one after %s", error)
+                # The cache still holds what the savepoint rolled back.
+                self.env.clear()
+                issued, user_failed = as_user._issue_one_by_one()
+            invoices |= issued
+            failed += user_failed
+        return invoices, failed
+
+    def _issue_together(self):
+        """Each subscription's draft invoice made (a failing one rolled back
+        alone), then all of them validated at once, their PDFs printed at
+        once and their emails made from one rendering of the template."""
+        invoices, failed = self._issue_each(lambda subscription: subscription._draft_period(
+            subscription.next_period))
+        invoices.action_invoice_open()
+        invoices._webo_store_pdfs()
+        emails = invoices._webo_render_emails()
+        for invoice in invoices:
+            invoice._webo_post_email(**emails[invoice.id])
+        return invoices, failed
+
+    def _issue_one_by_one(self):
+        """Each subscription's invoice issued, validated, printed and sent
+        on its own."""
+        return self._issue_each(lambda subscription: subscription._issue_period(
+            subscription.next_period))
+
+    def _issue_each(self, issue):
+        """``issue(subscription)`` for each subscription, in its own
+        savepoint: one that fails is rolled back alone (with its invoice's
+        number, which the next one takes) and logged on the subscription.
+        Returns (the invoices, the ids of the failed subscriptions)."""
+        invoices = self.env["account.invoice"]
+        failed = []
+        for subscription in self:
+            try:
+                with self.env.cr.savepoint():
+                    invoices |= issue(subscription)
+            except (UserError, ValidationError) as error:
+                failed.append(subscription.id)
+                subscription.sudo().message_post(body=_(
+                    "The invoice of period %(period)s (%(date)s) could not be issued: %(error)s"
+                ) % {"period": subscription.next_period, "date": subscription.next_invoice_date,
+                     "error": error.name})
         return invoices, failed
 
     def _issue_period(self, period):
         """The invoice of ``period``, validated and sent; the subscription
         moves on to the next period."""
-        self.ensure_one()
-        # Thousands of invoices a month: no "created" / "validated" log
-        # messages (and their notifications) for each; the email sent is
-        # logged in its chatter, as it is for the wizard's invoices.
-        quiet = {"mail_create_nolog": True, "mail_notrack": True}
-        invoice = self.env["account.invoice"].with_context(**quiet).create(self._invoice_values(period))
+        invoice = self._draft_invoice(period)
         invoice.action_invoice_open()
         invoice._webo_post_email()
-        self.with_context(**quiet).next_period = period + 1
+        self._move_past(period)
         return invoice
+
+    def _draft_period(self, period):
+        """The draft invoice of ``period``; the subscription moves on to
+        the next period."""
+        invoice = self._draft_invoice(period)
+        self._move_past(period)
+        return invoice
+
+    def _draft_invoice(self, period):
+        """The draft invoice of ``period``, for a client its email can reach."""
+        self.ensure_one()
+        invoice = self.env["account.invoice"].with_context(**QUIET).create(self._invoice_values(period))
+        invoice._webo_check_email_recipients()
+        return invoice
+
+    def _move_past(self, period):
+        # Last, so that a failure before it leaves no stale period in the
+        # cache when its savepoint is rolled back.
+        self.with_context(**QUIET).next_period = period + 1
 
     def _invoice_values(self, period):
         date_invoice = self._period_date(period)

@@ -1,14 +1,21 @@
+import base64
+import io
 import logging
+import re
 from datetime import date
 
 import psycopg2
+from lxml import etree
+from pypdf import PdfReader
 
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
 from ..models.webo_subscription import period_date
+from .test_facturx import real_pdfs, value, xml_of
 from .test_invoice_wizard import InvoiceWizardCase
+from .test_report import pdf_lines
 
 RUN_LOGGER = "odoo.addons.webo_sale.models.webo_subscription"
 
@@ -184,3 +191,81 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertEqual(subscription.invoice_ids.date_invoice, self.today)
         with self.assertRaises(UserError), self.env.cr.savepoint():
             model.webo_run(queue=True)
+
+
+def page_sizes(pdf):
+    return [tuple(float(side) for side in page.mediabox) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+class TestMonthlyRunPdfs(SubscriptionCase):
+    """The run with real PDFs (wkhtmltopdf): a batch's invoices are printed
+    together, and each one's legal PDF is stored as printing it alone
+    stores it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The invoice's styles are inline: no server needs to answer.
+        cls.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")
+
+    def _stored_pdf(self, invoice):
+        attachment = invoice._webo_report().retrieve_attachment(invoice)
+        self.assertTrue(attachment, "the PDF of %s is stored" % invoice.number)
+        return base64.b64decode(attachment.datas)
+
+    def test_each_invoice_of_a_batch_gets_its_own_legal_pdf_and_email(self):
+        subscriptions = (self._subscription(date_start="2026-01-05")
+                         | self._subscription(date_start="2026-01-05", lines=((2.0, 40.0),))
+                         | self._subscription(date_start="2026-01-05", name="Maintenance"))
+        with real_pdfs():
+            self.assertEqual(self._run("2026-01-05"), 3)
+        invoices = subscriptions.mapped("invoice_ids")
+        self.assertEqual(len(invoices), 3)
+        for invoice in invoices:
+            pdf = self._stored_pdf(invoice)
+            text = " ".join(pdf_lines(pdf))
+            self.assertIn("Facture %s" % invoice.number, text)
+            for other in invoices - invoice:
+                self.assertNotIn(other.number, text, "one invoice per PDF")
+            self.assertEqual(value(xml_of(pdf), "//rsm:ExchangedDocument/ram:ID"), invoice.number)
+            self.assertEqual(self._queued_mails(invoice).attachment_ids,
+                             invoice._webo_report().retrieve_attachment(invoice),
+                             "the email carries the stored PDF")
+
+    def test_a_batch_pdf_is_the_pdf_printed_alone(self):
+        self._subscription(date_start="2026-01-05", name="Maintenance")
+        subscription = self._subscription(date_start="2026-01-05", lines=((1.0, 50.0), (3.0, 12.5)))
+        with real_pdfs():
+            self._run("2026-01-05")
+        invoice = subscription.invoice_ids
+        together = self._stored_pdf(invoice)
+        # Printed alone, as the invoice wizard and a resend print it.
+        invoice._webo_report().retrieve_attachment(invoice).unlink()
+        with real_pdfs():
+            alone = base64.b64decode(invoice.sudo(self.designer_a)._webo_pdf_attachment().datas)
+        self.assertEqual(pdf_lines(together), pdf_lines(alone))
+        self.assertEqual(page_sizes(together), page_sizes(alone))
+        self.assertEqual(etree.tostring(xml_of(together)), etree.tostring(xml_of(alone)))
+
+    def test_an_invoice_that_cannot_be_printed_fails_alone_and_leaves_no_gap(self):
+        tax_10 = self.env["account.tax"].search([
+            ("company_id", "=", self.workspace_a.id), ("type_tax_use", "=", "sale"),
+            ("amount_type", "=", "percent"), ("amount", "=", 10.0), ("price_include", "=", False)],
+            limit=1)
+        first = self._subscription(date_start="2026-01-05")
+        # Two VAT rates on one line: no Factur-X, hence no legal PDF.
+        broken = self._subscription(date_start="2026-01-05", line_ids=[(0, 0, {
+            "name": "Hébergement", "quantity": 1.0, "price_unit": 50.0,
+            "tax_ids": [(6, 0, (self.workspace_a._webo_default_sale_tax() | tax_10).ids)]})])
+        last = self._subscription(date_start="2026-01-05")
+        with real_pdfs(), mute_logger(RUN_LOGGER):
+            self.assertEqual(self._run("2026-01-05"), 2)
+        self.assertFalse(broken.invoice_ids, "nothing half-written")
+        self.assertEqual(broken.next_period, 1)
+        self.assertIn("plusieurs taxes", broken.message_ids[0].body, "what to fix")
+        numbers = [int(re.search(r"(\d+)$", subscription.invoice_ids.number).group(1))
+                   for subscription in (first, last)]
+        self.assertEqual(numbers[1], numbers[0] + 1, "consecutive numbers")
+        for subscription in (first, last):
+            self.assertTrue(self._stored_pdf(subscription.invoice_ids))
+            self.assertEqual(len(self._queued_mails(subscription.invoice_ids)), 1)
