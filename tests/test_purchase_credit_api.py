@@ -117,7 +117,7 @@ def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc):
 
 
 def test_client_payment_settles_the_purchases(open_designer, admin, claire):
-    designer, company = open_designer("Atelier Règlement")
+    designer, _company = open_designer("Atelier Règlement")
     hosting = product_id(admin, "product_hosting")
     first = designer.execute("webo.purchase.order", "webo_buy",
                              [{"product_id": hosting, "quantity": 2}], accept_terms=True)

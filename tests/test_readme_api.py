@@ -33,7 +33,8 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
                                 timeout=300, cwd=repo_dir)
         assert result.returncode == 0, result.stderr
         (clients, invoice, cancelled, refusal, subscription, resumed, facturx_pdf, bill, duplicate,
-         partly_paid, overpayment, iban_refusal, service, synthesis) = result.stdout.splitlines()
+         partly_paid, overpayment, iban_refusal, service, synthesis, purchase_credit, purchase_order,
+         purchase_refusal) = result.stdout.splitlines()
         assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
         assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
         assert "'webo_state': 'sent'" in invoice and "/my/invoices/" in invoice
@@ -53,6 +54,14 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         assert "'state': 'open'" in service and "Compte de paiement webo" in service, service
         assert "'documents_status': 'submitted'" in service, service
         assert "'purchase_ceiling': 300.0" in synthesis, synthesis
+        # Two hosting services (15 EUR each) bought with deferred payment.
+        ceiling, used, available = (float(figure) for figure in purchase_credit.split())
+        assert ceiling == 300.0 and used >= 30.0 and available == ceiling - used, purchase_credit
+        assert "'amount_total': 30.0" in purchase_order and "'state': 'confirmed'" in purchase_order
+        assert "CMD/" in purchase_order, purchase_order
+        assert "Cette commande de 750,00" in purchase_refusal, purchase_refusal
+        assert "crédit d'achat disponible de %s" % ("%.2f" % available).replace(".", ",") \
+            in purchase_refusal, purchase_refusal
     finally:
         # Issued invoices stay (French law): archive the example's clients
         # once their emails are sent (Odoo fails the mail of an archived

@@ -37,7 +37,7 @@ class WeboPurchaseOrder(models.Model):
     line_ids = fields.One2many(
         "webo.purchase.order.line", "order_id", string="Lines", readonly=True)
     currency_id = fields.Many2one(
-        "res.currency", string="Currency", required=True, readonly=True,
+        "res.currency", required=True, readonly=True,
         help="The platform's currency.")
     amount_total = fields.Monetary(
         string="Total", required=True, readonly=True, help="What the order costs.")

@@ -6,7 +6,7 @@ class WeboPurchaseOrderLine(models.Model):
     _description = "Platform Purchase Order Line"
 
     order_id = fields.Many2one(
-        "webo.purchase.order", string="Order", required=True, ondelete="cascade", index=True)
+        "webo.purchase.order", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(
         related="order_id.company_id", store=True, readonly=True, string="Workspace")
     currency_id = fields.Many2one(related="order_id.currency_id", readonly=True)
@@ -14,7 +14,7 @@ class WeboPurchaseOrderLine(models.Model):
         "product.product", string="Service", required=True, readonly=True,
         help="The platform service bought.")
     name = fields.Char(string="Description", required=True, readonly=True)
-    quantity = fields.Integer(string="Quantity", required=True, readonly=True, default=1)
+    quantity = fields.Integer(required=True, readonly=True, default=1)
     price_unit = fields.Monetary(
         string="Unit Price", required=True, readonly=True,
         help="The service's list price when the order was placed.")

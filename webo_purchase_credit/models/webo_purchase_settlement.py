@@ -12,24 +12,24 @@ class WeboPurchaseSettlement(models.Model):
     _order = "id"
 
     order_id = fields.Many2one(
-        "webo.purchase.order", string="Order", required=True, readonly=True,
+        "webo.purchase.order", required=True, readonly=True,
         ondelete="restrict", index=True)
     company_id = fields.Many2one(
         related="order_id.company_id", store=True, readonly=True, string="Workspace")
     currency_id = fields.Many2one(related="order_id.currency_id", readonly=True)
     client_payment_id = fields.Many2one(
-        "account.payment", string="Client Payment", required=True, readonly=True,
+        "account.payment", required=True, readonly=True,
         ondelete="restrict", index=True,
         help="The client payment received in the payment-receiving account that paid it.")
     client_invoice_id = fields.Many2one(
-        "account.invoice", string="Client Invoice", required=True, readonly=True,
+        "account.invoice", required=True, readonly=True,
         ondelete="restrict", help="The workspace's invoice the client paid.")
-    amount = fields.Monetary(string="Amount", required=True, readonly=True)
+    amount = fields.Monetary(required=True, readonly=True)
     platform_payment_id = fields.Many2one(
         "account.payment", string="Platform Receipt", readonly=True,
         help="The platform's customer payment on its invoice.")
     bill_payment_id = fields.Many2one(
-        "account.payment", string="Bill Payment", readonly=True,
+        "account.payment", readonly=True,
         help="The workspace's payment of the platform's bill, from the payment-receiving account.")
 
     _sql_constraints = [

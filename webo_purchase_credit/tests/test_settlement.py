@@ -61,7 +61,8 @@ class TestSettlement(PurchaseCase):
         self.service_a.payment_journal_id.update_posted = True
         payment = self._client_pays(50.0)
         payment.cancel()
-        self.assertFalse(self.env["webo.purchase.settlement"].search([("client_payment_id", "=", payment.id)]))
+        self.assertFalse(self.env["webo.purchase.settlement"].search(
+            [("client_payment_id", "=", payment.id)]))
         self.assertEqual(self.first.state, "confirmed")
         self.assertAlmostEqual(self.first.amount_due, 30.0, places=2)
         self.assertAlmostEqual(self.second.amount_due, 100.0, places=2)

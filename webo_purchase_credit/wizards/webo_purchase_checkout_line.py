@@ -11,7 +11,7 @@ class WeboPurchaseCheckoutLine(models.TransientModel):
         "product.product", string="Service", required=True,
         domain=[("sale_ok", "=", True), ("type", "=", "service")],
         help="A service the platform sells (mail account, hosting, domain name).")
-    quantity = fields.Integer(string="Quantity", required=True, default=1)
+    quantity = fields.Integer(required=True, default=1)
     price_unit = fields.Monetary(
         compute="_compute_price_subtotal", string="Unit Price",
         help="The service's list price.")
