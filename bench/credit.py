@@ -82,7 +82,7 @@ def purchase_loop(url, database, login, product, count, results):
             outcome = ("confirmed", order)
         except xmlrpc.client.Fault as fault:
             refused = "crédit d'achat disponible" in fault.faultString
-            outcome = ("refused" if refused else "failed", fault.faultString.splitlines()[0])
+            outcome = ("refused" if refused else "failed", fault.faultString.strip().splitlines()[-1])
         results.append((login, time.perf_counter() - started, *outcome))
 
 
@@ -98,6 +98,8 @@ def check(odoo, database, logins, results):
             service = env["webo.sale.service"]._webo_for_company(user.company_id).sudo()
             credit = service._webo_purchase_outstanding()
             overshoot += max(credit["used"] - credit["ceiling"], 0.0)
+        # The platform's batch issues its invoices of the new orders.
+        env["webo.purchase.order"]._webo_issue_platform_invoices(limit=None)
         found = env["webo.purchase.order"].search(
             [("id", "in", list(confirmed)), ("bill_id.state", "=", "open"),
              ("invoice_id.state", "=", "open")])

@@ -15,6 +15,7 @@
         "security/webo_purchase_credit_security.xml",
         "data/webo_purchase_credit_data.xml",
         "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
         "views/webo_purchase_order_views.xml",
         "views/webo_sale_service_views.xml",
         "wizards/webo_purchase_checkout_views.xml",

@@ -167,15 +167,36 @@ class WeboPurchaseOrder(models.Model):
         return result
 
     def _webo_invoice(self):
-        """Both sets of books: the platform invoices the workspace, the
-        workspace records the platform's bill; both validated."""
+        """Both sets of books: the workspace records the platform's bill,
+        validated (it is what uses the credit), and the platform's invoice
+        to the workspace is prepared; the platform issues it (number) in
+        its batch, ``_webo_issue_platform_invoices``. The platform's
+        invoice numbering is gapless and shared by every workspace: taken
+        inside each purchase, it would make all purchases of the platform
+        wait for one another."""
         self.ensure_one()
         order = self.sudo()
         invoice = order._webo_create_platform_invoice()
-        invoice.action_invoice_open()
-        bill = order._webo_create_vendor_bill(invoice)
+        bill = order._webo_create_vendor_bill()
         bill.action_invoice_open()
         order.write({"invoice_id": invoice.id, "bill_id": bill.id})
+
+    @api.model
+    def _webo_issue_platform_invoices(self, limit=500):
+        """The platform's batch (a job every minute): issue the invoices of
+        the orders placed since, oldest first, one after the other."""
+        orders = self.sudo().search([("invoice_id.state", "=", "draft")], order="id", limit=limit)
+        for order in orders:
+            order._webo_issue_platform_invoice()
+        return len(orders)
+
+    def _webo_issue_platform_invoice(self):
+        self.ensure_one()
+        order = self.sudo()
+        if order.invoice_id.state == "draft":
+            order.invoice_id.action_invoice_open()
+            # The workspace's bill refers to the platform's invoice number.
+            order.bill_id.reference = order.invoice_id.number
 
     def _webo_create_platform_invoice(self):
         platform = self._webo_platform()
@@ -204,7 +225,7 @@ class WeboPurchaseOrder(models.Model):
                 "invoice_line_ids": lines,
             })
 
-    def _webo_create_vendor_bill(self, invoice):
+    def _webo_create_vendor_bill(self):
         company = self.company_id
         supplier = self._webo_platform().partner_id.with_context(force_company=company.id)
         journal = self.env["account.journal"].search(
@@ -219,7 +240,6 @@ class WeboPurchaseOrder(models.Model):
                 "journal_id": journal.id,
                 "account_id": supplier.property_account_payable_id.id,
                 "currency_id": self.currency_id.id,
-                "reference": invoice.number,
                 "origin": self.name,
                 "invoice_line_ids": [(0, 0, {
                     "name": line.name, "quantity": line.quantity, "price_unit": line.price_unit,

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_round
 from odoo.tools.misc import formatLang
 
@@ -50,7 +50,7 @@ class WeboSaleService(models.Model):
     def _check_purchase_ceiling_override(self):
         for service in self:
             if float_compare(service.purchase_ceiling_override, 0.0, precision_digits=2) < 0:
-                raise UserError(_("A purchase credit ceiling cannot be negative: enter a positive "
+                raise ValidationError(_("A purchase credit ceiling cannot be negative: enter a positive "
                                   "amount, or leave it empty for the platform's ceiling."))
 
     # Public API
@@ -101,7 +101,7 @@ class WeboSaleService(models.Model):
         if not self.ids:
             return {}
         self.env.cr.execute("""
-            SELECT company_id, MIN(date_order) FROM webo_purchase_order
+            SELECT company_id, MIN(date_order)::date FROM webo_purchase_order
              WHERE state = 'confirmed' AND company_id IN %s
              GROUP BY company_id
         """, (tuple(self.mapped("company_id").ids),))

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .common import PurchaseCase
 
@@ -18,9 +18,12 @@ class TestDeferredPurchase(PurchaseCase):
         self.assertEqual(order.acquirer_id.provider, "deferred")
         self.assertEqual(order.acquirer_id.with_context(lang="fr_FR").name, "Paiement différé")
         self.assertEqual(order.user_id, self.designer_a)
-        # The platform's books: its invoice to the workspace, validated.
+        # The platform's books: its invoice to the workspace, issued by the
+        # platform's batch.
         self.assertEqual(order.invoice_id.company_id, self.platform)
         self.assertEqual(order.invoice_id.type, "out_invoice")
+        self.assertEqual(order.invoice_id.state, "draft")
+        self.assertGreaterEqual(self.env["webo.purchase.order"]._webo_issue_platform_invoices(), 1)
         self.assertEqual(order.invoice_id.state, "open")
         self.assertEqual(order.invoice_id.partner_id, self.workspace_a.partner_id)
         self.assertAlmostEqual(order.invoice_id.amount_total, 42.0, places=2)
@@ -37,6 +40,14 @@ class TestDeferredPurchase(PurchaseCase):
         self.assertEqual((figures["purchase_used"], figures["purchase_available"]), (42.0, 258.0))
         # The order's summary shows the credit too.
         self.assertAlmostEqual(order.sudo(self.designer_a).credit_available, 258.0, places=2)
+        # The operator's Crédits d'achat list.
+        operator = self.env.ref("base.user_root")
+        line = self.env["webo.sale.service"].sudo(operator).search_read(
+            [("company_id", "=", self.workspace_a.id)],
+            ["credit_ceiling", "credit_used", "credit_available", "credit_oldest_date"])[0]
+        self.assertEqual((line["credit_ceiling"], line["credit_used"], line["credit_available"]),
+                         (300.0, 42.0, 258.0))
+        self.assertEqual(line["credit_oldest_date"], order.date_order[:10])
 
     def test_buy_exactly_the_available_credit(self):
         self._buy(self.designer_a, [(self.big, 2)])
@@ -92,6 +103,11 @@ class TestDeferredPurchase(PurchaseCase):
         self.service_a.purchase_ceiling_override = 50.0
         self.assertEqual(self._credit(self.designer_a)["ceiling"], 50.0)
         self._assert_refused("50,00", self.designer_a, [(self.big, 1)])
+        # The designer cannot raise their own ceiling nor lift a block.
+        with self.assertRaises(AccessError):
+            self.service_a.sudo(self.designer_a).write({"purchase_ceiling_override": 1000.0})
+        with self.env.cr.savepoint(), self.assertRaises(ValidationError):
+            self.service_a.purchase_ceiling_override = -5.0
 
     def test_orders_stay_in_their_workspace(self):
         order = self._buy(self.designer_a, [(self.hosting, 1)])
