@@ -106,7 +106,8 @@ class WeboPurchaseOrder(models.Model):
         service._webo_lock_credit()
         service._webo_check_credit(amount)
         acquirer = self._webo_acquirer()
-        order = self.sudo().create({
+        # Nobody follows an order: its messages go to the designers named.
+        order = self.sudo().with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create({
             "name": self.env["ir.sequence"].sudo().next_by_code("webo.purchase.order") or "/",
             "company_id": company.id,
             "service_id": service.id,
@@ -279,13 +280,19 @@ class WeboPurchaseOrder(models.Model):
         """Tell the workspace's designers what their client's payment paid."""
         self.ensure_one()
         designers = self.company_id._webo_designers()
+        # Signed by the platform, which the designer owes.
+        platform = self._webo_platform().partner_id
+        signature = {"author_id": platform.id}
+        if platform.email:
+            signature["email_from"] = platform.email_formatted
         for lang in set(designers.mapped("lang")) or {self.env.lang}:
             recipients = designers.filtered(lambda user, lang=lang: user.lang == lang)
             local = self.with_context(lang=lang, mail_notify_force_send=False)
             local.message_post(
                 subject=_("Purchase %(name)s paid from your client's payment") % {"name": self.name},
                 body=local._webo_settled_body(settlements), message_type="notification",
-                subtype="mail.mt_comment", partner_ids=recipients.mapped("partner_id").ids)
+                subtype="mail.mt_comment", partner_ids=recipients.mapped("partner_id").ids,
+                **signature)
 
     def _webo_settled_body(self, settlements):
         currency = self.currency_id
