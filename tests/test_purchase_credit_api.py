@@ -56,8 +56,9 @@ def test_buy_read_the_credit_and_list_the_orders(open_designer, admin, claire):
     assert order_id in admin.execute("webo.purchase.order", "search", [("company_id", "=", company)])
 
 
-def test_refusals_write_nothing(open_designer, admin, julien):
+def test_refusals_write_nothing(open_designer, new_designer, admin):
     designer, _company = open_designer("Atelier Refus")
+    not_open, _company = new_designer("Atelier Fermé")
     hosting = product_id(admin, "product_hosting")
 
     def buy(session, lines, **kwargs):
@@ -70,8 +71,8 @@ def test_refusals_write_nothing(open_designer, admin, julien):
     assert "conditions générales de vente" in buy(designer, [{"product_id": hosting, "quantity": 1}],
                                                   accept_terms=False)
     assert "n'est pas (ou plus) vendu" in buy(designer, [{"product_id": 987654321, "quantity": 1}])
-    # Julien's sales service is not open in the demo.
-    assert "service de vente ouvert" in buy(julien, [{"product_id": hosting, "quantity": 1}])
+    assert "service de vente ouvert" in buy(not_open, [{"product_id": hosting, "quantity": 1}])
+    assert not_open.execute("webo.purchase.order", "search", []) == []
     service = designer.execute("webo.sale.service", "webo_my_service")
     admin.execute("webo.sale.service", "write", [service], {"purchase_blocked": True})
     assert "suspendu" in buy(designer, [{"product_id": hosting, "quantity": 1}])
