@@ -3,6 +3,12 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import formatLang
 
+# The books of a purchase are written by the platform on its own: no
+# follower, no tracking message, so no email to anybody (the designer is
+# told by the order's own messages).
+QUIET_BOOKS = {"tracking_disable": True, "mail_create_nosubscribe": True, "mail_create_nolog": True,
+               "mail_notrack": True}
+
 ORDER_STATES = [
     ("confirmed", "To pay"),
     ("settled", "Paid"),
@@ -176,7 +182,7 @@ class WeboPurchaseOrder(models.Model):
         inside each purchase, it would make all purchases of the platform
         wait for one another."""
         self.ensure_one()
-        order = self.sudo()
+        order = self.sudo().with_context(QUIET_BOOKS)
         invoice = order._webo_create_platform_invoice()
         bill = order._webo_create_vendor_bill()
         bill.action_invoice_open()
@@ -193,7 +199,7 @@ class WeboPurchaseOrder(models.Model):
 
     def _webo_issue_platform_invoice(self):
         self.ensure_one()
-        order = self.sudo()
+        order = self.sudo().with_context(QUIET_BOOKS)
         if order.invoice_id.state == "draft":
             order.invoice_id.action_invoice_open()
             # The workspace's bill refers to the platform's invoice number.

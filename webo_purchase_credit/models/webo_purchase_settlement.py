@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.tools.misc import formatLang
 
+from .webo_purchase_order import QUIET_BOOKS
+
 
 class WeboPurchaseSettlement(models.Model):
     """What one client payment paid of one deferred purchase: the
@@ -53,7 +55,7 @@ class WeboPurchaseSettlement(models.Model):
     def _webo_post_payment(self, invoice, journal, payment_type, partner_type):
         methods = (journal.inbound_payment_method_ids if payment_type == "inbound"
                    else journal.outbound_payment_method_ids)
-        payment = self.env["account.payment"].sudo().create({
+        payment = self.env["account.payment"].sudo().with_context(QUIET_BOOKS).create({
             "payment_type": payment_type,
             "partner_type": partner_type,
             "partner_id": invoice.commercial_partner_id.id,

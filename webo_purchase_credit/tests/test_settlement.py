@@ -46,6 +46,14 @@ class TestSettlement(PurchaseCase):
         self.assertIn("30,00", notes.body)
         self.assertTrue(self.env["mail.mail"].search([
             ("mail_message_id", "=", notes.id), ("recipient_ids", "in", self.designer_a.partner_id.id)]))
+        # The books of the purchase and its settlement email nobody.
+        books = (self.first.invoice_id | self.first.bill_id)
+        self.assertFalse(self.env["mail.mail"].search([
+            ("model", "=", "account.invoice"), ("res_id", "in", books.ids)]))
+        payments = self.first.settlement_ids.mapped("platform_payment_id") | self.first.settlement_ids.mapped(
+            "bill_payment_id")
+        self.assertFalse(self.env["mail.mail"].search([
+            ("model", "=", "account.payment"), ("res_id", "in", payments.ids)]))
 
     def test_a_client_payment_settles_once(self):
         payment = self._client_pays(10.0)
