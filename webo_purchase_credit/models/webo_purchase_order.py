@@ -182,7 +182,7 @@ class WeboPurchaseOrder(models.Model):
         inside each purchase, it would make all purchases of the platform
         wait for one another."""
         self.ensure_one()
-        order = self.sudo().with_context(QUIET_BOOKS)
+        order = self.sudo().with_context(**QUIET_BOOKS)
         invoice = order._webo_create_platform_invoice()
         bill = order._webo_create_vendor_bill()
         bill.action_invoice_open()
@@ -199,7 +199,7 @@ class WeboPurchaseOrder(models.Model):
 
     def _webo_issue_platform_invoice(self):
         self.ensure_one()
-        order = self.sudo().with_context(QUIET_BOOKS)
+        order = self.sudo().with_context(**QUIET_BOOKS)
         if order.invoice_id.state == "draft":
             order.invoice_id.action_invoice_open()
             # The workspace's bill refers to the platform's invoice number.

@@ -55,7 +55,7 @@ class WeboPurchaseSettlement(models.Model):
     def _webo_post_payment(self, invoice, journal, payment_type, partner_type):
         methods = (journal.inbound_payment_method_ids if payment_type == "inbound"
                    else journal.outbound_payment_method_ids)
-        payment = self.env["account.payment"].sudo().with_context(QUIET_BOOKS).create({
+        payment = self.env["account.payment"].sudo().with_context(**QUIET_BOOKS).create({
             "payment_type": payment_type,
             "partner_type": partner_type,
             "partner_id": invoice.commercial_partner_id.id,
