@@ -34,7 +34,7 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         assert result.returncode == 0, result.stderr
         (clients, invoice, cancelled, refusal, subscription, resumed, facturx_pdf, bill, duplicate,
          partly_paid, overpayment, iban_refusal, service, synthesis, reminders_due, reminders_run,
-         reminders_paused) = result.stdout.splitlines()
+         reminders_paused, purchase_credit, purchase_order, purchase_refusal) = result.stdout.splitlines()
         assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
         assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
         assert "'webo_state': 'sent'" in invoice and "/my/invoices/" in invoice
@@ -59,6 +59,14 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         assert reminders_due.startswith("[('FAC/") and reminders_due.endswith(", True)]"), reminders_due
         assert reminders_run == "True 0", reminders_run
         assert reminders_paused == "False", reminders_paused
+        # Two hosting services (15 EUR each) bought with deferred payment.
+        ceiling, used, available = (float(figure) for figure in purchase_credit.split())
+        assert ceiling == 300.0 and used >= 30.0 and available == ceiling - used, purchase_credit
+        assert "'amount_total': 30.0" in purchase_order and "'state': 'confirmed'" in purchase_order
+        assert "CMD/" in purchase_order, purchase_order
+        assert "Cette commande de 750,00" in purchase_refusal, purchase_refusal
+        assert "crédit d'achat disponible de %s" % ("%.2f" % available).replace(".", ",") \
+            in purchase_refusal, purchase_refusal
     finally:
         # Issued invoices stay (French law): archive the example's clients
         # once their emails are sent (Odoo fails the mail of an archived
@@ -69,7 +77,9 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         created = julien.execute("res.partner", "search", [("name", "=", "Atelier Claire Martin")])
         family = julien.execute("res.partner", "search", [("id", "child_of", created)])
         julien.execute("res.partner", "write", family, {"active": False})
-        bills = set(claire.execute("account.invoice", "search", [("type", "=", "in_invoice")]))
+        # (The platform's bill of the deferred purchase is validated: it stays.)
+        bills = set(claire.execute("account.invoice", "search", [("type", "=", "in_invoice"),
+                                                                 ("state", "=", "draft")]))
         if bills - bills_before:
             claire.execute("account.invoice", "unlink", sorted(bills - bills_before))
         suppliers = claire.execute("res.partner", "search", [("name", "=", "Studio Pixel & Co")])

@@ -1,17 +1,76 @@
-from odoo import models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_round
+from odoo.tools.misc import formatLang
 
-# The purchase credit of a workspace (the seed's "en-cours d'achat").
-CEILING = 150.0
-CEILING_WITH_IBAN = 300.0
+# The platform operator's defaults (system parameters), in euros: the
+# seed's "en-cours d'achat" of 150 EUR, 300 EUR once an IBAN is registered.
+PARAM_CEILING = "webo_purchase_credit.ceiling"
+PARAM_CEILING_IBAN = "webo_purchase_credit.ceiling_with_iban"
+DEFAULT_CEILING = 150.0
+DEFAULT_CEILING_IBAN = 300.0
 
 
 class WeboSaleService(models.Model):
     _inherit = "webo.sale.service"
 
+    purchase_ceiling_override = fields.Monetary(
+        string="Purchase Credit Ceiling (override)",
+        help="A ceiling of this workspace's own, set by the platform operator; "
+             "empty: the platform's ceiling (150 EUR, 300 EUR with an IBAN).")
+    purchase_blocked = fields.Boolean(
+        string="Deferred Payment Blocked",
+        help="The platform operator stopped deferred payment for this workspace: "
+             "its open purchases are still settled, no new one is accepted.")
+    credit_ceiling = fields.Monetary(
+        compute="_compute_credit", string="Ceiling",
+        help="The most the workspace may owe the platform in deferred purchases.")
+    credit_used = fields.Monetary(
+        compute="_compute_credit", string="Used",
+        help="Deferred purchases not paid yet.")
+    credit_available = fields.Monetary(
+        compute="_compute_credit", string="Available",
+        help="What can still be bought with deferred payment.")
+    credit_oldest_date = fields.Date(
+        compute="_compute_credit", string="Oldest Open Purchase",
+        help="The date of the oldest deferred purchase not fully paid yet.")
+    purchase_order_ids = fields.One2many(
+        "webo.purchase.order", "service_id", string="Purchase Orders", readonly=True)
+
+    def _compute_credit(self):
+        oldest = self._webo_oldest_open_purchase()
+        for service in self:
+            credit = service._webo_purchase_outstanding()
+            service.credit_ceiling = credit["ceiling"]
+            service.credit_used = credit["used"]
+            service.credit_available = credit["available"]
+            service.credit_oldest_date = oldest.get(service.company_id.id)
+
+    @api.constrains("purchase_ceiling_override")
+    def _check_purchase_ceiling_override(self):
+        for service in self:
+            if float_compare(service.purchase_ceiling_override, 0.0, precision_digits=2) < 0:
+                raise ValidationError(_("A purchase credit ceiling cannot be negative: enter a positive "
+                                  "amount, or leave it empty for the platform's ceiling."))
+
+    # Public API
+
+    @api.model
+    def webo_purchase_credit(self):
+        """The purchase credit of the user's workspace (XML-RPC): ceiling,
+        used, available, whether deferred payment is offered."""
+        service = self._webo_for_company(self.env.user.company_id)
+        credit = service.sudo()._webo_purchase_outstanding()
+        credit.update(blocked=service.sudo().purchase_blocked, state=service.sudo().state,
+                      currency=service.sudo().currency_id.name)
+        return credit
+
+    # Business methods
+
     def _webo_purchase_outstanding(self):
         """Used: what the workspace owes the platform on its open purchases
-        (vendor bills from the platform); ceiling: 150 EUR, 300 EUR once an
-        IBAN is registered."""
+        (its vendor bills from the platform); ceiling: the workspace's own,
+        else the platform's (a higher one once an IBAN is registered)."""
         self.ensure_one()
         platform = self.env.ref("base.main_company").sudo().partner_id
         self.env.cr.execute("""
@@ -21,5 +80,65 @@ class WeboSaleService(models.Model):
                AND commercial_partner_id = %s
         """, (self.company_id.id, platform.id))
         used = self.env.cr.fetchone()[0]
-        ceiling = CEILING_WITH_IBAN if self.bank_account_id else CEILING
-        return {"used": used, "ceiling": ceiling, "available": max(ceiling - used, 0.0)}
+        ceiling = self._webo_purchase_ceiling()
+        rounding = self.currency_id.rounding or 0.01
+        available = float_round(max(ceiling - used, 0.0), precision_rounding=rounding)
+        return {"used": float_round(used, precision_rounding=rounding), "ceiling": ceiling,
+                "available": available}
+
+    def _webo_purchase_ceiling(self):
+        self.ensure_one()
+        service = self.sudo()
+        if service.purchase_ceiling_override:
+            return service.purchase_ceiling_override
+        params = self.env["ir.config_parameter"].sudo()
+        if service.bank_account_id:
+            return float(params.get_param(PARAM_CEILING_IBAN, DEFAULT_CEILING_IBAN))
+        return float(params.get_param(PARAM_CEILING, DEFAULT_CEILING))
+
+    def _webo_oldest_open_purchase(self):
+        """{company id: date of its oldest deferred order still to pay}."""
+        if not self.ids:
+            return {}
+        self.env.cr.execute("""
+            SELECT company_id, MIN(date_order)::date FROM webo_purchase_order
+             WHERE state = 'confirmed' AND company_id IN %s
+             GROUP BY company_id
+        """, (tuple(self.mapped("company_id").ids),))
+        return dict(self.env.cr.fetchall())
+
+    def _webo_lock_credit(self):
+        """Serialize the deferred purchases of this workspace. Odoo's
+        transactions are REPEATABLE READ: a lock alone would let a waiting
+        purchase go on with a snapshot taken before the other committed, and
+        miss its bill. Writing the row makes PostgreSQL refuse that stale
+        purchase (serialization failure), which Odoo's RPC layer retries
+        with a fresh snapshot."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "UPDATE webo_sale_service SET write_date = (now() at time zone 'UTC') WHERE id = %s",
+            (self.id,))
+
+    def _webo_check_credit(self, amount):
+        """Refuse a deferred purchase of ``amount`` that the workspace may
+        not make: service not open, blocked, or above the available credit."""
+        self.ensure_one()
+        service = self.sudo()
+        if service.state != "open":
+            raise UserError(_(
+                "Deferred payment is offered once your sales service is open: open it from "
+                "Business Management > Sales (\"Open my sales service\")."))
+        if service.purchase_blocked:
+            raise UserError(_(
+                "Deferred payment is suspended for your workspace by the platform: "
+                "contact webo-facto to restore it."))
+        credit = service._webo_purchase_outstanding()
+        currency = service.currency_id
+        if float_compare(amount, credit["available"], precision_rounding=currency.rounding) > 0:
+            raise UserError(_(
+                "This order of %(amount)s is more than your available purchase credit of "
+                "%(available)s: remove items, or wait until your clients' payments settle "
+                "your open purchases.") % {
+                    "amount": formatLang(self.env, amount, currency_obj=currency),
+                    "available": formatLang(self.env, credit["available"], currency_obj=currency)})
+        return credit
