@@ -31,11 +31,10 @@ The database is throw-away: what the benchmark creates stays committed.
 """
 import datetime
 import os
-import subprocess
 import sys
 import time
 
-from send_invoices import load_odoo
+from send_invoices import install_addon, load_odoo
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INVOICES = int(os.environ.get("WEBO_BENCH_INVOICES", "20000"))
@@ -44,10 +43,6 @@ LATE_EVERY = 4  # one invoice in four is late
 DELAYS = (1, 8, 15, 30)
 
 
-def install_credit_control(database):
-    subprocess.run([os.path.join(REPO, "runtime", "odoo"), "-d", database, "-i", "account_credit_control",
-                    "--stop-after-init", "--log-level=warn",
-                    "--log-handler=odoo.modules.graph:CRITICAL"], check=True)
 
 
 class Bench:
@@ -225,7 +220,7 @@ class Bench:
 
 def main():
     database = os.environ["WEBO_BENCH_DB"]
-    install_credit_control(database)
+    install_addon(database, "account_credit_control")
     odoo = load_odoo(database)
     bench = Bench(odoo, database)
     workspace_ids = bench.setup()

@@ -28,6 +28,7 @@ The database is throw-away: what the benchmark creates stays committed.
 """
 import datetime
 import os
+import subprocess
 import sys
 import time
 
@@ -38,6 +39,13 @@ DESIGNER = "claire"
 CLIENT = "Cabinet Leroy Avocats"
 LINE = {"name": "Refonte du site vitrine", "quantity": 1, "price_unit": 500.0}
 LABEL = "Site vitrine"
+
+
+def install_addon(database, addon):
+    """Install an addon (an OCA peer) in the benchmark's database."""
+    subprocess.run([os.path.join(REPO, "runtime", "odoo"), "-d", database, "-i", addon,
+                    "--stop-after-init", "--log-level=warn",
+                    "--log-handler=odoo.modules.graph:CRITICAL"], check=True)
 
 
 def load_odoo(database):

@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # (bench/facturx.py), which the addon imports: look in it last.
 sys.path[:] = [path for path in sys.path if os.path.abspath(path or os.curdir) != HERE] + [HERE]
 
-from send_invoices import load_odoo  # noqa: E402
+from send_invoices import install_addon, load_odoo  # noqa: E402
 
 REPO = os.path.dirname(HERE)
 SUBSCRIPTIONS = int(os.environ.get("WEBO_BENCH_SUBSCRIPTIONS", "2000"))
@@ -44,10 +44,6 @@ BATCH = 50
 PRICE = 30.0
 
 
-def install_contract(database):
-    subprocess.run([os.path.join(REPO, "runtime", "odoo"), "-d", database, "-i", "contract",
-                    "--stop-after-init", "--log-level=warn",
-                    "--log-handler=odoo.modules.graph:CRITICAL"], check=True)
 
 
 class Bench:
@@ -189,7 +185,7 @@ def serve_report_assets(database):
 
 def main():
     database = os.environ["WEBO_BENCH_DB"]
-    install_contract(database)
+    install_addon(database, "contract")
     server = serve_report_assets(database)
     try:
         run(database)
