@@ -72,12 +72,12 @@ class WeboPurchaseOrder(models.Model):
     settlement_ids = fields.One2many(
         "webo.purchase.settlement", "order_id", string="Settlements", readonly=True)
     credit_available = fields.Monetary(
-        related="service_id.credit_available", string="Purchase Credit Available",
+        related="service_id.purchase_available", string="Purchase Credit Available",
         readonly=True, help="What the workspace can still buy with deferred payment.")
     credit_ceiling = fields.Monetary(
-        related="service_id.credit_ceiling", string="Purchase Credit Ceiling", readonly=True)
+        related="service_id.purchase_ceiling", string="Purchase Credit Ceiling", readonly=True)
     credit_used = fields.Monetary(
-        related="service_id.credit_used", string="Purchase Credit Used", readonly=True)
+        related="service_id.purchase_used", string="Purchase Credit Used", readonly=True)
 
     _sql_constraints = [
         ("amount_positive", "CHECK(amount_total > 0)", "An order costs a positive amount."),

@@ -22,28 +22,15 @@ class WeboSaleService(models.Model):
         string="Deferred Payment Blocked",
         help="The platform operator stopped deferred payment for this workspace: "
              "its open purchases are still settled, no new one is accepted.")
-    credit_ceiling = fields.Monetary(
-        compute="_compute_credit", string="Ceiling",
-        help="The most the workspace may owe the platform in deferred purchases.")
-    credit_used = fields.Monetary(
-        compute="_compute_credit", string="Used",
-        help="Deferred purchases not paid yet.")
-    credit_available = fields.Monetary(
-        compute="_compute_credit", string="Available",
-        help="What can still be bought with deferred payment.")
     credit_oldest_date = fields.Date(
-        compute="_compute_credit", string="Oldest Open Purchase",
+        compute="_compute_credit_oldest_date", string="Oldest Open Purchase",
         help="The date of the oldest deferred purchase not fully paid yet.")
     purchase_order_ids = fields.One2many(
         "webo.purchase.order", "service_id", string="Purchase Orders", readonly=True)
 
-    def _compute_credit(self):
+    def _compute_credit_oldest_date(self):
         oldest = self._webo_oldest_open_purchase()
         for service in self:
-            credit = service._webo_purchase_outstanding()
-            service.credit_ceiling = credit["ceiling"]
-            service.credit_used = credit["used"]
-            service.credit_available = credit["available"]
             service.credit_oldest_date = oldest.get(service.company_id.id)
 
     @api.constrains("purchase_ceiling_override")

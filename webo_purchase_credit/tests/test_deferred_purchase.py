@@ -44,8 +44,8 @@ class TestDeferredPurchase(PurchaseCase):
         operator = self.env.ref("base.user_root")
         line = self.env["webo.sale.service"].sudo(operator).search_read(
             [("company_id", "=", self.workspace_a.id)],
-            ["credit_ceiling", "credit_used", "credit_available", "credit_oldest_date"])[0]
-        self.assertEqual((line["credit_ceiling"], line["credit_used"], line["credit_available"]),
+            ["purchase_ceiling", "purchase_used", "purchase_available", "credit_oldest_date"])[0]
+        self.assertEqual((line["purchase_ceiling"], line["purchase_used"], line["purchase_available"]),
                          (300.0, 42.0, 258.0))
         self.assertEqual(line["credit_oldest_date"], order.date_order[:10])
 

@@ -14,13 +14,17 @@ from . import payment_page
 
 
 def _workspace_invoice(invoice_id):
-    """The issued workspace invoice or credit note ``invoice_id`` (sudo),
-    or None: the other invoices keep Odoo's standard portal."""
+    """``(ours, invoice)``: whether ``invoice_id`` is ours to answer (a
+    workspace invoice, or no invoice at all: a 404 rather than Odoo 11's
+    error; the platform's keep Odoo's standard portal), and the issued
+    workspace invoice or credit note (sudo), or None."""
     invoice = request.env["account.invoice"].sudo().browse(invoice_id).exists()
-    if (invoice and invoice.company_id.webo_workspace and invoice.type in ("out_invoice", "out_refund")
-            and invoice.state in ("open", "paid")):
-        return invoice
-    return None
+    if not invoice:
+        return True, None
+    if not invoice.company_id.webo_workspace:
+        return False, None
+    issued = invoice.type in ("out_invoice", "out_refund") and invoice.state in ("open", "paid")
+    return True, invoice if issued else None
 
 
 def _can_see(invoice_sudo, access_token):
@@ -37,13 +41,6 @@ def _can_see(invoice_sudo, access_token):
     except AccessError:
         return False
     return True
-
-
-def _is_webo_invoice_id(invoice_id):
-    """Whether the page of ``invoice_id`` is ours to answer: a workspace
-    invoice, or no invoice at all (404 rather than Odoo 11's error)."""
-    invoice = request.env["account.invoice"].sudo().browse(invoice_id).exists()
-    return not invoice or invoice.company_id.webo_workspace
 
 
 class WeboPortalAccount(PortalAccount):
@@ -78,9 +75,9 @@ class WeboPortalAccount(PortalAccount):
         """The client downloads the very PDF they were sent (the legal
         document of the workspace, stored when the invoice was issued), not
         Odoo's standard layout."""
-        if not _is_webo_invoice_id(invoice_id):
+        ours, invoice = _workspace_invoice(invoice_id)
+        if not ours:
             return super().portal_my_invoice_report(invoice_id, access_token=access_token, **kw)
-        invoice = _workspace_invoice(invoice_id)
         if not invoice or not _can_see(invoice, access_token):
             return request.not_found()
         attachment = invoice._webo_pdf_attachment()
@@ -118,10 +115,10 @@ class WeboPaymentPortal(PaymentPortal):
         """Odoo 11 makes a transaction for any invoice id. A workspace
         invoice needs its token (or a user who can read it), a payment
         method of its own workspace, and an amount still due."""
-        if not _is_webo_invoice_id(invoice_id):
+        ours, invoice = _workspace_invoice(invoice_id)
+        if not ours:
             return super().invoice_pay_form(acquirer_id, invoice_id, save_token=save_token,
                                             access_token=access_token, **kwargs)
-        invoice = _workspace_invoice(invoice_id)
         if not invoice or not _can_see(invoice, access_token) or not invoice._webo_is_payable():
             return False
         try:

@@ -144,10 +144,12 @@ class AccountInvoice(models.Model):
                     base_url, invoice.id, invoice.access_token)
 
     def _compute_webo_payment_journal_id(self):
-        for invoice in self.filtered(lambda i: i.company_id.webo_workspace and i.type == "out_invoice"):
-            service = self.env["webo.sale.service"].sudo().search(
-                [("company_id", "=", invoice.company_id.id), ("state", "=", "open")], limit=1)
-            invoice.webo_payment_journal_id = service.payment_journal_id
+        invoices = self.filtered(lambda i: i.company_id.webo_workspace and i.type == "out_invoice")
+        services = self.env["webo.sale.service"].sudo().search(
+            [("company_id", "in", invoices.mapped("company_id").ids), ("state", "=", "open")])
+        journals = {service.company_id: service.payment_journal_id for service in services}
+        for invoice in invoices:
+            invoice.webo_payment_journal_id = journals.get(invoice.company_id)
 
     @api.constrains("partner_id", "company_id")
     def _check_webo_partner_company(self):

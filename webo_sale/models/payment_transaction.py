@@ -16,13 +16,9 @@ class PaymentTransaction(models.Model):
         a partial payment is less than its total."""
         if invoice.company_id.webo_workspace:
             add_tx_values = dict(add_tx_values or {}, amount=invoice.residual)
-        tx = super()._check_or_create_invoice_tx(
+        return super()._check_or_create_invoice_tx(
             invoice, acquirer, payment_token=payment_token, tx_type=tx_type,
             add_tx_values=add_tx_values)
-        if invoice.company_id.webo_workspace and tx.state == "draft" and float_compare(
-                tx.amount, invoice.residual, precision_rounding=invoice.currency_id.rounding):
-            tx.amount = invoice.residual
-        return tx
 
     def render_invoice_button(self, invoice, return_url, submit_txt=None, render_values=None):
         if not invoice.company_id.webo_workspace:

@@ -210,13 +210,13 @@ class WeboSaleService(models.Model):
     # The Synthèse figures (computed on read, from aggregates).
     currency_id = fields.Many2one(related="company_id.currency_id", readonly=True)
     purchase_used = fields.Monetary(
-        compute="_compute_synthesis", string="Purchases Used",
+        compute="_compute_purchase_credit", string="Purchases Used",
         help="Deferred purchases not paid yet.")
     purchase_ceiling = fields.Monetary(
-        compute="_compute_synthesis",
+        compute="_compute_purchase_credit",
         help="The most the workspace may owe the platform in deferred purchases.")
     purchase_available = fields.Monetary(
-        compute="_compute_synthesis", string="Purchases Available",
+        compute="_compute_purchase_credit", string="Purchases Available",
         help="What can still be bought with deferred payment.")
     sale_outstanding = fields.Monetary(
         compute="_compute_synthesis", string="Sales Outstanding",
@@ -282,11 +282,19 @@ class WeboSaleService(models.Model):
             service.user_birth_date = partner.webo_birth_date
             service.user_nationality = partner.webo_nationality_id.name
 
+    def _compute_purchase_credit(self):
+        # Apart from the Synthèse's other figures: the operator's list of
+        # every workspace's credit reads these alone.
+        for service in self:
+            purchase = service._webo_purchase_credit_figures()
+            service.purchase_used = purchase["purchase_used"]
+            service.purchase_ceiling = purchase["purchase_ceiling"]
+            service.purchase_available = purchase["purchase_available"]
+
     def _compute_synthesis(self):
         for service in self:
             figures = service._webo_figures()
-            for name in ("purchase_used", "purchase_ceiling", "purchase_available",
-                         "sale_outstanding", "paid_count", "paid_amount", "unpaid_count",
+            for name in ("sale_outstanding", "paid_count", "paid_amount", "unpaid_count",
                          "unpaid_amount", "overdue_count", "overdue_amount"):
                 service[name] = figures[name]
             service.chart_html = service._webo_chart_html(figures["months"])
@@ -514,12 +522,9 @@ class WeboSaleService(models.Model):
             months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
                            "collected": collected.get(start, 0.0)})
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        purchase = self._webo_purchase_outstanding()
         rounding = self.currency_id.rounding
-        return {
-            "purchase_used": float_round(purchase["used"], precision_rounding=rounding),
-            "purchase_ceiling": float_round(purchase["ceiling"], precision_rounding=rounding),
-            "purchase_available": float_round(purchase["available"], precision_rounding=rounding),
+        figures = self._webo_purchase_credit_figures()
+        figures.update({
             "sale_outstanding": float_round(unpaid_amount, precision_rounding=rounding),
             "paid_count": paid_count,
             "paid_amount": float_round(paid_amount, precision_rounding=rounding),
@@ -528,7 +533,16 @@ class WeboSaleService(models.Model):
             "overdue_count": overdue_count,
             "overdue_amount": float_round(overdue_amount, precision_rounding=rounding),
             "months": months,
-        }
+        })
+        return figures
+
+    def _webo_purchase_credit_figures(self):
+        """The en-cours d'achat (see ``_webo_purchase_outstanding``),
+        rounded to the currency."""
+        purchase = self._webo_purchase_outstanding()
+        rounding = self.currency_id.rounding
+        return {"purchase_%s" % key: float_round(purchase[key], precision_rounding=rounding)
+                for key in ("used", "ceiling", "available")}
 
     def _webo_chart_html(self, months):
         """A bar chart (inline SVG) of invoiced and collected per month."""
