@@ -176,3 +176,18 @@ class TestPayments(OpeningCase):
                 "partner_id": self.client_a.id, "journal_id": self.service.payment_journal_id.id,
                 "payment_method_id": self.env.ref("account.account_payment_method_manual_in").id,
             })
+
+    def test_portal_login_needs_an_email_and_a_client_of_the_workspace(self):
+        users = self.env["res.users"].with_context(active_test=False).search_count([])
+        no_email = self._create_client("Client sans e-mail", self.workspace_a)
+        with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
+            no_email.sudo(self.designer_a).with_context(lang="fr_FR").webo_grant_portal_access()
+        self.assertIn("Ajoutez d'abord une adresse e-mail", str(refused.exception.name))
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            self.client_a.sudo(self.designer_b).webo_grant_portal_access()
+        self.assertEqual(self.env["res.users"].with_context(active_test=False).search_count([]), users)
+        self.assertFalse(self.client_a.user_ids)
+
+        user = self.env["res.users"].browse(self.client_a.sudo(self.designer_a).webo_grant_portal_access())
+        self.assertTrue(user.has_group("base.group_portal"))
+        self.assertEqual((user.partner_id, user.company_id), (self.client_a, self.workspace_a))
