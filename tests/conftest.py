@@ -207,12 +207,14 @@ def odoo_url(database, output_dir, smtp_mailbox, fake_stripe):
 
     It sends its mail to the session's SMTP server. No cron thread: the
     tests flush the mail queue themselves (``outbox``), and a cron sending
-    the same queue at the same time could send a message twice."""
+    the same queue at the same time could send a message twice. Odoo's
+    retries of a request after a concurrency failure are logged."""
     log = output_dir / "odoo-server.log"
     log.unlink(missing_ok=True)  # the log tail shown on failure must be this run's
     smtp_host, smtp_port, _ = smtp_mailbox
     server = OdooServer(database, str(log), extra_args=[
-        "--smtp=%s" % smtp_host, "--smtp-port=%d" % smtp_port, "--max-cron-threads=0"],
+        "--smtp=%s" % smtp_host, "--smtp-port=%d" % smtp_port, "--max-cron-threads=0",
+        "--log-handler=odoo.service.model:INFO"],
         env={"REQUESTS_CA_BUNDLE": str(fake_stripe.cert)})
     try:
         server.start()
@@ -273,6 +275,13 @@ def new_designer(admin, rpc):
         }, context={"no_reset_password": True})
         return rpc(login), company
     return create
+
+
+def run_cron(admin, module, name):
+    """Run a scheduled action now, as its "Run Manually" button does."""
+    (data,) = admin.execute("ir.model.data", "search_read",
+                            [("module", "=", module), ("name", "=", name)], fields=["res_id"])
+    assert admin.execute("ir.cron", "method_direct_trigger", [data["res_id"]]) is True
 
 
 def find_clients(session, name):

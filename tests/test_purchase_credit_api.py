@@ -6,6 +6,7 @@ import threading
 import xmlrpc.client
 
 import pytest
+from conftest import run_cron
 from test_opening_api import company_name, fault_message, opening_values
 
 
@@ -41,6 +42,11 @@ def test_buy_read_the_credit_and_list_the_orders(open_designer, admin, claire):
                                 context={"lang": "fr_FR"})
     assert order["id"] == order_id and order["state"] == "confirmed"
     assert order["amount_total"] == 30.0 and order["acquirer_id"][1] == "Paiement différé"
+    # The platform's job writes the books of the new orders (every minute).
+    assert order["bill_id"] is False
+    assert designer.execute("webo.sale.service", "webo_purchase_credit")["used"] == 30.0
+    run_cron(admin, "webo_purchase_credit", "ir_cron_issue_platform_invoices")
+    (order,) = designer.execute("webo.purchase.order", "read", [order_id], ["bill_id"])
     (bill,) = designer.execute("account.invoice", "read", [order["bill_id"][0]], ["state", "residual"])
     assert (bill["state"], bill["residual"]) == ("open", 30.0)
     credit = designer.execute("webo.sale.service", "webo_purchase_credit")
@@ -80,7 +86,7 @@ def test_refusals_write_nothing(open_designer, new_designer, admin):
     assert designer.execute("webo.sale.service", "webo_purchase_credit")["used"] == 0.0
 
 
-def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc):
+def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc, output_dir):
     designer, _company = open_designer("Atelier Concurrence")
     service = designer.execute("webo.sale.service", "webo_my_service")
     admin.execute("webo.sale.service", "write", [service], {"purchase_ceiling_override": 100.0})
@@ -100,6 +106,8 @@ def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc):
             (refused if "crédit d'achat disponible" in fault.faultString else failed).append(
                 fault.faultString)
 
+    log = output_dir / "odoo-server.log"
+    logged = log.stat().st_size
     threads = [threading.Thread(target=purchase) for _ in range(8)]
     for thread in threads:
         thread.start()
@@ -107,14 +115,23 @@ def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc):
         thread.join()
 
     assert failed == []
+    # Each purchase waited for its turn and saw the one before: none was
+    # refused by PostgreSQL as stale and replayed by Odoo.
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        lines.seek(logged)
+        retries = [line for line in lines if "retry" in line]
+    assert retries == []
     credit = designer.execute("webo.sale.service", "webo_purchase_credit")
     assert credit["used"] <= 100.0
     # 15 EUR each: six fit in 100 EUR, the other two are refused.
     assert (len(accepted), len(refused)) == (6, 2)
-    orders = designer.execute("webo.purchase.order", "search_read", [], fields=["amount_total", "bill_id"])
+    orders = designer.execute("webo.purchase.order", "search_read", [], fields=["amount_total"])
     assert sorted(order["id"] for order in orders) == sorted(accepted), "no lost order"
     assert credit["used"] == sum(order["amount_total"] for order in orders) == 90.0
+    run_cron(admin, "webo_purchase_credit", "ir_cron_issue_platform_invoices")
+    orders = designer.execute("webo.purchase.order", "search_read", [], fields=["bill_id"])
     assert all(order["bill_id"] for order in orders)
+    assert designer.execute("webo.sale.service", "webo_purchase_credit")["used"] == 90.0
 
 
 def test_client_payment_settles_the_purchases(open_designer, admin, outbox):

@@ -14,7 +14,7 @@ import sys
 import time
 
 import pytest
-from conftest import OdooRpc
+from conftest import OdooRpc, run_cron
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "runtime"))
@@ -77,10 +77,7 @@ def _run_through_the_queue(runner, database, worker):
     expected = sorted((subscription, period) for subscription in subscriptions for period in (1, 2, 3))
 
     # The daily job itself, run now: with queue_job installed it only enqueues.
-    (cron,) = admin.execute("ir.model.data", "search_read",
-                            [("module", "=", "webo_sale"),
-                             ("name", "=", "ir_cron_webo_subscription_invoice")], fields=["res_id"])
-    assert admin.execute("ir.cron", "method_direct_trigger", [cron["res_id"]]) is True
+    run_cron(admin, "webo_sale", "ir_cron_webo_subscription_invoice")
     jobs = admin.execute("queue.job", "search_read", [("channel", "=", "root.webo_subscription")],
                          fields=["state", "uuid"])
     assert jobs, "the daily job enqueued the run"

@@ -1,7 +1,11 @@
+import logging
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import formatLang
+
+_logger = logging.getLogger(__name__)
 
 # The books of a purchase are written by the platform on its own: no
 # follower, no tracking message, so no email to anybody (the designer is
@@ -107,26 +111,27 @@ class WeboPurchaseOrder(models.Model):
         order_lines = self._webo_prepare_lines(lines)
         currency = self._webo_platform().currency_id
         amount = currency.round(sum(quantity * product.lst_price for product, quantity in order_lines))
-        # The lock first, then the check against what is used: two purchases
-        # of one workspace never both take the last of its credit.
-        service._webo_lock_credit()
-        service._webo_check_credit(amount)
         acquirer = self._webo_acquirer()
-        # Nobody follows an order: its messages go to the designers named.
-        order = self.sudo().with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create({
-            "name": self.env["ir.sequence"].sudo().next_by_code("webo.purchase.order") or "/",
-            "company_id": company.id,
-            "service_id": service.id,
-            "user_id": self.env.uid,
-            "currency_id": currency.id,
-            "amount_total": amount,
-            "acquirer_id": acquirer.id,
-            "terms_accepted": True,
-            "line_ids": [(0, 0, {"product_id": product.id, "name": product.display_name,
-                                 "quantity": quantity, "price_unit": product.lst_price})
-                         for product, quantity in order_lines],
-        })
-        order._webo_invoice()
+        # The turn first, then the check against what is used: two purchases
+        # of one workspace never both take the last of its credit.
+        with service._webo_credit_turn():
+            service._webo_check_credit(amount)
+            # Nobody follows an order: its messages go to the designers named.
+            order = self.sudo().with_context(mail_create_nosubscribe=True, mail_create_nolog=True).create({
+                "name": self.env["ir.sequence"].sudo().next_by_code("webo.purchase.order") or "/",
+                "company_id": company.id,
+                "service_id": service.id,
+                "user_id": self.env.uid,
+                "currency_id": currency.id,
+                "amount_total": amount,
+                "acquirer_id": acquirer.id,
+                "terms_accepted": True,
+                "line_ids": [(0, 0, {"product_id": product.id, "name": product.display_name,
+                                     "quantity": quantity, "price_unit": product.lst_price})
+                             for product, quantity in order_lines],
+            })
+        # The books follow within a minute (``_webo_issue_platform_invoices``):
+        # the order alone already uses the credit.
         return order.id
 
     # Business methods
@@ -173,37 +178,56 @@ class WeboPurchaseOrder(models.Model):
             result.append((product, int(quantity)))
         return result
 
-    def _webo_invoice(self):
-        """Both sets of books: the workspace records the platform's bill,
-        validated (it is what uses the credit), and the platform's invoice
-        to the workspace is prepared; the platform issues it (number) in
-        its batch, ``_webo_issue_platform_invoices``. The platform's
-        invoice numbering is gapless and shared by every workspace: taken
-        inside each purchase, it would make all purchases of the platform
-        wait for one another."""
-        self.ensure_one()
-        order = self.sudo().with_context(**QUIET_BOOKS)
-        invoice = order._webo_create_platform_invoice()
-        bill = order._webo_create_vendor_bill()
-        bill.action_invoice_open()
-        order.write({"invoice_id": invoice.id, "bill_id": bill.id})
-
     @api.model
     def _webo_issue_platform_invoices(self, limit=500):
-        """The platform's batch (a job every minute): issue the invoices of
-        the orders placed since, oldest first, one after the other."""
-        orders = self.sudo().search([("invoice_id.state", "=", "draft")], order="id", limit=limit)
+        """The platform's job (every minute, and at settlement for the
+        orders it pays): write both sets of books of the orders placed
+        since, oldest first. The platform's invoice numbering is gapless and
+        shared by every workspace, and a validated bill takes the
+        workspace's purchase numbering: done inside each purchase, they made
+        the purchases wait for one another, so a purchase only records the
+        order. Orders another run holds are skipped; an order whose books
+        fail is logged and retried by the next run."""
+        self.env.cr.execute("""
+            SELECT o.id FROM webo_purchase_order o
+              LEFT JOIN account_invoice i ON i.id = o.invoice_id
+             WHERE o.bill_id IS NULL OR o.invoice_id IS NULL OR i.state = 'draft'
+             ORDER BY o.id LIMIT %s FOR UPDATE OF o SKIP LOCKED
+        """, (limit,))
+        orders = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        written = 0
         for order in orders:
-            order._webo_issue_platform_invoice()
-        return len(orders)
+            try:
+                with self.env.cr.savepoint():
+                    order._webo_write_books()
+                written += 1
+            except Exception:  # pylint: disable=broad-except
+                _logger.exception("deferred payment: the books of order %s could not be written",
+                                  order.name)
+        if orders:
+            _logger.info("deferred payment: books written for %d of %d new orders",
+                         written, len(orders))
+        return written
 
-    def _webo_issue_platform_invoice(self):
+    def _webo_write_books(self):
+        """Both sets of books of the order, once: the platform's invoice to
+        the workspace, issued (its number), and in the workspace's books the
+        platform's bill, validated, referring to that number."""
         self.ensure_one()
         order = self.sudo().with_context(**QUIET_BOOKS)
+        values = {}
+        if not order.invoice_id:
+            values["invoice_id"] = order._webo_create_platform_invoice().id
+        if not order.bill_id:
+            values["bill_id"] = order._webo_create_vendor_bill().id
+        if values:
+            order.write(values)
         if order.invoice_id.state == "draft":
             order.invoice_id.action_invoice_open()
-            # The workspace's bill refers to the platform's invoice number.
+        if order.bill_id.reference != order.invoice_id.number:
             order.bill_id.reference = order.invoice_id.number
+        if order.bill_id.state == "draft":
+            order.bill_id.action_invoice_open()
 
     def _webo_create_platform_invoice(self):
         platform = self._webo_platform()

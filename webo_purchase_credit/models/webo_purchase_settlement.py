@@ -45,7 +45,7 @@ class WeboPurchaseSettlement(models.Model):
         """Record the settlement in both sets of books."""
         for settlement in self:
             order = settlement.order_id
-            order._webo_issue_platform_invoice()
+            order._webo_write_books()
             settlement.platform_payment_id = settlement._webo_post_payment(
                 order.invoice_id, settlement._webo_platform_journal(), "inbound", "customer")
             settlement.bill_payment_id = settlement._webo_post_payment(

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_round
@@ -9,6 +11,9 @@ PARAM_CEILING = "webo_purchase_credit.ceiling"
 PARAM_CEILING_IBAN = "webo_purchase_credit.ceiling_with_iban"
 DEFAULT_CEILING = 150.0
 DEFAULT_CEILING_IBAN = 300.0
+# The first key of the advisory locks that give a workspace's purchases
+# their turn (the second is the sales service's id).
+CREDIT_LOCK_SPACE = 5_317_001
 
 
 class WeboSaleService(models.Model):
@@ -56,16 +61,20 @@ class WeboSaleService(models.Model):
 
     def _webo_purchase_outstanding(self):
         """Used: what the workspace owes the platform on its open purchases
-        (its vendor bills from the platform); ceiling: the workspace's own,
-        else the platform's (a higher one once an IBAN is registered)."""
+        (its open bills from the platform, and the orders whose books the
+        platform has not written yet); ceiling: the workspace's own, else
+        the platform's (a higher one once an IBAN is registered)."""
         self.ensure_one()
         platform = self.env.ref("base.main_company").sudo().partner_id
         self.env.cr.execute("""
-            SELECT COALESCE(SUM(residual_company_signed), 0)
-              FROM account_invoice
-             WHERE company_id = %s AND type = 'in_invoice' AND state = 'open'
-               AND commercial_partner_id = %s
-        """, (self.company_id.id, platform.id))
+            SELECT (SELECT COALESCE(SUM(residual_company_signed), 0)
+                      FROM account_invoice
+                     WHERE company_id = %(company)s AND type = 'in_invoice' AND state = 'open'
+                       AND commercial_partner_id = %(platform)s)
+                 + (SELECT COALESCE(SUM(amount_due), 0)
+                      FROM webo_purchase_order
+                     WHERE company_id = %(company)s AND state = 'confirmed' AND bill_id IS NULL)
+        """, {"company": self.company_id.id, "platform": platform.id})
         used = self.env.cr.fetchone()[0]
         ceiling = self._webo_purchase_ceiling()
         rounding = self.currency_id.rounding or 0.01
@@ -94,17 +103,44 @@ class WeboSaleService(models.Model):
         """, (tuple(self.mapped("company_id").ids),))
         return dict(self.env.cr.fetchall())
 
-    def _webo_lock_credit(self):
-        """Serialize the deferred purchases of this workspace. Odoo's
-        transactions are REPEATABLE READ: a lock alone would let a waiting
-        purchase go on with a snapshot taken before the other committed, and
-        miss its bill. Writing the row makes PostgreSQL refuse that stale
-        purchase (serialization failure), which Odoo's RPC layer retries
-        with a fresh snapshot."""
+    @contextmanager
+    def _webo_credit_turn(self):
+        """Serialize the deferred purchases of this workspace, each seeing
+        the one before; the purchase is made inside the ``with``. Odoo's
+        transactions are REPEATABLE READ: a purchase waiting for a lock
+        would go on with a snapshot taken before the other committed, and
+        miss its order. So, when the request has written nothing yet (an
+        XML-RPC call, the checkout's button), it waits for its turn on a
+        connection of its own, then starts its transaction again: its
+        snapshot is taken after the purchase before it committed, and the
+        turn passes on once this one commits or fails. Otherwise (something
+        already written in the transaction), writing the row makes
+        PostgreSQL refuse a stale purchase (serialization failure), which
+        Odoo's RPC layer retries with a fresh snapshot."""
         self.ensure_one()
-        self.env.cr.execute(
-            "UPDATE webo_sale_service SET write_date = (now() at time zone 'UTC') WHERE id = %s",
-            (self.id,))
+        cr = self.env.cr
+        cr.execute("SELECT txid_current_if_assigned() IS NULL")
+        turn = self.env.registry.cursor() if cr.fetchone()[0] else None
+
+        def release():
+            if turn is not None and not turn.closed:
+                turn.close()
+
+        try:
+            if turn is not None:
+                turn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (CREDIT_LOCK_SPACE, self.id))
+                cr.rollback()
+                self.env.clear()
+            cr.execute(
+                "UPDATE webo_sale_service SET write_date = (now() at time zone 'UTC') WHERE id = %s",
+                (self.id,))
+            yield
+        except BaseException:
+            release()
+            raise
+        if turn is not None:
+            cr.after("commit", release)
+            cr.after("rollback", release)
 
     def _webo_check_credit(self, amount):
         """Refuse a deferred purchase of ``amount`` that the workspace may

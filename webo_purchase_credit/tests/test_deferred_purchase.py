@@ -18,13 +18,20 @@ class TestDeferredPurchase(PurchaseCase):
         self.assertEqual(order.acquirer_id.provider, "deferred")
         self.assertEqual(order.acquirer_id.with_context(lang="fr_FR").name, "Paiement différé")
         self.assertEqual(order.user_id, self.designer_a)
-        # The platform's books: its invoice to the workspace, issued by the
-        # platform's batch.
+        # The order alone uses the credit; the books follow with the
+        # platform's job, once.
+        self.assertFalse(order.invoice_id or order.bill_id)
+        self.assertEqual(self._credit(self.designer_a)["used"], 42.0)
+        orders = self.env["webo.purchase.order"]
+        self.assertGreaterEqual(orders._webo_issue_platform_invoices(), 1)
+        books = order.invoice_id | order.bill_id
+        self.assertEqual(orders._webo_issue_platform_invoices(), 0)
+        self.assertEqual(order.invoice_id | order.bill_id, books)
+        # The platform's books: its invoice to the workspace, issued.
         self.assertEqual(order.invoice_id.company_id, self.platform)
         self.assertEqual(order.invoice_id.type, "out_invoice")
-        self.assertEqual(order.invoice_id.state, "draft")
-        self.assertGreaterEqual(self.env["webo.purchase.order"]._webo_issue_platform_invoices(), 1)
         self.assertEqual(order.invoice_id.state, "open")
+        self.assertTrue(order.invoice_id.number)
         self.assertEqual(order.invoice_id.partner_id, self.workspace_a.partner_id)
         self.assertAlmostEqual(order.invoice_id.amount_total, 42.0, places=2)
         # The workspace's books: the platform's bill, validated.
