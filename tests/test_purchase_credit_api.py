@@ -10,6 +10,26 @@ from conftest import run_cron
 from test_opening_api import company_name, fault_message, opening_values
 
 
+@pytest.fixture()
+def server_log(output_dir):
+    """``server_log()``: the lines the test server logged since the test began."""
+    log = output_dir / "odoo-server.log"
+    start = log.stat().st_size
+
+    def lines():
+        with log.open(encoding="utf-8", errors="replace") as logged:
+            logged.seek(start)
+            return logged.readlines()
+    return lines
+
+
+def turns_left_to_chance(lines):
+    """A purchase's turn (a cursor holding its workspace's lock) that was
+    not passed on when the purchase ended, but later by the garbage
+    collector, which Odoo logs."""
+    return [line for line in lines if "not closed explicitly" in line]
+
+
 def product_id(session, xml_name):
     (data,) = session.execute("ir.model.data", "search_read", [
         ("module", "=", "webo_sale"), ("name", "=", xml_name)], fields=["res_id"])
@@ -28,7 +48,7 @@ def open_designer(new_designer, repo_dir):
     return create
 
 
-def test_buy_read_the_credit_and_list_the_orders(open_designer, admin, claire):
+def test_buy_read_the_credit_and_list_the_orders(open_designer, admin, claire, server_log):
     designer, company = open_designer("Atelier Achat")
     hosting = product_id(admin, "product_hosting")
     credit = designer.execute("webo.sale.service", "webo_purchase_credit")
@@ -42,6 +62,7 @@ def test_buy_read_the_credit_and_list_the_orders(open_designer, admin, claire):
                                 context={"lang": "fr_FR"})
     assert order["id"] == order_id and order["state"] == "confirmed"
     assert order["amount_total"] == 30.0 and order["acquirer_id"][1] == "Paiement différé"
+    assert turns_left_to_chance(server_log()) == []
     # The platform's job writes the books of the new orders (every minute).
     assert order["bill_id"] is False
     assert designer.execute("webo.sale.service", "webo_purchase_credit")["used"] == 30.0
@@ -62,7 +83,7 @@ def test_buy_read_the_credit_and_list_the_orders(open_designer, admin, claire):
     assert order_id in admin.execute("webo.purchase.order", "search", [("company_id", "=", company)])
 
 
-def test_refusals_write_nothing(open_designer, new_designer, admin):
+def test_refusals_write_nothing(open_designer, new_designer, admin, server_log):
     designer, _company = open_designer("Atelier Refus")
     not_open, _company = new_designer("Atelier Fermé")
     hosting = product_id(admin, "product_hosting")
@@ -84,9 +105,10 @@ def test_refusals_write_nothing(open_designer, new_designer, admin):
     assert "suspendu" in buy(designer, [{"product_id": hosting, "quantity": 1}])
     assert designer.execute("webo.purchase.order", "search", []) == []
     assert designer.execute("webo.sale.service", "webo_purchase_credit")["used"] == 0.0
+    assert turns_left_to_chance(server_log()) == [], "a refused purchase passes its turn on at once"
 
 
-def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc, output_dir):
+def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc, server_log):
     designer, _company = open_designer("Atelier Concurrence")
     service = designer.execute("webo.sale.service", "webo_my_service")
     admin.execute("webo.sale.service", "write", [service], {"purchase_ceiling_override": 100.0})
@@ -106,8 +128,6 @@ def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc, 
             (refused if "crédit d'achat disponible" in fault.faultString else failed).append(
                 fault.faultString)
 
-    log = output_dir / "odoo-server.log"
-    logged = log.stat().st_size
     threads = [threading.Thread(target=purchase) for _ in range(8)]
     for thread in threads:
         thread.start()
@@ -117,10 +137,8 @@ def test_parallel_purchases_never_exceed_the_ceiling(open_designer, admin, rpc, 
     assert failed == []
     # Each purchase waited for its turn and saw the one before: none was
     # refused by PostgreSQL as stale and replayed by Odoo.
-    with log.open(encoding="utf-8", errors="replace") as lines:
-        lines.seek(logged)
-        retries = [line for line in lines if "retry" in line]
-    assert retries == []
+    assert [line for line in server_log() if "retry" in line] == []
+    assert turns_left_to_chance(server_log()) == []
     credit = designer.execute("webo.sale.service", "webo_purchase_credit")
     assert credit["used"] <= 100.0
     # 15 EUR each: six fit in 100 EUR, the other two are refused.

@@ -52,10 +52,10 @@ class WeboSaleService(models.Model):
         """The purchase credit of the user's workspace (XML-RPC): ceiling,
         used, available, whether deferred payment is offered."""
         service = self._webo_for_company(self.env.user.company_id)
-        credit = service.sudo()._webo_purchase_outstanding()
-        credit.update(blocked=service.sudo().purchase_blocked, state=service.sudo().state,
-                      currency=service.sudo().currency_id.name)
-        return credit
+        credit = service.sudo()._webo_credit()
+        return {"ceiling": credit["ceiling"], "used": credit["used"], "available": credit["available"],
+                "blocked": credit["blocked"], "state": credit["state"],
+                "currency": self.env["res.currency"].browse(credit["currency_id"]).name}
 
     # Business methods
 
@@ -64,31 +64,48 @@ class WeboSaleService(models.Model):
         (its open bills from the platform, and the orders whose books the
         platform has not written yet); ceiling: the workspace's own, else
         the platform's (a higher one once an IBAN is registered)."""
+        credit = self._webo_credit()
+        return {key: credit[key] for key in ("used", "ceiling", "available")}
+
+    def _webo_credit(self):
+        """The purchase credit and what decides whether the workspace may
+        use it, in one query (every purchase reads it while its turn is
+        held): ``state``, ``blocked``, ``ceiling``, ``used``, ``available``,
+        ``currency_id``, ``rounding``."""
         self.ensure_one()
-        platform = self.env.ref("base.main_company").sudo().partner_id
         self.env.cr.execute("""
-            SELECT (SELECT COALESCE(SUM(residual_company_signed), 0)
+            SELECT s.state, s.purchase_blocked, s.purchase_ceiling_override,
+                   s.bank_account_id IS NOT NULL, company.currency_id, currency.rounding,
+                   (SELECT COALESCE(SUM(residual_company_signed), 0)
                       FROM account_invoice
-                     WHERE company_id = %(company)s AND type = 'in_invoice' AND state = 'open'
-                       AND commercial_partner_id = %(platform)s)
+                     WHERE company_id = s.company_id AND type = 'in_invoice' AND state = 'open'
+                       AND commercial_partner_id = (SELECT partner_id FROM res_company
+                                                     WHERE id = %(platform)s))
                  + (SELECT COALESCE(SUM(amount_due), 0)
                       FROM webo_purchase_order
-                     WHERE company_id = %(company)s AND state = 'confirmed' AND bill_id IS NULL)
-        """, {"company": self.company_id.id, "platform": platform.id})
-        used = self.env.cr.fetchone()[0]
-        ceiling = self._webo_purchase_ceiling()
-        rounding = self.currency_id.rounding or 0.01
-        available = float_round(max(ceiling - used, 0.0), precision_rounding=rounding)
-        return {"used": float_round(used, precision_rounding=rounding), "ceiling": ceiling,
-                "available": available}
+                     WHERE company_id = s.company_id AND state = 'confirmed' AND bill_id IS NULL)
+              FROM webo_sale_service s
+              JOIN res_company company ON company.id = s.company_id
+              JOIN res_currency currency ON currency.id = company.currency_id
+             WHERE s.id = %(service)s
+        """, {"service": self.id, "platform": self.env.ref("base.main_company").id})
+        state, blocked, override, has_iban, currency_id, rounding, used = self.env.cr.fetchone()
+        ceiling = self._webo_purchase_ceiling(override, has_iban)
+        rounding = rounding or 0.01
+        return {
+            "state": state, "blocked": blocked, "ceiling": ceiling,
+            "used": float_round(used, precision_rounding=rounding),
+            "available": float_round(max(ceiling - used, 0.0), precision_rounding=rounding),
+            "currency_id": currency_id, "rounding": rounding,
+        }
 
-    def _webo_purchase_ceiling(self):
-        self.ensure_one()
-        service = self.sudo()
-        if service.purchase_ceiling_override:
-            return service.purchase_ceiling_override
+    @api.model
+    def _webo_purchase_ceiling(self, override, has_iban):
+        """The workspace's own ceiling, else the platform's."""
+        if override:
+            return override
         params = self.env["ir.config_parameter"].sudo()
-        if service.bank_account_id:
+        if has_iban:
             return float(params.get_param(PARAM_CEILING_IBAN, DEFAULT_CEILING_IBAN))
         return float(params.get_param(PARAM_CEILING, DEFAULT_CEILING))
 
@@ -146,18 +163,17 @@ class WeboSaleService(models.Model):
         """Refuse a deferred purchase of ``amount`` that the workspace may
         not make: service not open, blocked, or above the available credit."""
         self.ensure_one()
-        service = self.sudo()
-        if service.state != "open":
+        credit = self._webo_credit()
+        if credit["state"] != "open":
             raise UserError(_(
                 "Deferred payment is offered once your sales service is open: open it from "
                 "Business Management > Sales (\"Open my sales service\")."))
-        if service.purchase_blocked:
+        if credit["blocked"]:
             raise UserError(_(
                 "Deferred payment is suspended for your workspace by the platform: "
                 "contact webo-facto to restore it."))
-        credit = service._webo_purchase_outstanding()
-        currency = service.currency_id
-        if float_compare(amount, credit["available"], precision_rounding=currency.rounding) > 0:
+        if float_compare(amount, credit["available"], precision_rounding=credit["rounding"]) > 0:
+            currency = self.env["res.currency"].browse(credit["currency_id"])
             raise UserError(_(
                 "This order of %(amount)s is more than your available purchase credit of "
                 "%(available)s: remove items, or wait until your clients' payments settle "
