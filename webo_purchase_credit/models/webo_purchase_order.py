@@ -234,7 +234,11 @@ class WeboPurchaseOrder(models.Model):
                 with self.env.cr.savepoint():
                     order._webo_write_books()
                 written += 1
+            except UserError as error:
+                _logger.error("deferred payment: the books of order %s wait: %s", order.name,
+                              error.name)
             except Exception:  # pylint: disable=broad-except
+                # One order's unforeseen failure does not hold the others back.
                 _logger.exception("deferred payment: the books of order %s could not be written",
                                   order.name)
         if orders:
@@ -262,11 +266,22 @@ class WeboPurchaseOrder(models.Model):
         if order.bill_id.state == "draft":
             order.bill_id.action_invoice_open()
 
+    @api.model
+    def _webo_journal(self, company, journal_type):
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", journal_type)], limit=1)
+        if not journal:
+            raise UserError(_("%(company)s has no active journal of type %(type)s: the books of its "
+                              "platform purchases wait until there is one.") % {
+                                  "company": company.name,
+                                  "type": dict(journal._fields["type"]._description_selection(
+                                      self.env))[journal_type]})
+        return journal
+
     def _webo_create_platform_invoice(self):
         platform = self._webo_platform()
         client = self.company_id.partner_id.with_context(force_company=platform.id)
-        journal = self.env["account.journal"].search(
-            [("company_id", "=", platform.id), ("type", "=", "sale")], limit=1)
+        journal = self._webo_journal(platform, "sale")
         lines = []
         for line in self.line_ids:
             product = line.product_id.with_context(force_company=platform.id)
@@ -292,8 +307,7 @@ class WeboPurchaseOrder(models.Model):
     def _webo_create_vendor_bill(self):
         company = self.company_id
         supplier = self._webo_platform().partner_id.with_context(force_company=company.id)
-        journal = self.env["account.journal"].search(
-            [("company_id", "=", company.id), ("type", "=", "purchase")], limit=1)
+        journal = self._webo_journal(company, "purchase")
         expense = self.env["account.account"].search(
             [("company_id", "=", company.id), ("code", "=like", "604%")], limit=1)
         return self.env["account.invoice"].with_context(

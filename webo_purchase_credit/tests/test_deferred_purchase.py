@@ -56,6 +56,51 @@ class TestDeferredPurchase(PurchaseCase):
                          (300.0, 42.0, 258.0))
         self.assertEqual(line["credit_oldest_date"], order.date_order[:10])
 
+    def test_order_reads_as_the_orm_computes_it(self):
+        """The order is written in two statements: its stored computed
+        values are those Odoo's computations give."""
+        order = self._buy(self.designer_a, [(self.hosting, 3), (self.domain_name, 1)])
+        self.assertEqual(order.create_uid, self.designer_a)
+        self.assertTrue(order.terms_accepted)
+        self.assertFalse(order.message_follower_ids)
+        stored = (order.amount_settled, order.amount_due,
+                  [(line.price_subtotal, line.company_id) for line in order.line_ids])
+        self.assertEqual(stored, (0.0, 57.0, [(45.0, self.workspace_a), (12.0, self.workspace_a)]))
+        lines = order.line_ids
+        self.env.add_todo(type(order).amount_due, order)
+        self.env.add_todo(type(lines).price_subtotal, lines)
+        self.env.add_todo(type(lines).company_id, lines)
+        order.recompute()
+        self.assertEqual((order.amount_settled, order.amount_due,
+                          [(line.price_subtotal, line.company_id) for line in lines]), stored)
+
+    def test_books_that_fail_are_left_for_the_next_run(self):
+        """One order whose books cannot be written does not stop the
+        others; it is logged and the next run writes it."""
+        self.service_b.sudo()._webo_open("FR7630006000011234567890189", "AGRIFRPPXXX")
+        first = self._buy(self.designer_a, [(self.hosting, 1)])
+        second = self._buy(self.designer_a, [(self.domain_name, 1)])
+        other = self._buy(self.designer_b, [(self.hosting, 2)])
+        purchases = self.env["account.journal"].search(
+            [("company_id", "=", self.workspace_a.id), ("type", "=", "purchase")])
+        # The platform's batch, while A has no purchase journal: no bill can
+        # be made for A, and the platform's invoice to A is not kept either.
+        purchases.write({"active": False})
+        logger = "odoo.addons.webo_purchase_credit.models.webo_purchase_order"
+        with self.assertLogs(logger, level="ERROR") as logged:
+            self.assertEqual(self.env["webo.purchase.order"]._webo_issue_platform_invoices(), 1)
+        self.assertEqual(len(logged.output), 2)
+        self.assertIn("%s has no active journal of type Purchase" % self.workspace_a.name,
+                      logged.output[0])
+        self.assertFalse((first | second).mapped("invoice_id") | (first | second).mapped("bill_id"))
+        self.assertEqual((other.invoice_id.state, other.bill_id.state), ("open", "open"))
+        self.assertEqual(self._credit(self.designer_a)["used"], 27.0)
+        purchases.write({"active": True})
+        self.assertEqual(self.env["webo.purchase.order"]._webo_issue_platform_invoices(), 2)
+        self.assertEqual((first | second).mapped("bill_id.state"), ["open", "open"])
+        self.assertEqual(self._credit(self.designer_a)["used"], 27.0)
+        self.assertEqual(self._credit(self.designer_b)["used"], 30.0)
+
     def test_buy_exactly_the_available_credit(self):
         self._buy(self.designer_a, [(self.big, 2)])
         order = self._buy(self.designer_a, [(self.big, 1)])
