@@ -22,7 +22,12 @@ PDFs' style sheets over HTTP: a real server of the benchmark's database
 runs beside it on a free port (``report.url``), as in production. Output: a few lines, then
 ``RESULT ours_s=.. oca_contract_s=.. ratio=<ours/oca> queries_per_invoice=<ours>``.
 The database is throw-away: what the benchmark creates stays committed.
+
+To study one side: WEBO_BENCH_SIDE=ours|oca (default both: the RESULT
+line needs both) runs only that side; WEBO_BENCH_PROFILE=<prefix> writes
+each timed side's cProfile statistics to <prefix>.<side>.prof (for pstats).
 """
+import cProfile
 import datetime
 import os
 import subprocess
@@ -38,10 +43,12 @@ from send_invoices import install_addon, load_odoo  # noqa: E402
 
 REPO = os.path.dirname(HERE)
 SUBSCRIPTIONS = int(os.environ.get("WEBO_BENCH_SUBSCRIPTIONS", "2000"))
-WORKSPACES = 10
+WORKSPACES = int(os.environ.get("WEBO_BENCH_WORKSPACES", "10"))
 CLIENTS = 20  # per workspace
 BATCH = 50
 PRICE = 30.0
+SIDE = os.environ.get("WEBO_BENCH_SIDE", "both")
+PROFILE = os.environ.get("WEBO_BENCH_PROFILE")
 
 
 
@@ -193,19 +200,48 @@ def main():
         server.stop()
 
 
+def profiled(side, function):
+    """``function()``, profiled into <WEBO_BENCH_PROFILE>.<side>.prof if asked."""
+    if not PROFILE:
+        return function()
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(function)
+    finally:
+        profile.dump_stats("%s.%s.prof" % (PROFILE, side))
+
+
 def run(database):
     odoo = load_odoo(database)
     bench = Bench(odoo, database)
     total = bench.setup()
-    ours_done, ours_s, ours_queries = bench.ours()
+    if SIDE != "both":
+        run_one_side(bench, total)
+        return
+    ours_done, ours_s, ours_queries = profiled("ours", bench.ours)
     print("ours: %d invoices in %.1f s (%.2f/s), %.1f SQL queries per invoice"
           % (ours_done, ours_s, ours_done / ours_s, ours_queries / max(ours_done, 1)))
-    oca_done, oca_s = bench.oca()
+    oca_done, oca_s = profiled("oca", bench.oca)
     print("OCA contract: %d invoices in %.1f s (%.2f/s)" % (oca_done, oca_s, oca_done / oca_s))
     assert ours_done == oca_done == total, (ours_done, oca_done, total)
     bench.check()
     print("RESULT ours_s=%.1f oca_contract_s=%.1f ratio=%.2f queries_per_invoice=%.1f"
           % (ours_s, oca_s, ours_s / oca_s, ours_queries / ours_done))
+    sys.stdout.flush()
+
+
+def run_one_side(bench, total):
+    if SIDE == "ours":
+        done, seconds, queries = profiled("ours", bench.ours)
+        print("ours: %d invoices in %.1f s (%.2f/s), %.1f SQL queries per invoice"
+              % (done, seconds, done / seconds, queries / max(done, 1)))
+    elif SIDE == "oca":
+        done, seconds = profiled("oca", bench.oca)
+        print("OCA contract: %d invoices in %.1f s (%.2f/s)" % (done, seconds, done / seconds))
+    else:
+        sys.exit("WEBO_BENCH_SIDE is ours, oca or both, not %r" % SIDE)
+    assert done == total, (done, total)
+    print("RESULT side=%s %s_s=%.1f per_invoice_ms=%.0f" % (SIDE, SIDE, seconds, 1000 * seconds / done))
     sys.stdout.flush()
 
 

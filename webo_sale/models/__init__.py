@@ -4,6 +4,7 @@ from . import res_partner
 from . import account_invoice
 from . import webo_billing_line
 from . import ir_actions_report
+from . import ir_rule
 from . import account_invoice_line
 from . import webo_subscription
 from . import webo_subscription_line

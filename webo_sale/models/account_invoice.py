@@ -614,9 +614,10 @@ class AccountInvoice(models.Model):
                             % self.partner_id.display_name)
         return partners
 
-    def _webo_post_email(self, subject=None, body=None, partners=None):
+    def _webo_post_email(self, subject=None, body=None, partners=None, mark_sent=True):
         """Email the invoice (or credit note) with its PDF to the billing
-        contact through Odoo's mail queue, logged in the chatter."""
+        contact through Odoo's mail queue, logged in the chatter; marked as
+        sent unless ``mark_sent`` is false (the caller marks several at once)."""
         self.ensure_one()
         partners = self._webo_check_email_recipients(partners)
         if subject is None or body is None:
@@ -633,7 +634,8 @@ class AccountInvoice(models.Model):
             subject=subject, body=body, partner_ids=partners.ids,
             attachment_ids=attachment.ids, message_type="comment",
             subtype="webo_sale.mt_invoice_sent")
-        self.sent = True
+        if mark_sent:
+            self.sent = True
 
     def _webo_wizard_action(self, model, name):
         return {

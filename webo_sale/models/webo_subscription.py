@@ -368,7 +368,10 @@ class WeboSubscription(models.Model):
             batch = self._claim_due_batch(date, batch_size, subscription_ids, failed)
             if not batch:
                 break
-            invoiced, batch_failed = batch._invoice_next_period()
+            try:
+                invoiced, batch_failed = batch._invoice_next_period()
+            finally:
+                self.env["ir.rule"]._webo_clear_rule_cache()
             failed.update(batch_failed)
             done += len(invoiced)
             if commit:
@@ -435,8 +438,10 @@ class WeboSubscription(models.Model):
             subscriptions = self.filtered(lambda s, u=user: s.user_id == u)
             # No commit may happen inside the savepoints below (see
             # ir.actions.report.render_qweb_html).
+            # The record rules' SQL is computed once for the whole batch
+            # (ir.rule.domain_get).
             as_user = subscriptions.sudo(user if user.active else self.env.uid).with_context(
-                webo_no_commit=True)
+                webo_no_commit=True, webo_rule_cache=True)
             try:
                 with self.env.cr.savepoint():
                     issued, user_failed = as_user._issue_together()
@@ -459,11 +464,15 @@ class WeboSubscription(models.Model):
         once and their emails made from one rendering of the template."""
         invoices, failed = self._issue_each(lambda subscription: subscription._draft_period(
             subscription.next_period))
-        invoices.action_invoice_open()
+        # Validated quietly, as one by one (QUIET): the draft invoices come
+        # back without the context they were created with.
+        invoices.with_context(**QUIET).action_invoice_open()
         invoices._webo_store_pdfs()
         emails = invoices._webo_render_emails()
         for invoice in invoices:
-            invoice._webo_post_email(**emails[invoice.id])
+            invoice._webo_post_email(mark_sent=False, **emails[invoice.id])
+        # One write for the batch rather than one an invoice.
+        invoices.with_context(**QUIET).write({"sent": True})
         return invoices, failed
 
     def _issue_one_by_one(self):
