@@ -389,13 +389,23 @@ class AccountInvoice(models.Model):
             raise UserError(_("Only an issued invoice or credit note has a Factur-X XML."))
         return FacturxWriter(self).xml()
 
-    def _webo_facturx_embed(self, pdf):
-        """The issued PDF with its Factur-X XML embedded: a PDF/A-3."""
+    def _webo_facturx_parts(self):
+        """What the issued PDF embeds: {"xml": its Factur-X XML, checked,
+        "metadata": the PDF's metadata}."""
         self.ensure_one()
+        return {"xml": self._webo_facturx_xml(), "metadata": FacturxWriter(self).pdf_metadata()}
+
+    def _webo_facturx_embed(self, pdf, xml=None, metadata=None):
+        """The issued PDF with its Factur-X XML embedded: a PDF/A-3 (the XML
+        and metadata are made here unless given, see _webo_facturx_parts)."""
+        self.ensure_one()
+        if xml is None or metadata is None:
+            parts = self._webo_facturx_parts()
+            xml, metadata = parts["xml"], parts["metadata"]
         return facturx.generate_from_binary(
-            pdf, self._webo_facturx_xml(), flavor="factur-x", level=FACTURX_LEVEL,
-            check_xsd=False,  # just checked
-            lang="fr-FR", pdf_metadata=FacturxWriter(self).pdf_metadata())
+            pdf, xml, flavor="factur-x", level=FACTURX_LEVEL,
+            check_xsd=False,  # checked when made
+            lang="fr-FR", pdf_metadata=metadata)
 
     def _get_default_access_token(self):
         return secrets.token_urlsafe(32)
@@ -609,9 +619,7 @@ class AccountInvoice(models.Model):
         """Refuse an invoice whose email would reach nobody."""
         self.ensure_one()
         partners = partners or self.webo_billing_partner_id
-        if not partners or not all(partners.mapped("email")):
-            raise UserError(_("The client %s has no email address: add one to its billing contact.")
-                            % self.partner_id.display_name)
+        partners._webo_check_reachable(self.partner_id)
         return partners
 
     def _webo_post_email(self, subject=None, body=None, partners=None, mark_sent=True):

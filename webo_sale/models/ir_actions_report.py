@@ -44,10 +44,17 @@ class IrActionsReport(models.Model):
     def postprocess_pdf_report(self, record, buffer):
         """The stored PDF of an issued invoice or credit note is its
         Factur-X: the PDF/A-3 with the EN 16931 XML inside."""
-        if self.report_name == INVOICE_REPORT and record._webo_is_issued() \
-                and record.state in ("open", "paid"):
-            buffer = io.BytesIO(record._webo_facturx_embed(buffer.getvalue()))
+        if self._webo_is_facturx(record):
+            # Its XML may have been made while wkhtmltopdf printed
+            # (_webo_print_and_store).
+            parts = self.env.context.get("webo_facturx_parts", {}).get(record.id, {})
+            buffer = io.BytesIO(record._webo_facturx_embed(buffer.getvalue(), **parts))
         return super().postprocess_pdf_report(record, buffer)
+
+    def _webo_is_facturx(self, record):
+        """Whether this report's stored PDF of ``record`` is a Factur-X."""
+        return self.report_name == INVOICE_REPORT and record._webo_is_issued() \
+            and record.state in ("open", "paid")
 
     @api.model
     def render_qweb_html(self, docids, data=None):
@@ -90,10 +97,19 @@ class IrActionsReport(models.Model):
         if sorted(html_ids) != sorted(records.ids):
             raise UserError(_("The report %(report)s does not print one document per record.")
                             % {"report": self.name})
+        parts = {}
+
+        def make_facturx_xml():
+            # While wkhtmltopdf prints: the Factur-X XML of each document.
+            for record in records.filtered(report._webo_is_facturx):
+                parts[record.id] = record._webo_facturx_parts()
+
         pdfs = report._webo_run_wkhtmltopdf_each(
             bodies, header=header, footer=footer, landscape=self.env.context.get("landscape"),
             specific_paperformat_args=paperformat_args,
-            set_viewport_size=self.env.context.get("set_viewport_size"))
+            set_viewport_size=self.env.context.get("set_viewport_size"),
+            while_printing=make_facturx_xml)
+        report = report.with_context(webo_facturx_parts=parts)
         for record_id, pdf in zip(html_ids, pdfs, strict=True):
             report.postprocess_pdf_report(records.browse(record_id), io.BytesIO(pdf))
         return records
@@ -124,11 +140,13 @@ class IrActionsReport(models.Model):
 
     @api.model
     def _webo_run_wkhtmltopdf_each(self, bodies, header=None, footer=None, landscape=False,
-                                   specific_paperformat_args=None, set_viewport_size=False):
+                                   specific_paperformat_args=None, set_viewport_size=False,
+                                   while_printing=None):
         """One PDF per body, each printed as Odoo prints a single document
         (the same options), by a few wkhtmltopdf processes that each print
         their share of the bodies one after the other
-        (``--read-args-from-stdin``: a line, a conversion)."""
+        (``--read-args-from-stdin``: a line, a conversion).
+        ``while_printing()``, if given, is called while they print."""
         paperformat = self.paperformat_id or self.env.user.company_id.paperformat_id
         arguments = self._build_wkhtmltopdf_args(
             paperformat, landscape, specific_paperformat_args=specific_paperformat_args,
@@ -146,9 +164,13 @@ class IrActionsReport(models.Model):
                 jobs.append((source, os.path.join(folder, "report.%d.pdf" % index)))
             shares = [jobs[start::WKHTMLTOPDF_PROCESSES] for start in range(WKHTMLTOPDF_PROCESSES)]
             processes = [self._webo_start_wkhtmltopdf(arguments, share) for share in shares if share]
-            # All of them done before any error is raised: none may still be
-            # writing when the folder goes.
-            failures = [self._webo_wait_wkhtmltopdf(*process) for process in processes]
+            try:
+                if while_printing:
+                    while_printing()
+            finally:
+                # All of them done before any error is raised: none may
+                # still be writing when the folder goes.
+                failures = [self._webo_wait_wkhtmltopdf(*process) for process in processes]
             for failure in filter(None, failures):
                 raise failure
             return [self._webo_read_pdf(target) for _source, target in jobs]

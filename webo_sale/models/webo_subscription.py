@@ -462,15 +462,22 @@ class WeboSubscription(models.Model):
         """Each subscription's draft invoice made (a failing one rolled back
         alone), then all of them validated at once, their PDFs printed at
         once and their emails made from one rendering of the template."""
+        # Each client's billing contact is looked up once for the batch.
+        contacts = {}
+        for partner in self.mapped("partner_id"):
+            contacts[partner.id] = partner._webo_billing_contact()
         invoices, failed = self._issue_each(lambda subscription: subscription._draft_period(
-            subscription.next_period))
+            subscription.next_period, contacts[subscription.partner_id.id]))
         # Validated quietly, as one by one (QUIET): the draft invoices come
         # back without the context they were created with.
         invoices.with_context(**QUIET).action_invoice_open()
         invoices._webo_store_pdfs()
         emails = invoices._webo_render_emails()
-        for invoice in invoices:
-            invoice._webo_post_email(mark_sent=False, **emails[invoice.id])
+        # The designer already follows each invoice (from its creation): no
+        # need for message_post to subscribe them again, one write each.
+        for invoice in invoices.with_context(mail_create_nosubscribe=True):
+            invoice._webo_post_email(mark_sent=False, partners=contacts[invoice.partner_id.id],
+                                     **emails[invoice.id])
         # One write for the batch rather than one an invoice.
         invoices.with_context(**QUIET).write({"sent": True})
         return invoices, failed
@@ -509,18 +516,22 @@ class WeboSubscription(models.Model):
         self._move_past(period)
         return invoice
 
-    def _draft_period(self, period):
+    def _draft_period(self, period, recipients=None):
         """The draft invoice of ``period``; the subscription moves on to
         the next period."""
-        invoice = self._draft_invoice(period)
+        invoice = self._draft_invoice(period, recipients)
         self._move_past(period)
         return invoice
 
-    def _draft_invoice(self, period):
-        """The draft invoice of ``period``, for a client its email can reach."""
+    def _draft_invoice(self, period, recipients=None):
+        """The draft invoice of ``period``, for a client its email can
+        reach (``recipients``: its billing contact, when already known)."""
         self.ensure_one()
+        if recipients is not None:
+            recipients._webo_check_reachable(self.partner_id)
         invoice = self.env["account.invoice"].with_context(**QUIET).create(self._invoice_values(period))
-        invoice._webo_check_email_recipients()
+        if recipients is None:
+            invoice._webo_check_email_recipients()
         return invoice
 
     def _move_past(self, period):
@@ -550,6 +561,10 @@ class WeboSubscription(models.Model):
             "webo_subscription_id": self.id,
             "webo_subscription_period": period,
             "invoice_line_ids": [(0, 0, line._invoice_line_values(account)) for line in self.line_ids],
+            # The client follows its invoice from the start: validating it
+            # then has nobody to subscribe (one write of the invoice less).
+            "message_follower_ids": self.env["mail.followers"]._add_follower_command(
+                "account.invoice", [], {self.partner_id.id: None}, {})[0],
         }
 
     def _sale_journal(self):

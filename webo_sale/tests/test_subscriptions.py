@@ -103,6 +103,8 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertEqual(self._queued_mails(invoice).author_id, self.designer_a.partner_id,
                          "sent in the designer's name, as the wizard does")
         self.assertTrue(invoice._webo_report().retrieve_attachment(invoice), "its PDF is kept")
+        self.assertEqual(invoice.message_partner_ids, self.client_a | self.designer_a.partner_id,
+                         "the client and the designer follow it, as any invoice validated in Odoo")
         self.assertEqual(subscription.next_period, 2)
         self.assertEqual(subscription.next_invoice_date, "2026-02-28", "the 31st bills on 28 February")
 
