@@ -29,6 +29,7 @@ each timed side's cProfile statistics to <prefix>.<side>.prof (for pstats).
 """
 import cProfile
 import datetime
+import logging
 import os
 import subprocess
 import sys
@@ -213,6 +214,10 @@ def profiled(side, function):
 
 def run(database):
     odoo = load_odoo(database)
+    # The run's progress log (done/total, rate) on stderr; not the factur-x
+    # library's line per PDF.
+    logging.getLogger("odoo.addons.webo_sale.models.webo_subscription").setLevel(logging.INFO)
+    logging.getLogger("factur-x").setLevel(logging.WARNING)
     bench = Bench(odoo, database)
     total = bench.setup()
     if SIDE != "both":

@@ -132,8 +132,12 @@ class AccountInvoice(models.Model):
 
     @api.depends("partner_id")
     def _compute_webo_billing_partner_id(self):
+        contacts = {}  # once per client: many invoices share one
         for invoice in self:
-            invoice.webo_billing_partner_id = invoice.partner_id._webo_billing_contact()
+            partner = invoice.partner_id
+            if partner not in contacts:
+                contacts[partner] = partner and partner._webo_billing_contact()
+            invoice.webo_billing_partner_id = contacts[partner]
 
     @api.depends("access_token")
     def _compute_webo_payment_url(self):
