@@ -17,7 +17,8 @@ one line of a service product at 30 EUR, next invoice today).
   ``action_invoice_open`` and Odoo's "Send by email" (the invoice mail
   template with its PDF, queued), in committed batches of 50 contracts.
 
-Both only queue their emails: nothing is sent. wkhtmltopdf fetches the
+Both only queue their emails: nothing is sent. Ours logs its progress
+(done/total, rate) after each batch on stderr. wkhtmltopdf fetches the
 PDFs' style sheets over HTTP: a real server of the benchmark's database
 runs beside it on a free port (``report.url``), as in production. Output: a few lines, then
 ``RESULT ours_s=.. oca_contract_s=.. ratio=<ours/oca> queries_per_invoice=<ours>``.
