@@ -623,7 +623,9 @@ class AccountInvoice(models.Model):
         """Refuse an invoice whose email would reach nobody."""
         self.ensure_one()
         partners = partners or self.webo_billing_partner_id
-        partners._webo_check_reachable(self.partner_id)
+        if not partners or not all(partners.mapped("email")):
+            raise UserError(_("The client %s has no email address: add one to its billing contact.")
+                            % self.partner_id.display_name)
         return partners
 
     def _webo_post_email(self, subject=None, body=None, partners=None, mark_sent=True):

@@ -191,13 +191,6 @@ class ResPartner(models.Model):
         billing = commercial.child_ids.filtered(lambda c: c.type == "invoice" and c.email)[:1]
         return billing or self
 
-    def _webo_check_reachable(self, client):
-        """Refuse these recipients of ``client``'s invoice if an email would
-        not reach them all (none, or one without an address)."""
-        if not self or not all(self.mapped("email")):
-            raise UserError(_("The client %s has no email address: add one to its billing contact.")
-                            % client.display_name)
-
     @staticmethod
     def _webo_compact(value):
         return "".join(value.split()) if value else value

@@ -527,11 +527,8 @@ class WeboSubscription(models.Model):
         """The draft invoice of ``period``, for a client its email can
         reach (``recipients``: its billing contact, when already known)."""
         self.ensure_one()
-        if recipients is not None:
-            recipients._webo_check_reachable(self.partner_id)
         invoice = self.env["account.invoice"].with_context(**QUIET).create(self._invoice_values(period))
-        if recipients is None:
-            invoice._webo_check_email_recipients()
+        invoice._webo_check_email_recipients(recipients)
         return invoice
 
     def _move_past(self, period):
