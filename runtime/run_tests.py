@@ -20,6 +20,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(REPO, "test-output")
 DATABASE = os.environ.get("WEBO_TEST_DB", "webo_test")
 PYTHON = os.path.join(REPO, ".venv", "bin", "python")
+sys.path.insert(0, os.path.join(REPO, "runtime"))
+
+from odoo_process import free_port  # noqa: E402
 
 LOG_LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<message>.*)")
 TESTS_RAN = re.compile(r"^Ran (\d+) tests? in")
@@ -31,8 +34,11 @@ def run_odoo_tests():
     log_path = os.path.join(OUTPUT, "odoo-tests.log")
     if os.path.exists(log_path):
         os.remove(log_path)
+    # Odoo's runner serves HTTP for its HttpCase tests: on free ports, so
+    # that the suite runs beside a demo (8069) or another checkout's suite.
     status = subprocess.call(["bash", os.path.join(REPO, "runtime", "database.sh"), DATABASE,
-                              "--test-enable", "--log-level=info", "--logfile=" + log_path])
+                              "--test-enable", "--log-level=info", "--logfile=" + log_path,
+                              "--http-port=%d" % free_port(), "--longpolling-port=%d" % free_port()])
     ran = failed = 0
     unexpected = []
     with open(log_path, encoding="utf-8", errors="replace") as log:
