@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class WeboSaleDocumentReplace(models.TransientModel):
@@ -14,6 +14,24 @@ class WeboSaleDocumentReplace(models.TransientModel):
     file = fields.Binary(string="New File", attachment=False, required=True,
                          help="PDF, JPEG or PNG, 10 MB at most.")
     filename = fields.Char()
+
+    @api.model
+    def create(self, values):
+        # An oversized file is refused before the wizard's row stores it.
+        self._webo_check_size(values)
+        return super().create(values)
+
+    @api.multi
+    def write(self, values):
+        self._webo_check_size(values)
+        return super().write(values)
+
+    @api.model
+    def _webo_check_size(self, values):
+        if values.get("file"):
+            self.env["webo.sale.document"]._webo_check_file_size(
+                values["file"], values.get("filename") or self._fields["file"].get_description(
+                    self.env)["string"])
 
     def action_replace(self):
         self.ensure_one()

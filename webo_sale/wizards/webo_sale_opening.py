@@ -81,6 +81,17 @@ class WeboSaleOpening(models.TransientModel):
     iban = fields.Char(string="IBAN")
     bic = fields.Char(string="BIC")
 
+    @api.model
+    def create(self, values):
+        # An oversized document is refused before the wizard's row stores it.
+        self._webo_check_file_sizes(values)
+        return super().create(values)
+
+    @api.multi
+    def write(self, values):
+        self._webo_check_file_sizes(values)
+        return super().write(values)
+
     # Actions (buttons)
 
     def action_start(self):
@@ -129,8 +140,10 @@ class WeboSaleOpening(models.TransientModel):
                 raise UserError(_("Save your company and personal information first (step 1)."))
         files = self._webo_step2_files()
         iban, bic = self._webo_step2_bank()
-        if self.mode == "documents" and iban and iban != service.bank_account_id.sanitized_acc_number \
-                and "bank" not in files:
+        current = service.bank_account_id
+        bank_changed = iban and (iban, bic or False) != (current.sanitized_acc_number,
+                                                         current.bank_bic or False)
+        if self.mode == "documents" and bank_changed and "bank" not in files:
             raise UserError(_("A new IBAN needs the matching bank details (RIB): add the file."))
         documents = {document.kind: document for document in service.sudo().document_ids}
         for kind, values in files.items():
@@ -146,7 +159,8 @@ class WeboSaleOpening(models.TransientModel):
         if self.mode == "open":
             service._webo_open(iban, bic)
         elif iban:
-            service.sudo()._webo_set_bank_account(iban, bic)
+            # Used once the platform validates the RIB just sent.
+            service.sudo()._webo_request_bank_change(iban, bic)
         return service._webo_synthesis_action()
 
     # Public API
@@ -318,6 +332,14 @@ class WeboSaleOpening(models.TransientModel):
         if missing:
             raise UserError(_("Add these documents: %(documents)s.") % {"documents": ", ".join(missing)})
         return files
+
+    @api.model
+    def _webo_check_file_sizes(self, values):
+        Document = self.env["webo.sale.document"]
+        labels = dict(Document._fields["kind"]._description_selection(self.env))
+        for kind, _label in DOCUMENT_KINDS:
+            if values.get("%s_file" % kind):
+                Document._webo_check_file_size(values["%s_file" % kind], labels[kind])
 
     def _webo_step2_bank(self):
         """The IBAN and BIC, compacted, once valid; (False, False) when
