@@ -163,6 +163,19 @@ class WeboSubscription(models.Model):
                     "the workspace's own clients."
                 ) % {"client": subscription.partner_id.sudo().display_name})
 
+    @api.constrains("user_id", "company_id")
+    def _check_user_company(self):
+        # The monthly run issues the invoices in this user's name, under
+        # their record rules: a user of another workspace would make it fail.
+        for subscription in self:
+            if subscription.company_id not in subscription.user_id.sudo().company_ids:
+                # (the other user's name is not given back: it is not the caller's to read)
+                raise ValidationError(_(
+                    "The designer of a subscription must be a user of its workspace "
+                    "%(company)s: its invoices are issued in the name of one of the "
+                    "workspace's own designers."
+                ) % {"company": subscription.company_id.sudo().name})
+
     @api.model
     def create(self, values):
         # Billed on the start date's day of the month unless told otherwise.

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class WeboSubscriptionLine(models.Model):
@@ -29,6 +30,16 @@ class WeboSubscriptionLine(models.Model):
                                      help="Line total before VAT.")
     price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price", store=True,
                                   help="Line total, VAT included.")
+
+    @api.constrains("tax_ids", "subscription_id")
+    def _check_tax_company(self):
+        for line in self:
+            company = line.sudo().subscription_id.company_id
+            if any(tax.company_id != company for tax in line.sudo().tax_ids):
+                raise ValidationError(_(
+                    "A VAT rate of another workspace was given on the line %(line)s: a "
+                    "subscription's lines take the VAT rates of their own workspace."
+                ) % {"line": line.name})
 
     def _invoice_line_values(self, account):
         return {
