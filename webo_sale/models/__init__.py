@@ -16,3 +16,6 @@ from . import payment_acquirer
 from . import payment_transaction
 from . import webo_reminder_level
 from . import webo_invoice_reminder
+from . import res_partner_bank
+from . import account_journal
+from . import webo_login_failure

@@ -2,7 +2,7 @@ from datetime import date
 
 from stdnum import iban as stdnum_iban
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 from odoo.tools.misc import formatLang
@@ -170,6 +170,12 @@ class WeboSaleService(models.Model):
         "res.partner.bank", readonly=True,
         help="The designer's IBAN, on which the payment-receiving account pays out.",
     )
+    pending_iban = fields.Char(
+        string="New IBAN (awaiting validation)", readonly=True,
+        help="A new IBAN the designer gave: clients keep paying into the current one until "
+             "the platform operator validates its bank details (RIB).",
+    )
+    pending_bic = fields.Char(string="New BIC (awaiting validation)", readonly=True)
     acquirer_ids = fields.One2many(
         "payment.acquirer", compute="_compute_acquirer_ids", string="Client Payment Methods")
     document_ids = fields.One2many(
@@ -239,6 +245,19 @@ class WeboSaleService(models.Model):
     def name_get(self):
         # The breadcrumb of the Synthèse (the workspace's name is its title).
         return [(service.id, _("Sales Overview")) for service in self]
+
+    @api.multi
+    def write(self, values):
+        # Where client payments go changes only through the review of the
+        # bank details (_webo_request_bank_change, then the RIB validated),
+        # never by a plain write, whoever has write access.
+        guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic"}
+        if guarded & set(values) and self.env.uid != SUPERUSER_ID:
+            raise UserError(_(
+                "The IBAN of the payment-receiving account changes only with \"Update my "
+                "documents or my IBAN\": the new IBAN is used once the platform has validated "
+                "its bank details (RIB)."))
+        return super().write(values)
 
     @api.model_cr
     def init(self):
@@ -426,6 +445,25 @@ class WeboSaleService(models.Model):
         transfer = self.env["payment.acquirer"].search(
             [("company_id", "=", company.id), ("provider", "=", "transfer")])
         self._webo_translate(transfer, "post_msg", "_webo_transfer_instructions")
+
+    def _webo_request_bank_change(self, iban, bic=False):
+        """A new IBAN (and BIC) given for an open service: kept aside until
+        the platform operator validates the RIB sent with it; clients go on
+        paying into the current account until then. Giving the current
+        IBAN again withdraws a pending change."""
+        self.ensure_one()
+        current = self.bank_account_id
+        if (iban, bic or False) == (current.sanitized_acc_number, current.bank_bic or False):
+            self.write({"pending_iban": False, "pending_bic": False})
+        else:
+            self.write({"pending_iban": iban, "pending_bic": bic or False})
+
+    def _webo_apply_pending_bank(self):
+        """The RIB is validated: the pending IBAN becomes the payment-receiving
+        account's, on the client pages and the transfer instructions."""
+        for service in self.filtered("pending_iban"):
+            service._webo_set_bank_account(service.pending_iban, service.pending_bic)
+            service.write({"pending_iban": False, "pending_bic": False})
 
     def _webo_create_acquirers(self):
         """The workspace's client-facing payment methods: bank transfer to
