@@ -24,7 +24,7 @@ def main(name):
         sys.exit("Unknown benchmark %r. Available: %s" % (name, ", ".join(available)))
     database = "webo_bench_" + name
     subprocess.run(["bash", os.path.join(REPO, "runtime", "database.sh"), database,
-                    "--log-level=warn", QUIET_GRAPH], check=True)
+                    "--with-demo", "--log-level=warn", QUIET_GRAPH], check=True)
     env = dict(os.environ, WEBO_BENCH_DB=database,
                PYTHONPATH=os.path.join(REPO, "runtime"))
     output = subprocess.run([sys.executable, script], env=env, check=True,

@@ -37,7 +37,7 @@ def run_odoo_tests():
     # Odoo's runner serves HTTP for its HttpCase tests: on free ports, so
     # that the suite runs beside a demo (8069) or another checkout's suite.
     status = subprocess.call(["bash", os.path.join(REPO, "runtime", "database.sh"), DATABASE,
-                              "--test-enable", "--log-level=info", "--logfile=" + log_path,
+                              "--with-demo", "--test-enable", "--log-level=info", "--logfile=" + log_path,
                               "--http-port=%d" % free_port(), "--longpolling-port=%d" % free_port()])
     ran = failed = 0
     unexpected = []
