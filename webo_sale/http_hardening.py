@@ -8,8 +8,8 @@ per process:
 * the session cookie gets ``SameSite=Lax`` (a form posted from another site
   does not carry it) and ``Secure`` when the request came over HTTPS (behind
   a TLS proxy with ``proxy_mode``); a response marked with
-  ``webo_no_session_cookie`` (the client's payment page to an anonymous
-  visitor) gets none;
+  ``webo_no_cookies`` (the client's payment page to an anonymous visitor)
+  sets no cookie at all, the session's or the language's;
 * the client's address of each request is kept for the login throttle
   (res.users), XML-RPC included.
 """
@@ -37,14 +37,14 @@ def _harden_cookies(httprequest, response):
     if headers is None:
         return
     cookies = headers.getlist("Set-Cookie")
+    if getattr(response, "webo_no_cookies", False):
+        headers.remove("Set-Cookie")
+        return
     if not any(_cookie_name(cookie) == SESSION_COOKIE for cookie in cookies):
         return
-    drop = getattr(response, "webo_no_session_cookie", False)
     kept = []
     for cookie in cookies:
         if _cookie_name(cookie) == SESSION_COOKIE:
-            if drop:
-                continue
             attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
             if not any(attribute.startswith("samesite") for attribute in attributes):
                 cookie += "; SameSite=Lax"

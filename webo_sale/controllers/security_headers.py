@@ -30,13 +30,13 @@ PDF_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 def secure_response(response, pdf=False):
     """``response`` with the payment page's security headers (its PDF's
-    with ``pdf``), and without a session cookie for an anonymous visitor."""
+    with ``pdf``), and without any cookie for an anonymous visitor."""
     response.headers["Content-Security-Policy"] = PDF_POLICY if pdf else PAGE_POLICY
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"
     if not request.session.uid:
-        # Read by http_hardening when Odoo sets its cookie.
-        response.webo_no_session_cookie = True
+        # Read by http_hardening once Odoo has added its cookies.
+        response.webo_no_cookies = True
     return response
