@@ -137,12 +137,13 @@ def test_subscription_user_and_taxes_of_another_workspace_are_refused(claire, ju
                                              dict(values, user_id=julien.uid)))
     assert "doit être un utilisateur de son espace" in message, message
     assert "Julien" not in message, "the other workspace's user is not named"
+    assert "Traceback" not in message
 
     (julien_tax,) = julien.execute("account.tax", "search", [("type_tax_use", "=", "sale")], limit=1)
     foreign_line = dict(LINE, tax_ids=[(6, 0, [julien_tax])])
     message = refusal(lambda: claire.execute("webo.subscription", "webo_create",
                                              dict(values, line_ids=[(0, 0, foreign_line)])))
-    assert "taux de TVA d'un autre espace" in message, message
+    assert "taux de TVA d'un autre espace" in message and "Traceback" not in message, message
     assert claire.execute("webo.subscription", "search_count", []) == subscriptions
 
     subscription = claire.execute("webo.subscription", "webo_create", values)
@@ -249,6 +250,16 @@ def test_database_list_is_refused(odoo_url):
     reply = requests.post(odoo_url + "/web/database/list", timeout=60,
                           json={"jsonrpc": "2.0", "method": "call", "params": {}, "id": 1})
     assert "result" not in reply.json()
+
+
+def test_database_service_refuses_the_old_master_password(odoo_url, database):
+    service = xmlrpc.client.ServerProxy(odoo_url + "/xmlrpc/2/db")
+    for call in (lambda: service.dump("admin", database, "zip"),
+                 lambda: service.drop("webo-admin", database + "_none"),
+                 lambda: service.list()):
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            call()
+        assert "AccessDenied" in refused.value.faultString or "Access" in refused.value.faultString
 
 
 @pytest.fixture()

@@ -163,25 +163,38 @@ class WeboSubscription(models.Model):
                     "the workspace's own clients."
                 ) % {"client": subscription.partner_id.sudo().display_name})
 
-    @api.constrains("user_id", "company_id")
-    def _check_user_company(self):
-        # The monthly run issues the invoices in this user's name, under
-        # their record rules: a user of another workspace would make it fail.
-        for subscription in self:
-            if subscription.company_id not in subscription.user_id.sudo().company_ids:
-                # (the other user's name is not given back: it is not the caller's to read)
-                raise ValidationError(_(
-                    "The designer of a subscription must be a user of its workspace "
-                    "%(company)s: its invoices are issued in the name of one of the "
-                    "workspace's own designers."
-                ) % {"company": subscription.company_id.sudo().name})
-
     @api.model
     def create(self, values):
         # Billed on the start date's day of the month unless told otherwise.
         if values.get("date_start") and "billing_day" not in values:
             values = dict(values, billing_day=fields.Date.from_string(values["date_start"]).day)
-        return super().create(values)
+        subscription = super().create(values)
+        subscription._check_user_company()
+        return subscription
+
+    @api.multi
+    def write(self, values):
+        result = super().write(values)
+        if {"user_id", "company_id"} & set(values):
+            self._check_user_company()
+        if "company_id" in values:
+            self.mapped("line_ids")._check_tax_company()
+        return result
+
+    def _check_user_company(self):
+        """The monthly run issues the invoices in this user's name, under
+        their record rules: a user of another workspace would make it fail.
+        Checked on every create and write (a UserError rather than an
+        @api.constrains, whose ValidationError reaches XML-RPC callers with
+        the server's traceback)."""
+        for subscription in self:
+            if subscription.company_id not in subscription.user_id.sudo().company_ids:
+                # (the other user's name is not given back: it is not the caller's to read)
+                raise UserError(_(
+                    "The designer of a subscription must be a user of its workspace "
+                    "%(company)s: its invoices are issued in the name of one of the "
+                    "workspace's own designers."
+                ) % {"company": subscription.company_id.sudo().name})
 
     # Actions of the list (Action menu) and of the form.
 

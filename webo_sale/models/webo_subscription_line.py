@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError
 
 
 class WeboSubscriptionLine(models.Model):
@@ -31,12 +31,26 @@ class WeboSubscriptionLine(models.Model):
     price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price", store=True,
                                   help="Line total, VAT included.")
 
-    @api.constrains("tax_ids", "subscription_id")
+    @api.model
+    def create(self, values):
+        line = super().create(values)
+        line._check_tax_company()
+        return line
+
+    @api.multi
+    def write(self, values):
+        result = super().write(values)
+        if {"tax_ids", "subscription_id"} & set(values):
+            self._check_tax_company()
+        return result
+
     def _check_tax_company(self):
+        """Only the VAT rates of the subscription's workspace (a UserError,
+        see webo.subscription._check_user_company)."""
         for line in self:
             company = line.sudo().subscription_id.company_id
             if any(tax.company_id != company for tax in line.sudo().tax_ids):
-                raise ValidationError(_(
+                raise UserError(_(
                     "A VAT rate of another workspace was given on the line %(line)s: a "
                     "subscription's lines take the VAT rates of their own workspace."
                 ) % {"line": line.name})

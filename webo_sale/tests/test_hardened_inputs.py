@@ -11,7 +11,7 @@ import uuid
 from lxml import etree
 from pypdf import PdfWriter
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 from ..tools import UntrustedXmlError, decoded_size, parse_untrusted_xml
 from .common import WeboWorkspaceCase
@@ -139,13 +139,13 @@ class TestSubscriptionWorkspace(SubscriptionCase):
 
     def test_designer_of_another_workspace_is_refused(self):
         count = self.env["webo.subscription"].search_count([])
-        with self.assertRaises(ValidationError) as refused, self.env.cr.savepoint():
+        with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
             self._subscription(lang="fr_FR", user_id=self.designer_b.id)
         self.assertIn("doit être un utilisateur de son espace", refused.exception.name)
         self.assertNotIn(self.designer_b.name, refused.exception.name)
         self.assertEqual(self.env["webo.subscription"].search_count([]), count)
         subscription = self._subscription()
-        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+        with self.assertRaises(UserError), self.env.cr.savepoint():
             subscription.sudo(self.designer_a).write({"user_id": self.designer_b.id})
         self.assertEqual(subscription.user_id, self.designer_a)
 
@@ -156,12 +156,12 @@ class TestSubscriptionWorkspace(SubscriptionCase):
         count = self.env["webo.subscription"].search_count([])
         line = {"name": "Hébergement", "quantity": 1.0, "price_unit": 30.0,
                 "tax_ids": [(6, 0, foreign_tax.ids)]}
-        with self.assertRaises(ValidationError) as refused, self.env.cr.savepoint():
+        with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
             self._subscription(lang="fr_FR", line_ids=[(0, 0, line)])
         self.assertIn("taux de TVA d'un autre espace", refused.exception.name)
         self.assertEqual(self.env["webo.subscription"].search_count([]), count)
         subscription = self._subscription()
         lines = subscription.line_ids
-        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+        with self.assertRaises(UserError), self.env.cr.savepoint():
             subscription.sudo(self.designer_a).webo_modify({"line_ids": [(0, 0, line)]})
         self.assertEqual(subscription.line_ids, lines)
