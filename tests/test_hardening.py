@@ -177,7 +177,8 @@ def test_new_iban_is_used_only_once_its_rib_is_validated(new_designer, admin, re
                                opening_values(repo_dir, company_name=company_name(designer, company)))
     client = designer.execute("res.partner", "create", {
         "name": "Client IBAN", "is_company": True, "customer": True,
-        "child_ids": [(0, 0, {"type": "invoice", "name": "Compta", "email": "compta@example.org"})]})
+        "child_ids": [(0, 0, {"type": "invoice", "name": "Compta",
+                              "email": "compta-%s@example.org" % uuid.uuid4().hex[:10]})]})
     invoice = send_invoice(designer, client)
     (record,) = designer.execute("account.invoice", "read", [invoice], ["webo_payment_url"])
     url = record["webo_payment_url"]
