@@ -30,6 +30,9 @@ class WeboSubscriptionLine(models.Model):
     price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price", store=True,
                                   help="Line total, VAT included.")
 
+    def _webo_line_company(self):
+        return self.subscription_id.company_id
+
     def _invoice_line_values(self, account):
         return {
             "sequence": self.sequence,

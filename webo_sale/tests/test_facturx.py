@@ -89,7 +89,7 @@ class TestFacturx(WeboWorkspaceCase):
         # (b) VAT franchise, no bank account known
         cls.workspace_b.write({"webo_vat_regime": "franchise", "siret": SELLER_B_SIRET,
                                "zip": "35000", "city": "Rennes"})
-        cls.client_b.write({"lang": "fr_FR", "is_company": False})
+        cls.client_b.write({"lang": "fr_FR", "is_company": False, "email": "client-b@example.com"})
         cls.invoice_b = cls._open_invoice(cls.workspace_b, cls.client_b, [
             ("Refonte du blog", 2, 250.0, cls.env["account.tax"])])
         # (c) the credit note that cancels (a)
