@@ -47,7 +47,9 @@ class FacturxReader:
             "zip": self.text("ram:PostalTradeAddress/ram:PostcodeCode", node),
             "city": self.text("ram:PostalTradeAddress/ram:CityName", node),
             "country": self.text("ram:PostalTradeAddress/ram:CountryID", node),
-            "email": self.text("ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']", node),
+            "email": (self.text("ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']", node)
+                      or self.text("ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID",
+                                   node)),
         }
 
     def lines(self):

@@ -105,6 +105,10 @@ class AccountInvoice(models.Model):
     webo_reminder_date = fields.Date(
         string="Last Reminder On", compute="_compute_webo_last_reminder",
         help="When the last reminder was sent.")
+    webo_facturx_rule_failures = fields.Text(
+        string="E-invoicing Rules Failed", readonly=True, copy=False,
+        help="The official e-invoicing rules (EN 16931, French reform) the supplier's "
+             "Factur-X failed when it was imported: ask the supplier for a corrected invoice.")
     webo_reminder_paused = fields.Boolean(
         string="Reminders Paused", copy=False, readonly=True,
         help="No reminder is sent for this invoice until they are resumed.")
