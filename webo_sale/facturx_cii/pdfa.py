@@ -78,7 +78,7 @@ def facturx_pdfa3(pdf, xml, metadata, lang="fr-FR", now=None):
     writer.generate_file_identifiers()
     _add_output_intent(writer)
     _make_annotations_printable(writer)
-    _write_metadata(writer, metadata, now or datetime.datetime.now(datetime.timezone.utc))
+    _write_metadata(writer, metadata, now or datetime.datetime.now(datetime.UTC))
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
@@ -113,7 +113,7 @@ def _write_metadata(writer, metadata, now):
     """The same title, author, subject, keywords, creator, producer and
     dates in the document information and in the XMP (PDF/A wants them
     equivalent)."""
-    now = now.astimezone(datetime.timezone.utc).replace(microsecond=0)
+    now = now.astimezone(datetime.UTC).replace(microsecond=0)
     writer.add_metadata({
         "/Title": metadata.get("title", ""),
         "/Author": metadata.get("author", ""),

@@ -111,7 +111,8 @@ class TestEveryDocumentPassesTheRules(FacturxRulesCase):
         self.assertEqual(texts(root, "//ram:IncludedNote[ram:SubjectCode='BAR']/ram:Content"), ["B2C"])
         self.assertEqual(texts(root, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/"
                                      "ram:URIID[@schemeID='EM']"), [self.private_a.email])
-        self.assertIn("non applicable", texts(root, "//ram:IncludedNote[ram:SubjectCode='PMT']/ram:Content")[0])
+        (indemnity,) = texts(root, "//ram:IncludedNote[ram:SubjectCode='PMT']/ram:Content")
+        self.assertIn("non applicable", indemnity)
 
     def test_franchise_invoices_to_a_business_and_a_private_client(self):
         """BR-E-02: the franchise seller has no VAT number; its SIREN is
@@ -201,7 +202,8 @@ class TestIssuingChecksTheRules(FacturxRulesCase):
         for fragment in fragments:
             self.assertIn(fragment, refused.exception.name)
         invoice.invalidate_cache()
-        self.assertEqual((invoice.state, invoice.number, invoice.move_id), ("draft", False, invoice.move_id.browse()))
+        self.assertEqual((invoice.state, invoice.number), ("draft", False))
+        self.assertFalse(invoice.move_id, "no journal entry")
 
     def test_an_invoice_whose_e_invoice_fails_a_rule_is_not_issued(self):
         """A number with a space breaks BR-FR-02 (the invoice identifier's
@@ -303,3 +305,58 @@ class TestFranchiseChargesNoVat(FacturxRulesCase):
             self.workspace_a.with_context(lang="fr_FR").webo_vat_regime = "franchise"
         self.assertIn("Maintenance", refused.exception.name)
         self.assertEqual(self.workspace_a.webo_vat_regime, "subject")
+
+
+class TestLegalDocuments(FacturxRulesCase):
+    """What the client and the designer see: the legal PDF only in the
+    Print menu, "EI" on the PDF and in the email's signature, subjects
+    without escaping, the credit note's email with its page."""
+
+    def test_print_menu_offers_designers_the_legal_pdf_only(self):
+        actions = self.env["ir.actions.actions"]
+        designer = actions.sudo(self.designer_a).get_bindings("account.invoice")["report"]
+        self.assertEqual([report["report_name"] for report in designer], ["webo_sale.report_invoice"])
+        operator = actions.sudo(self.env.ref("base.user_root")).get_bindings("account.invoice")["report"]
+        self.assertIn("account.report_invoice_with_payments", [report["report_name"] for report in operator])
+        # Underneath, Odoo's own report still prints (its mail template and
+        # the portal print it, as superuser).
+        invoice = open_invoice(self.env, self.workspace_a, self.business_a,
+                               [("Site", 1, 100.0, self.tax[20.0])])
+        html = self.env.ref("account.account_invoices").render_qweb_html(invoice.ids)[0]
+        self.assertIn(invoice.number, html.decode())
+        action = invoice.sudo(self.designer_a).invoice_print()
+        self.assertEqual(action["report_name"], "webo_sale.report_invoice", "Odoo's Print button too")
+
+    def test_subject_of_a_company_with_an_ampersand(self):
+        self.workspace_a.name = "Studio A & Co"
+        invoice = open_invoice(self.env, self.workspace_a, self.business_a,
+                               [("Site", 1, 100.0, self.tax[20.0])])
+        subject = invoice._webo_render_email()["subject"]
+        self.assertIn("Studio A & Co", subject)
+        self.assertNotIn("&amp;", subject)
+        wizard = self.env["webo.invoice.wizard"].sudo(self.designer_a).create({
+            "name": "Site", "partner_id": self.business_a.id, "date_due": "2099-01-01",
+            "line_ids": [(0, 0, {"name": "Site", "quantity": 1, "price_unit": 100.0})]})
+        wizard.action_next()
+        self.assertIn("– Studio A & Co", wizard.email_subject, "the preview too")
+        self.assertNotIn("&amp;", wizard.email_subject)
+
+    def test_credit_note_email_carries_its_page(self):
+        invoice = open_invoice(self.env, self.workspace_a, self.business_a,
+                               [("Site", 1, 100.0, self.tax[20.0])])
+        credit_note = invoice.sudo(self.designer_a)._webo_new_credit_note().sudo()
+        credit_note.action_invoice_open()
+        body = credit_note.with_context(lang="fr_FR")._webo_render_email()["body"]
+        self.assertTrue(credit_note.webo_payment_url)
+        self.assertIn('href="%s"' % credit_note.webo_payment_url, body)
+        self.assertIn("Consultez-le et téléchargez-le sur sa page sécurisée", body)
+
+    def test_individual_entrepreneur_pdf_and_email_say_ei(self):
+        invoice = open_invoice(self.env, self.workspace_b, self.business_b,
+                               [("Logo", 1, 200.0, self.no_tax)])
+        html = self.env.ref("webo_sale.action_report_invoice").render_qweb_html(invoice.ids)[0].decode()
+        self.assertIn("Atelier B EI", html)
+        self.assertIn("Micro-entreprise", html)
+        email = invoice._webo_render_email()
+        self.assertIn("Atelier B EI", email["subject"])
+        self.assertIn("Atelier B EI", email["body"])
