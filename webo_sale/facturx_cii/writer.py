@@ -307,7 +307,7 @@ class FacturxWriter:
                 RAM.PayeePartyCreditorFinancialAccount(RAM.IBANID(iban))))
         children += [self._tax(*entry) for entry in self.vat_breakdown()]
         period = self._billing_period()
-        if period:
+        if period is not None:
             children.append(period)
         children.append(self._payment_terms())
         children.append(RAM.SpecifiedTradeSettlementHeaderMonetarySummation(
