@@ -166,7 +166,7 @@ def test_create_and_send_an_invoice_through_the_wizard(claire_session):
 
     modal.get_by_role("button", name="Suivant").click()
     subject = modal.locator(".o_field_widget[name=email_subject]")
-    expect(subject).to_have_value(re.compile(r"^Facture \S+ – Atelier Claire Martin$"))
+    expect(subject).to_have_value(re.compile(r"^Facture \S+ – Atelier Claire Martin EI$"))
     recipients = modal.locator(".o_field_many2manytags[name=email_partner_ids]")
     expect(recipients).to_contain_text("Cabinet Leroy Avocats")
     claire_session.screenshot("wizard-3-email-preview")
