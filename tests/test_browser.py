@@ -166,7 +166,7 @@ def test_create_and_send_an_invoice_through_the_wizard(claire_session):
 
     modal.get_by_role("button", name="Suivant").click()
     subject = modal.locator(".o_field_widget[name=email_subject]")
-    expect(subject).to_have_value(re.compile(r"^Facture \S+ – Atelier Claire Martin$"))
+    expect(subject).to_have_value(re.compile(r"^Facture \S+ – Atelier Claire Martin EI$"))
     recipients = modal.locator(".o_field_many2manytags[name=email_partner_ids]")
     expect(recipients).to_contain_text("Cabinet Leroy Avocats")
     claire_session.screenshot("wizard-3-email-preview")
@@ -228,7 +228,7 @@ def form_input(page, name):
 def test_designer_opens_the_sales_service_in_the_browser(request, browser, odoo_url, output_dir, repo_dir,
                                                          new_designer):
     """The seed's "Ouverture du service vente": presentation, step 1, step 2, Synthèse and its window."""
-    designer, company = new_designer("Atelier Navigateur")
+    designer, company = new_designer("Atelier Navigateur", identified=False)
     (user,) = designer.execute("res.users", "read", [designer.uid], ["login"])
     (workspace,) = designer.execute("res.company", "read", [company], ["name"])
     context, session = logged_in_session(request, browser, odoo_url, output_dir, user["login"], user["login"])

@@ -241,6 +241,9 @@ def test_cancel_with_credit_note_sends_it_and_credits_the_invoice(claire, new_cl
     _, _, text = assert_pdf_of(mail, note["number"])
     assert number in text, "the credit note must name the invoice it cancels:\n" + text
     assert number in mail.body("html"), "the credit note's email names the invoice it cancels"
+    (page,) = claire.execute("account.invoice", "read", [credit_note], ["webo_payment_url"])
+    assert page["webo_payment_url"].replace("&", "&amp;") in mail.body("html"), \
+        "the credit note's email carries the link of its page"
 
     with pytest.raises(xmlrpc.client.Fault) as refused:
         claire.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])

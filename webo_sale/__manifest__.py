@@ -8,7 +8,7 @@
     "author": "webo",
     "license": "LGPL-3",
     "external_dependencies": {
-        "python": ["facturx", "pypdf"],
+        "python": ["facturx", "pypdf", "saxonche"],
     },
     "depends": [
         "account_invoicing",

@@ -6,6 +6,7 @@ from . import webo_billing_line
 from . import ir_actions_report
 from . import ir_rule
 from . import account_invoice_line
+from . import account_invoice_tax
 from . import webo_subscription
 from . import webo_subscription_line
 from . import webo_sale_service

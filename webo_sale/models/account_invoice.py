@@ -2,7 +2,6 @@ import base64
 import secrets
 import time
 
-import facturx
 from num2words import num2words
 
 from odoo import _, api, fields, models
@@ -12,7 +11,7 @@ from odoo.tools.misc import formatLang
 from odoo.tools.safe_eval import safe_eval
 
 from ..facturx_cii import FacturxWriter
-from ..facturx_cii.writer import FACTURX_LEVEL
+from ..facturx_cii.pdfa import facturx_pdfa3
 
 WEBO_STATES = [
     ("draft", "Draft"),
@@ -106,6 +105,10 @@ class AccountInvoice(models.Model):
     webo_reminder_date = fields.Date(
         string="Last Reminder On", compute="_compute_webo_last_reminder",
         help="When the last reminder was sent.")
+    webo_facturx_rule_failures = fields.Text(
+        string="E-invoicing Rules Failed", readonly=True, copy=False,
+        help="The official e-invoicing rules (EN 16931, French reform) the supplier's "
+             "Factur-X failed when it was imported: ask the supplier for a corrected invoice.")
     webo_reminder_paused = fields.Boolean(
         string="Reminders Paused", copy=False, readonly=True,
         help="No reminder is sent for this invoice until they are resumed.")
@@ -172,6 +175,23 @@ class AccountInvoice(models.Model):
         return super().unlink()
 
     @api.multi
+    def action_invoice_open(self):
+        """An invoice or credit note of a workspace is issued only if its
+        e-invoice passes the official rules (schema, EN 16931, BR-FR):
+        otherwise nothing is issued and the message names the rule."""
+        to_check = self.filtered(lambda i: i.type in ("out_invoice", "out_refund")
+                                 and i.company_id.webo_workspace)
+        to_check._webo_check_seller_identifiers()
+        for invoice in to_check:
+            # An e-invoice names an electronic address of its client
+            # (BR-FR-12), and the product sends every invoice by email.
+            invoice._webo_check_email_recipients()
+        result = super().action_invoice_open()
+        for invoice in to_check:
+            invoice._webo_facturx_xml()
+        return result
+
+    @api.multi
     def action_invoice_cancel(self):
         self._webo_refuse_if_issued(_("cancelled"))
         return super().action_invoice_cancel()
@@ -180,6 +200,16 @@ class AccountInvoice(models.Model):
     def action_invoice_draft(self):
         self._webo_refuse_if_issued(_("reset to draft"))
         return super().action_invoice_draft()
+
+    @api.multi
+    def invoice_print(self):
+        """Odoo's "Print" button: a workspace's invoices print as their
+        legal PDF, not Odoo's plain report (printing is not sending: the
+        invoice is marked sent by its email only)."""
+        if self and all(invoice.company_id.webo_workspace and invoice.type in ("out_invoice", "out_refund")
+                        for invoice in self):
+            return self._webo_report().report_action(self)
+        return super().invoice_print()
 
     @api.multi
     def action_webo_resend(self):
@@ -393,6 +423,36 @@ class AccountInvoice(models.Model):
             raise UserError(_("Only an issued invoice or credit note has a Factur-X XML."))
         return FacturxWriter(self).xml()
 
+    def _webo_facturx_refusal(self, failures):
+        """The French message refusing an e-invoice that fails ``failures``
+        (RuleFailure): each rule with its official text."""
+        rules = "\n".join("- %s (%s) : %s" % (failure.rule, failure.artefact, failure.message)
+                           for failure in failures)
+        return _(
+            "The electronic invoice (Factur-X) of %(number)s does not pass the official "
+            "rules, so it cannot be issued. Correct what they name and issue it again:\n%(rules)s"
+        ) % {"number": self.number or self.move_name or self.name or "", "rules": rules}
+
+    def _webo_check_seller_identifiers(self):
+        """What the workspace itself must give before any invoice, in plain
+        words rather than as the e-invoice rules that would refuse it."""
+        for company in self.mapped("company_id"):
+            seller = company.partner_id
+            if not FacturxWriter.siren(company.siret or seller.siret, company.vat or seller.vat):
+                raise UserError(_(
+                    "Your workspace %(workspace)s has no SIRET: French law requires it on every "
+                    "invoice and electronic invoice. Enter it in your company information "
+                    "(Sales > Synthesis > Information) before issuing an invoice."
+                ) % {"workspace": company.name})
+            taxed = self.filtered(lambda i, company=company: i.company_id == company
+                                  and i.invoice_line_ids.mapped("invoice_line_tax_ids"))
+            if taxed and not (company.vat or seller.vat):
+                raise UserError(_(
+                    "Your workspace %(workspace)s charges VAT but has no intra-community VAT "
+                    "number: French law requires it on an invoice with VAT. Enter it in your "
+                    "company information (Sales > Synthesis > Information) before issuing."
+                ) % {"workspace": company.name})
+
     def _webo_facturx_parts(self):
         """What the issued PDF embeds: {"xml": its Factur-X XML, checked,
         "metadata": the PDF's metadata}."""
@@ -406,10 +466,7 @@ class AccountInvoice(models.Model):
         if xml is None or metadata is None:
             parts = self._webo_facturx_parts()
             xml, metadata = parts["xml"], parts["metadata"]
-        return facturx.generate_from_binary(
-            pdf, xml, flavor="factur-x", level=FACTURX_LEVEL,
-            check_xsd=False,  # checked when made
-            lang="fr-FR", pdf_metadata=metadata)
+        return facturx_pdfa3(pdf, xml, metadata)
 
     def _get_default_access_token(self):
         return secrets.token_urlsafe(32)

@@ -374,7 +374,7 @@ class _Renderer:
             "penalty_rate": "%s %%" % self._number(
                 number_format, invoice.company_id.webo_late_penalty_rate, 2),
             "indemnity": indemnity,
-            "workspace": invoice.company_id.name or "",
+            "workspace": invoice.company_id.webo_legal_name or "",
         }
 
     def _indemnity(self, number_format, lang_code):

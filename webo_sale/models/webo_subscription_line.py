@@ -55,6 +55,9 @@ class WeboSubscriptionLine(models.Model):
                     "subscription's lines take the VAT rates of their own workspace."
                 ) % {"line": line.name})
 
+    def _webo_line_company(self):
+        return self.subscription_id.company_id
+
     def _invoice_line_values(self, account):
         return {
             "sequence": self.sequence,

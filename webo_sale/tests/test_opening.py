@@ -4,6 +4,12 @@ from .common_opening import STEP1, VALID_IBAN, OpeningCase, b64, sample_pdf, ste
 
 
 class TestOpening(OpeningCase):
+    """The workspaces' identifiers are what the opening gives them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        (cls.workspace_a | cls.workspace_b).write({"siret": False, "vat": False})
 
     def _service(self, designer):
         return self.env["webo.sale.service"].sudo()._webo_for_company(designer.company_id)

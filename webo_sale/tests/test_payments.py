@@ -179,7 +179,7 @@ class TestPayments(OpeningCase):
 
     def test_portal_login_needs_an_email_and_a_client_of_the_workspace(self):
         users = self.env["res.users"].with_context(active_test=False).search_count([])
-        no_email = self._create_client("Client sans e-mail", self.workspace_a)
+        no_email = self._create_client("Client sans e-mail", self.workspace_a, email=False)
         with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
             no_email.sudo(self.designer_a).with_context(lang="fr_FR").webo_grant_portal_access()
         self.assertIn("Ajoutez d'abord une adresse e-mail", str(refused.exception.name))

@@ -273,9 +273,10 @@ class TestReminderRun(ReminderCase):
         self.assertEqual(len(self._mails(invoice)), 1)
 
     def test_client_without_email_is_left_out(self):
+        # The address went after the invoice was sent (it needs one to be issued).
+        invoice = self._late()
         self.billing_a.email = False
         self.client_a.email = False
-        invoice = self._late()
         self.assertEqual(self._run("2026-04-02"), 0)
         self.assertFalse(invoice.webo_reminder_ids)
         self.client_a.email = "client@example.com"

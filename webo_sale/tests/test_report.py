@@ -78,7 +78,7 @@ class TestInvoiceReport(WeboWorkspaceCase):
         ])
 
         # (b) A workspace under the VAT franchise invoicing a private person.
-        cls.workspace_b.write({"webo_vat_regime": "franchise", "webo_late_penalty_rate": 12.5,
+        cls.workspace_b.write({"webo_vat_regime": "franchise", "webo_late_penalty_rate": 12.5, "vat": False,
                                "siret": "73282932000074"})
         cls.client_b.write({"name": "Julie Martin", "is_company": False, "lang": "fr_FR",
                             "street": "8 allée des Tilleuls", "zip": "35000", "city": "Rennes"})

@@ -5,6 +5,7 @@ import base64
 import binascii
 import io
 import logging
+from html import escape as html_escape
 
 import facturx
 from pypdf import PdfReader
@@ -13,7 +14,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from ..facturx_cii import BILL_TYPES, IMPORTABLE_LEVELS, TAXED_CATEGORIES, FacturxReader, quiet_facturx_errors
+from ..facturx_cii import (
+    BILL_TYPES,
+    IMPORTABLE_LEVELS,
+    TAXED_CATEGORIES,
+    FacturxReader,
+    check_facturx,
+    quiet_facturx_errors,
+)
 from ..tools import MAX_XML_SIZE, UntrustedXmlError, check_upload_size, parse_untrusted_xml
 
 _logger = logging.getLogger(__name__)
@@ -72,9 +80,12 @@ class WeboFacturxImport(models.TransientModel):
         and nothing is written."""
         filename = filename or _("the file")
         pdf = self._decode_upload(content, filename)
-        data = FacturxReader(self._facturx_root(pdf, filename)).invoice_values()
+        root, xml, level = self._facturx_root(pdf, filename)
+        data = FacturxReader(root).invoice_values()
         with self.env.cr.savepoint():
-            return self._create_vendor_bill(data, pdf, filename)
+            bill = self._create_vendor_bill(data, pdf, filename)
+            self._record_rule_failures(bill, xml, level)
+            return bill
 
     # Reading the file
 
@@ -97,7 +108,8 @@ class WeboFacturxImport(models.TransientModel):
 
     @api.model
     def _facturx_root(self, pdf, filename):
-        """The XML tree of the PDF's Factur-X, checked against its schema."""
+        """(XML tree, XML bytes, Factur-X profile) of the PDF's Factur-X,
+        checked against the schema of its profile."""
         xml = self._facturx_xml(pdf, filename)
         if not xml:
             raise UserError(_(
@@ -120,7 +132,26 @@ class WeboFacturxImport(models.TransientModel):
                 "%(file)s is a Factur-X of the MINIMUM profile, which has no VAT detail: ask "
                 "your supplier for its invoice at the BASIC, EN 16931 or EXTENDED profile."
             ) % {"file": filename})
-        return root
+        return root, xml, level
+
+    @api.model
+    def _record_rule_failures(self, bill, xml, level):
+        """The official rules (EN 16931, BR-FR) the supplier's XML fails:
+        the bill is made all the same, as a draft, and says so in French
+        on its form and in its history."""
+        failures = [failure for failure in check_facturx(xml, level=level)
+                    if failure.artefact != "XSD"]
+        if not failures:
+            return
+        listing = "\n".join("%s (%s) : %s" % (failure.rule, failure.artefact, failure.message)
+                             for failure in failures)
+        bill.webo_facturx_rule_failures = listing
+        bill.message_post(body=_(
+            "The supplier's Factur-X fails %(count)s of the official e-invoicing rules "
+            "(EN 16931, French reform): check this bill and ask your supplier for a "
+            "corrected invoice before validating it.<br/>%(rules)s"
+        ) % {"count": len(failures),
+             "rules": "<br/>".join(html_escape(line) for line in listing.splitlines())})
 
     @api.model
     def _facturx_xml(self, pdf, filename):
