@@ -25,12 +25,12 @@ lint:
 
 ## Export each addon's .pot from the test database and merge it into fr.po
 pot:
-	for addon in webo_sale webo_purchase_credit; do \
-		runtime/odoo -d $${WEBO_TEST_DB:-webo_test} --i18n-export=/tmp/$$addon.po \
+	export_dir=$$(mktemp -d) && for addon in webo_sale webo_purchase_credit; do \
+		runtime/odoo -d $${WEBO_TEST_DB:-webo_test} --i18n-export=$$export_dir/$$addon.po \
 			--modules=$$addon --stop-after-init --log-level=warn && \
-		sed -e '/^"POT-Creation-Date/d' -e '/^"PO-Revision-Date/d' /tmp/$$addon.po > $$addon/i18n/$$addon.pot && \
+		sed -e '/^"POT-Creation-Date/d' -e '/^"PO-Revision-Date/d' $$export_dir/$$addon.po > $$addon/i18n/$$addon.pot && \
 		$(PYTHON) runtime/po_merge.py $$addon; \
-	done
+	done; rm -rf $$export_dir
 
 setup:
 	bash runtime/setup.sh
