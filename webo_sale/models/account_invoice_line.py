@@ -2,7 +2,12 @@ from odoo import models
 
 
 class AccountInvoiceLine(models.Model):
-    _inherit = "account.invoice.line"
+    _name = "account.invoice.line"
+    _inherit = ["webo.issued.guard", "account.invoice.line"]
+    _webo_parent_field = "invoice_id"
+
+    def _webo_issued_invoices(self):
+        return self.mapped("invoice_id")._webo_issued_invoices()
 
     def _webo_subscription_line_values(self):
         return {

@@ -9,6 +9,8 @@ from PyPDF2 import PdfFileReader
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .webo_api import public_method
+
 _logger = logging.getLogger(__name__)
 
 DOCUMENT_KINDS = [
@@ -63,6 +65,8 @@ class WeboSaleDocument(models.Model):
 
     # Actions (buttons)
 
+    @api.multi
+    @public_method
     def action_validate(self):
         self._webo_check_operator()
         for document in self:

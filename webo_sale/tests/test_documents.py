@@ -38,10 +38,12 @@ class TestDocumentReview(OpeningCase):
                         "an email is queued for the designer")
 
     def test_refusal_needs_a_reason_then_the_designer_replaces_the_document(self):
-        refuse = self.env["webo.sale.document.refuse"].sudo(self.operator).create(
-            {"document_ids": [(6, 0, self.identity.ids)], "reason": "   "})
+        refusals = self.env["webo.sale.document.refuse"].sudo(self.operator)
         with self.env.cr.savepoint(), self.assertRaises(UserError):
-            refuse.action_refuse()
+            refusals.create({"document_ids": [(6, 0, self.identity.ids)], "reason": "   "})
+        refuse = refusals.create({"document_ids": [(6, 0, self.identity.ids)], "reason": "A"})
+        with self.env.cr.savepoint(), self.assertRaises(UserError):
+            refuse.write({"reason": " "})
         self.assertEqual(self.identity.state, "submitted")
 
         refuse.reason = "La pièce d'identité a expiré"
