@@ -351,7 +351,9 @@ class WeboApi(models.AbstractModel):
 
     @api.model
     def _check_existing(self, model, ids, label):
-        """Existing records of ``model``: whole numbers, ids of records that exist."""
+        """Records of ``model`` the user may use: whole numbers, ids of
+        records that exist and that their record rules let them read (their
+        workspace's)."""
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise UserError(_("%(label)s: send the id of a record, a whole number (given: %(value)s).")
                             % {"label": label, "value": self._shown(ids if len(ids) > 1 else ids[0])})
@@ -359,6 +361,12 @@ class WeboApi(models.AbstractModel):
         if missing:
             raise UserError(_("%(label)s: there is no record %(ids)s (deleted, or never created).")
                             % {"label": label, "ids": ", ".join(map(str, sorted(missing)))})
+        foreign = set(ids) - set(self.env[model].with_context(active_test=False).search(
+            [("id", "in", list(set(ids)))]).ids)
+        if foreign:
+            raise UserError(_("%(label)s: %(id)s is not one you can use here (it does not exist, "
+                              "or belongs to another workspace).")
+                            % {"label": label, "id": ", ".join(map(str, sorted(foreign)))})
 
     @api.model
     def _check_commands(self, field, value, label):

@@ -191,6 +191,7 @@ class WeboSubscription(models.Model):
     def create(self, values):
         # Billed on the start date's day of the month unless told otherwise.
         if values.get("date_start") and "billing_day" not in values:
+            self.env["webo.api"]._check_date(values["date_start"], _("The start date"))
             values = dict(values, billing_day=fields.Date.from_string(values["date_start"]).day)
         return super().create(values)
 

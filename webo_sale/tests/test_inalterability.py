@@ -199,7 +199,7 @@ class TestPaymentDates(InvoiceWizardCase):
             invoice.sudo(self.designer_a).webo_register_payment(invoice.amount_total))
         moves = payment.move_line_ids.mapped("move_id")
         self.assertEqual(invoice.state, "paid")
-        payment.sudo(self.designer_a).cancel()
+        payment.cancel()  # (unreconciling needs the full accounting rights)
         self.assertEqual(payment.state, "cancelled")
         self.assertEqual(invoice.state, "open", "due again")
         self.assertAlmostEqual(invoice.residual, invoice.amount_total, places=2)

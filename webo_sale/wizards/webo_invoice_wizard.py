@@ -156,7 +156,8 @@ class WeboInvoiceWizard(models.TransientModel):
         self.env["account.invoice"]._webo_check_invoice_date(self._sale_journal(), self.date_invoice)
         if not self.line_ids:
             raise UserError(_("Add at least one line to the invoice."))
-        foreign = self.line_ids.mapped("tax_ids").filtered(
+        # As stored, whatever the user may read.
+        foreign = self.sudo().line_ids.mapped("tax_ids").filtered(
             lambda tax: tax.company_id != self.env.user.company_id or tax.type_tax_use != "sale")
         if foreign:
             raise UserError(_("%(tax)s is not a sales tax of your workspace: choose the VAT among "
