@@ -145,7 +145,8 @@ def test_invalid_siret_or_vat_is_refused_and_nothing_is_written(claire, admin, v
             claire.execute("res.partner", "create", vals)
         # The French message alone: no Python exception name, no traceback.
         assert_fault(refused, message, code=USER_ERROR)
-        assert "Traceback" not in refused.value.faultString and "ValidationError" not in refused.value.faultString
+        fault = refused.value.faultString
+        assert "Traceback" not in fault and "ValidationError" not in fault
         assert find_clients(admin, name) == [] and find_clients(claire, name) == []
         assert admin.execute("res.partner", "search", [("email", "=", "compta@example.org")],
                              context={"active_test": False}) == []

@@ -14,7 +14,6 @@ import requests
 from test_invoicing_api import ACCESS_ERROR, USER_ERROR, archive_clients, local_url
 
 
-
 def late_invoice(designer, days_late, is_company=True, amount=800.0):
     """A client with a billing contact, and an invoice sent through the
     wizard, due ``days_late`` days ago. Returns (invoice id, client id,
