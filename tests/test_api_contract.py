@@ -154,8 +154,8 @@ def test_invoice_methods_refuse_ids_that_are_not_ids(claire, method):
     assert_refused(claire, "account.invoice", method, [987654321], fragment="987654321")
 
 
-def test_one_invoice_methods_refuse_several(claire, invoice):
-    (other,) = claire.execute("account.invoice", "search", [("id", "!=", invoice)], limit=1)
+def test_one_invoice_methods_refuse_several(claire, client, invoice):
+    other = send_invoice(claire, client)
     for method in ("webo_cancel_with_credit_note", "webo_facturx_pdf"):
         assert_refused(claire, "account.invoice", method, [invoice, other], fragment="exactement un")
         assert_refused(claire, "account.invoice", method, [], fragment="exactement un")

@@ -11,6 +11,7 @@ import xmlrpc.client
 
 import psycopg2
 import pytest
+from conftest import run_cron
 from test_invoicing_api import USER_ERROR, send_invoice
 
 # docs/xmlrpc.rst, "An issued invoice cannot change".
@@ -82,6 +83,25 @@ def issued(claire, new_client):
             "account.move": [move], "account.move.line": items, "number": record["number"]}
 
 
+@pytest.fixture()
+def issued_with_vat(julien, admin, smtp_routing):
+    """An invoice julien (subject to VAT) issued, and its tax line."""
+    client = julien.execute("res.partner", "create", {
+        "name": "Client TVA %s" % datetime.datetime.now().strftime("%H%M%S%f"), "is_company": True,
+        "customer": True, "child_ids": [(0, 0, {"type": "invoice", "name": "Compta",
+                                                "email": "tva@example.org"})]})
+    invoice = send_invoice(julien, client)
+    (record,) = julien.execute("account.invoice", "read", [invoice], ["number", "tax_line_ids"])
+    yield {"account.invoice.tax": record["tax_line_ids"], "number": record["number"]}
+    run_cron(admin, "mail", "ir_cron_mail_scheduler_action")
+    family = julien.execute("res.partner", "search", [("id", "child_of", [client])])
+    julien.execute("res.partner", "write", family, {"active": False})
+
+
+def test_every_field_of_an_issued_tax_line_is_refused(julien, admin, issued_with_vat, ids_of):
+    check_every_field_refused((julien, admin), "account.invoice.tax", issued_with_vat, ids_of)
+
+
 def stored_values(session, model, ids):
     fields = session.execute(model, "fields_get", attributes=["type", "store"])
     names = sorted(name for name, field in fields.items() if field.get("store", True) and name not in MAGIC)
@@ -92,6 +112,14 @@ def stored_values(session, model, ids):
                                    "account.move.line"])
 def test_every_field_of_what_was_issued_is_refused_to_designer_and_operator(
         claire, admin, issued, ids_of, model):
+    check_every_field_refused((claire, admin), model, issued, ids_of)
+
+
+def check_every_field_refused(sessions, model, issued, ids_of):
+    """Each session's write of each field of ``model``'s first issued
+    record is refused in French, naming the credit note; nothing changes."""
+    admin = sessions[-1]
+    assert issued[model], "no %s to check" % model
     record_id = issued[model][0]
     fields = admin.execute(model, "fields_get", attributes=["type", "selection", "relation", "store"])
     (current,) = admin.execute(model, "read", [record_id], [name for name in fields if name not in MAGIC])
@@ -100,7 +128,7 @@ def test_every_field_of_what_was_issued_is_refused_to_designer_and_operator(
                        if name not in MAGIC | ALTERABLE[model] and not is_chatter(name))
     assert len(protected) > (60 if model == "account.invoice" else 10), protected
     refused = {}
-    for session in (claire, admin):
+    for session in sessions:
         for name in protected:
             value = other_value(admin, fields[name], current.get(name), ids_of)
             with pytest.raises(xmlrpc.client.Fault) as refusal:

@@ -102,8 +102,14 @@ class TestDocumentReview(OpeningCase):
         self.assertTrue(attachment.sudo(self.designer_a).read(["datas"])[0]["datas"])
 
     def test_another_workspace_cannot_replace_a_document(self):
-        replace = self.env["webo.sale.document.replace"].sudo(self.designer_b).create(
+        # Refused as soon as the document is named: it is out of reach.
+        with self.assertRaises(UserError) as refusal, self.env.cr.savepoint():
+            self.env["webo.sale.document.replace"].sudo(self.designer_b).create(
+                {"document_id": self.identity.id, "file": b64(sample_pdf()), "filename": "x.pdf"})
+        self.assertIn("autre espace", str(refusal.exception))
+        # And by the replacement itself, had it been made otherwise.
+        replace = self.env["webo.sale.document.replace"].create(
             {"document_id": self.identity.id, "file": b64(sample_pdf()), "filename": "x.pdf"})
         with self.assertRaises(AccessError):
-            replace.action_replace()
+            replace.sudo(self.designer_b).action_replace()
         self.assertEqual(self.identity.filename, "cni.jpg")

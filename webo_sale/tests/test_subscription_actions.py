@@ -179,7 +179,7 @@ class TestSubscriptionSecurity(SubscriptionCase):
             [("partner_id", "=", self.client_a.id)]), 1, "nothing duplicated")
 
     def test_designer_b_cannot_subscribe_a_client_of_a(self):
-        with self.assertRaises((ValidationError, AccessError)), self.env.cr.savepoint():
+        with self.assertRaises((UserError, ValidationError, AccessError)), self.env.cr.savepoint():
             self._subscription(user=self.designer_b)
         self.assertFalse(self.env["webo.subscription"].search([("partner_id", "=", self.client_a.id)]))
 
