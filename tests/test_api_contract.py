@@ -171,7 +171,7 @@ def test_one_invoice_methods_refuse_several(claire, client, invoice):
     ([10.0], {"journal_id": "abc"}, "nombre entier"),
     ([10.0], {"communication": ["x"]}, "texte"),
     ([10.0], {"foo": 1}, "foo"),
-    ([10.0], {"amount": 5.0}, "arguments"),
+    ([10.0], {"amount": 5.0}, "deux fois"),
 ], ids=["missing amount", "amount string", "amount dict", "bad date", "future date", "before invoice",
         "journal string", "communication list", "unknown keyword", "amount twice"])
 def test_register_payment_refuses_bad_arguments(claire, invoice, args, kwargs, fragment):

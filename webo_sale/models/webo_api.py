@@ -88,6 +88,9 @@ class WeboApi(models.AbstractModel):
             unknown = sorted(set(kwargs) - set(names))
             if unknown:
                 problems.append(_("unknown argument(s) %(names)s") % {"names": ", ".join(unknown)})
+            twice = [arg for index, arg in enumerate(names) if index < len(args) and arg in kwargs]
+            if twice:
+                problems.append(_("given twice %(names)s") % {"names": ", ".join(twice)})
             missing = [arg for index, arg in enumerate(names)
                        if arg in required and index >= len(args) and arg not in kwargs]
             if missing:
