@@ -16,6 +16,7 @@
         "base_iban",
         "base_vat",
         "l10n_fr",
+        "l10n_fr_certification",
         "payment_stripe",
         "payment_transfer",
         "portal",
@@ -41,6 +42,7 @@
         "views/assets.xml",
         "views/menus.xml",
         "views/webo_reminder_level_views.xml",
+        "wizards/webo_integrity_check_views.xml",
     ],
     "demo": [
         "demo/webo_sale_demo.xml",

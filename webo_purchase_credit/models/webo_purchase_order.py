@@ -1,6 +1,7 @@
 import logging
 
 from odoo import _, api, fields, models
+from odoo.addons.webo_sale.models.webo_api import public_method
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import formatLang
@@ -98,6 +99,7 @@ class WeboPurchaseOrder(models.Model):
     # Public API
 
     @api.model
+    @public_method
     def webo_buy(self, lines, payment_method="deferred", accept_terms=False):
         """Buy platform services for the user's workspace (XML-RPC and the
         checkout screen): ``lines`` is a list of {product_id, quantity}.
@@ -105,7 +107,7 @@ class WeboPurchaseOrder(models.Model):
         if payment_method != "deferred":
             raise UserError(_("Choose a payment method: \"Deferred payment\" is the one offered "
                               "for platform purchases."))
-        if not accept_terms:
+        if not self.env["webo.api"]._check_boolean(accept_terms, "accept_terms"):
             raise UserError(_("Accept the terms of sale to confirm the order."))
         company = self.env.user.company_id
         service = self.env["webo.sale.service"]._webo_for_company(company).sudo()
@@ -195,6 +197,8 @@ class WeboPurchaseOrder(models.Model):
         the platform sells, every quantity a positive whole number."""
         if not lines:
             raise UserError(_("Add at least one service to the order."))
+        if not isinstance(lines, (list, tuple)):
+            raise UserError(_("Send the order's lines as a list of {product_id, quantity}."))
         products = self._webo_products()
         result = []
         for line in lines:

@@ -12,6 +12,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..facturx_cii import FacturxWriter
 from ..facturx_cii.pdfa import facturx_pdfa3
+from .webo_api import public_method
 
 WEBO_STATES = [
     ("draft", "Draft"),
@@ -56,7 +57,10 @@ def amount_in_french_words(amount):
 
 
 class AccountInvoice(models.Model):
-    _inherit = "account.invoice"
+    _name = "account.invoice"
+    # The guard first: it refuses a change of what was issued before any
+    # other override acts on it.
+    _inherit = ["webo.issued.guard", "account.invoice"]
 
     webo_recurrence = fields.Selection(
         [("none", "None"), ("monthly", "Monthly")],
@@ -70,6 +74,13 @@ class AccountInvoice(models.Model):
     webo_subscription_period = fields.Integer(
         string="Subscription Period", readonly=True, copy=False,
         help="Which period of its subscription the invoice bills (1 is the first month).")
+    webo_period_start = fields.Date(
+        string="Period From", readonly=True, copy=False,
+        help="First day of the month a subscription's invoice bills (its invoice is "
+             "dated the day it is issued).")
+    webo_period_end = fields.Date(
+        string="Period To", readonly=True, copy=False,
+        help="Last day of the month a subscription's invoice bills.")
     webo_credit_note_id = fields.Many2one(
         "account.invoice", string="Cancelled by", readonly=True, copy=False,
         help="The credit note that cancelled this invoice.",
@@ -120,6 +131,15 @@ class AccountInvoice(models.Model):
          "This period of the subscription has already been invoiced."),
     ]
 
+    @api.model_cr
+    def init(self):
+        # The last issued invoice of a journal, read at each validation
+        # (_webo_check_chronology), in one index lookup.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS account_invoice_webo_issued_date_index
+                ON account_invoice (journal_id, date_invoice) WHERE move_name IS NOT NULL
+        """)
+
     @api.depends("state", "residual", "amount_total", "date_due", "webo_credit_note_id")
     def _compute_webo_state(self):
         today = fields.Date.context_today(self)
@@ -158,6 +178,17 @@ class AccountInvoice(models.Model):
         for invoice in invoices:
             invoice.webo_payment_journal_id = journals.get(invoice.company_id)
 
+    @api.constrains("webo_credit_note_id")
+    def _check_webo_credit_note_id(self):
+        for invoice in self.filtered("webo_credit_note_id"):
+            credit_note = invoice.webo_credit_note_id
+            if (credit_note.type != "out_refund" or credit_note.refund_invoice_id != invoice
+                    or not credit_note._webo_is_issued()):
+                raise ValidationError(_(
+                    "Invoice %(number)s can only be marked cancelled by an issued credit note made "
+                    "for it: use Actions > Cancel the invoice."
+                ) % {"number": invoice.number or invoice.name})
+
     @api.constrains("partner_id", "company_id")
     def _check_webo_partner_company(self):
         customer_invoices = self.filtered(
@@ -190,6 +221,11 @@ class AccountInvoice(models.Model):
         for invoice in to_check:
             invoice._webo_facturx_xml()
         return result
+
+    @api.multi
+    def action_move_create(self):
+        self._webo_check_chronology()
+        return super().action_move_create()
 
     @api.multi
     def action_invoice_cancel(self):
@@ -231,6 +267,7 @@ class AccountInvoice(models.Model):
         return {"type": "ir.actions.act_url", "url": self.webo_payment_url, "target": "new"}
 
     @api.multi
+    @public_method
     def webo_resend(self):
         """Send the issued invoice to the client again, with the same PDF."""
         self._webo_check_designer_access()
@@ -242,11 +279,12 @@ class AccountInvoice(models.Model):
         return True
 
     @api.multi
+    @public_method
     def webo_cancel_with_credit_note(self):
         """Cancel a sent invoice the only lawful way: a credit note for its
         whole amount, validated, reconciled with it and sent to the client.
         Returns the credit note's id."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self._webo_check_designer_access()
         self._webo_check_can_be_credited()
         credit_note = self._webo_new_credit_note()
@@ -258,11 +296,12 @@ class AccountInvoice(models.Model):
         return credit_note.id
 
     @api.multi
+    @public_method
     def webo_facturx_pdf(self):
         """The Factur-X PDF of an issued invoice or credit note, base64
         encoded: the very PDF sent to the client. Only someone who can read
         the invoice gets it."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self.check_access_rights("read")
         self.check_access_rule("read")
         if not self._webo_is_issued() or self.state not in ("open", "paid"):
@@ -273,19 +312,26 @@ class AccountInvoice(models.Model):
         return self._webo_pdf_attachment().datas.decode("ascii")
 
     @api.model
+    @public_method
     def webo_import_facturx(self, content, filename=None):
         """Import a supplier's Factur-X PDF (base64) as a draft vendor bill
         of the user's workspace; returns its id (see webo.facturx.import)."""
+        checks = self.env["webo.api"]
+        if not isinstance(content, bytes):
+            checks._check_text(content, _("The PDF (base64)"))
+        checks._check_text(filename, _("The file name"), required=False)
         return self.env["webo.facturx.import"].import_pdf(content, filename).id
 
     @api.multi
+    @public_method
     def webo_register_payment(self, amount, payment_date=None, journal_id=None, communication=None):
         """Record a payment the designer received for this invoice (a
         cheque, a transfer seen on the bank account...): by default in the
         workspace's payment-receiving journal, dated today. Returns the
         payment's id. The invoice is then paid or partially paid, and the
         designer and the client are told (see ``_webo_payment_received``)."""
-        self.ensure_one()
+        checks = self.env["webo.api"]
+        checks._check_one(self)
         self._webo_check_designer_access()
         if self.type != "out_invoice" or self.state != "open":
             raise UserError(_(
@@ -296,6 +342,9 @@ class AccountInvoice(models.Model):
         if not isinstance(amount, (int, float)) or float_compare(
                 amount, 0.0, precision_rounding=self.currency_id.rounding) <= 0:
             raise UserError(_("Enter the amount received, a positive number (e.g. 120.50)."))
+        payment_date = checks._check_date(payment_date, _("The payment date"), required=False)
+        checks._check_id(journal_id, _("The journal"), required=False)
+        checks._check_text(communication, _("The communication"), required=False)
         journal = self._webo_payment_journal(journal_id)
         method = journal.inbound_payment_method_ids[:1]
         payment = self.env["account.payment"].create({
@@ -322,13 +371,15 @@ class AccountInvoice(models.Model):
         self.webo_resume_reminders()
 
     @api.model
+    @public_method
     def webo_reminders_due(self, date=None):
         """The reminders a run on ``date`` (default today) would send: of
         the user's workspace for a designer, of every workspace for the
         platform operator. A list of {invoice_id, number, client, level_id,
         level, days_late, amount_due}, by invoice."""
         companies = self._webo_reminder_scope()
-        date = date or fields.Date.context_today(self)
+        date = self.env["webo.api"]._check_date(date, _("The date"), required=False) \
+            or fields.Date.context_today(self)
         reminders = self.env["webo.invoice.reminder"].sudo()
         due = reminders._due(date, companies)
         invoices = self.sudo().browse([row[0] for row in due])
@@ -344,13 +395,14 @@ class AccountInvoice(models.Model):
         } for invoice, level, days in zip(invoices, levels, (row[2] for row in due), strict=True)]
 
     @api.model
+    @public_method
     def webo_run_reminders(self, date=None):
         """Send the reminders due on ``date`` (default today; not later):
         the designer's workspace only, every workspace for the platform
         operator. Each batch is committed. Returns how many were sent."""
         companies = self._webo_reminder_scope()
         today = fields.Date.context_today(self)
-        date = date or today
+        date = self.env["webo.api"]._check_date(date, _("The date"), required=False) or today
         if date > today:
             raise UserError(_(
                 "Reminders cannot be sent ahead of time (%(date)s given, today is %(today)s): "
@@ -359,12 +411,14 @@ class AccountInvoice(models.Model):
         return self.env["webo.invoice.reminder"].sudo()._run(date, companies)
 
     @api.multi
+    @public_method
     def webo_pause_reminders(self):
         """No more reminders for these issued invoices until resumed."""
         self._webo_set_reminders_paused(True)
         return True
 
     @api.multi
+    @public_method
     def webo_resume_reminders(self):
         """Reminders again for these invoices, from the next run on (the
         level then due, not the ones missed meanwhile)."""
@@ -591,6 +645,67 @@ class AccountInvoice(models.Model):
     def _webo_is_issued(self):
         return self.type in ("out_invoice", "out_refund") and bool(self.move_name)
 
+    def _webo_issued_invoices(self):
+        return self.filtered(lambda invoice: invoice._webo_is_issued())
+
+    def _webo_check_write(self, vals):
+        result = super()._webo_check_write(vals)
+        if "state" in vals:
+            self._webo_issued_invoices()._webo_check_state_change(vals["state"])
+        return result
+
+    def _webo_check_chronology(self):
+        """Customer invoices and credit notes get their numbers in the
+        order of their dates: a date is neither in the future nor before
+        the date of the last one issued in its journal. (Two validations at
+        once are safe: the journal's gapless sequence is a locked row, and
+        PostgreSQL makes the later one start again, seeing the other.)"""
+        to_issue = self.filtered(
+            lambda invoice: invoice.type in ("out_invoice", "out_refund") and not invoice.move_id)
+        if not to_issue:
+            return
+        today = fields.Date.context_today(self)
+        self.env.cr.execute("""
+            SELECT journal_id, MAX(date_invoice) FROM account_invoice
+             WHERE journal_id IN %s AND move_name IS NOT NULL GROUP BY journal_id
+        """, [tuple(to_issue.mapped("journal_id").ids)])
+        # An invoice of a journal issued in the future before this rule
+        # does not block the journal: it then takes today's.
+        last = {journal: min(day, today) for journal, day in self.env.cr.fetchall()}
+        for invoice in to_issue:
+            day = invoice.date_invoice or today
+            earliest = last.get(invoice.journal_id.id)
+            if day > today or (earliest and day < earliest):
+                self._webo_refuse_invoice_date(invoice, day, earliest, today)
+            last[invoice.journal_id.id] = max(day, earliest or day)
+
+    def _webo_refuse_invoice_date(self, invoice, day, earliest, today):
+        reason = _("Invoices are numbered in the order of their dates: an invoice is dated "
+                   "neither in the future nor before the last invoice issued in its journal "
+                   "(%(journal)s).") % {"journal": invoice.journal_id.name}
+        label = _("The credit note date") if invoice.type == "out_refund" else _("The invoice date")
+        self.env["webo.api"]._refuse_date(label, fields.Date.from_string(day),
+                                          earliest and fields.Date.from_string(earliest),
+                                          fields.Date.from_string(today), reason=reason)
+
+    @api.model
+    def _webo_check_invoice_date(self, journal, day):
+        """Refuse, before anything is made, an invoice date its validation
+        would refuse (see _webo_check_chronology)."""
+        self.new({"type": "out_invoice", "journal_id": journal.id,
+                  "date_invoice": day})._webo_check_chronology()
+
+    def _webo_check_state_change(self, state):
+        """An issued invoice is validated (draft to open), then paid and
+        open again as its reconciliation goes; never cancelled nor back to
+        draft, and never paid by a plain write."""
+        for invoice in self.filtered(lambda i: i.state != state):
+            lawful = ((state == "open" and invoice.state == "draft")
+                      or (state == "paid" and invoice.state == "open" and invoice.reconciled)
+                      or (state == "open" and invoice.state == "paid" and not invoice.reconciled))
+            if not lawful:
+                self._webo_refuse_change(invoice, self._webo_field_labels({"state"}))
+
     def _webo_refuse_if_issued(self, operation):
         issued = self.filtered(lambda i: i._webo_is_issued())
         if issued:
@@ -719,8 +834,9 @@ class AccountInvoice(models.Model):
         }
 
     def _webo_start_subscription(self):
-        """Make each monthly invoice the first period of a new subscription,
-        billed on the invoice's day of the month from then on. Returns the
+        """Make each monthly draft invoice the first period of a new
+        subscription, billed on the invoice's day of the month from then on
+        (before it is issued: what it bills is then fixed). Returns the
         subscriptions."""
         subscriptions = self.env["webo.subscription"]
         for invoice in self:
@@ -737,8 +853,8 @@ class AccountInvoice(models.Model):
                 "line_ids": [(0, 0, line._webo_subscription_line_values())
                              for line in invoice.invoice_line_ids],
             })
-            invoice.write({"webo_recurrence": "monthly", "webo_subscription_id": subscription.id,
-                           "webo_subscription_period": 1})
+            invoice.write(dict(subscription._period_values(1), webo_recurrence="monthly",
+                               webo_subscription_id=subscription.id))
             subscriptions |= subscription
         return subscriptions
 

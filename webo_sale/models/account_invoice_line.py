@@ -2,7 +2,12 @@ from odoo import _, api, models
 
 
 class AccountInvoiceLine(models.Model):
-    _inherit = "account.invoice.line"
+    _name = "account.invoice.line"
+    _inherit = ["webo.issued.guard", "account.invoice.line"]
+    _webo_parent_field = "invoice_id"
+
+    def _webo_issued_invoices(self):
+        return self.mapped("invoice_id")._webo_issued_invoices()
 
     @api.constrains("invoice_line_tax_ids", "invoice_id")
     def _check_webo_franchise_vat(self):

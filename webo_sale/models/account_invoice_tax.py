@@ -2,7 +2,9 @@ from odoo import _, api, models
 
 
 class AccountInvoiceTax(models.Model):
-    _inherit = "account.invoice.tax"
+    _name = "account.invoice.tax"
+    _inherit = ["webo.issued.guard", "account.invoice.tax"]
+    _webo_parent_field = "invoice_id"
 
     @api.constrains("tax_id", "invoice_id")
     def _check_webo_franchise_vat(self):
@@ -10,3 +12,6 @@ class AccountInvoiceTax(models.Model):
         for tax_line in self.filtered(lambda t: t.invoice_id.type in ("out_invoice", "out_refund")):
             tax_line.invoice_id.company_id._webo_check_no_vat(
                 tax_line.tax_id, _("the VAT line \"%s\"") % tax_line.name)
+
+    def _webo_issued_invoices(self):
+        return self.mapped("invoice_id")._webo_issued_invoices()

@@ -103,6 +103,13 @@ class ResCompany(models.Model):
             self._webo_ensure_reminder_levels()
         return result
 
+    def _is_accounting_unalterable(self):
+        """A workspace's books are French, whatever its address says:
+        l10n_fr_certification chains its posted journal entries and
+        refuses their cancellation (see webo.sale.service's integrity
+        check)."""
+        return self.webo_workspace or super()._is_accounting_unalterable()
+
     def _webo_designers(self):
         """The designer users of this workspace."""
         self.ensure_one()

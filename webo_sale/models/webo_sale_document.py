@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import decoded_size
+from .webo_api import public_method
 
 _logger = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class WeboSaleDocument(models.Model):
 
     # Actions (buttons)
 
+    @api.multi
+    @public_method
     def action_validate(self):
         self._webo_check_operator()
         for document in self:

@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 from odoo.tools.misc import formatLang
 
+from .webo_api import public_method
+
 # Running totals of the Synthèse, kept by PostgreSQL triggers on every
 # change of a customer invoice or a client payment, so that reading them
 # costs the same for 50 invoices or 50,000: per workspace, invoices by type,
@@ -345,9 +347,11 @@ class WeboSaleService(models.Model):
 
     # Public API
 
+    @api.multi
+    @public_method
     def webo_synthesis(self):
         """The Synthèse figures of the service, as a dictionary (XML-RPC)."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self.check_access_rights("read")
         self.check_access_rule("read")
         figures = self._webo_figures()
@@ -358,6 +362,7 @@ class WeboSaleService(models.Model):
         return figures
 
     @api.model
+    @public_method
     def webo_my_service(self):
         """The id of the current user's sales service (created on first
         call), for XML-RPC clients."""
@@ -564,11 +569,11 @@ class WeboSaleService(models.Model):
         figures = self._webo_purchase_credit_figures()
         figures.update({
             "sale_outstanding": float_round(unpaid_amount, precision_rounding=rounding),
-            "paid_count": paid_count,
+            "paid_count": int(paid_count),
             "paid_amount": float_round(paid_amount, precision_rounding=rounding),
-            "unpaid_count": unpaid_count,
+            "unpaid_count": int(unpaid_count),
             "unpaid_amount": float_round(unpaid_amount, precision_rounding=rounding),
-            "overdue_count": overdue_count,
+            "overdue_count": int(overdue_count),
             "overdue_amount": float_round(overdue_amount, precision_rounding=rounding),
             "months": months,
         })

@@ -3,9 +3,13 @@ import datetime
 import logging
 import time
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
+
+from .webo_api import public_method
 
 _logger = logging.getLogger(__name__)
 
@@ -14,6 +18,9 @@ _logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 50
 # Subscriptions per queue job when OCA queue_job shares the run out.
 JOB_SIZE = 200
+# What webo_create and webo_modify take.
+CREATE_KEYS = {"name", "partner_id", "date_start", "billing_day", "payment_days", "line_ids"}
+MODIFY_KEYS = {"name", "billing_day", "payment_days", "line_ids"}
 # Thousands of invoices a month: no "created" / "validated" log messages
 # (and their notifications) for each; the email sent is logged in its
 # chatter, as it is for the wizard's invoices.
@@ -46,7 +53,7 @@ def period_date(date_start, billing_day, period):
 class WeboSubscription(models.Model):
     _name = "webo.subscription"
     _description = "Subscription"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "webo.api.checked"]
     _order = "date_start desc, id desc"
 
     name = fields.Char(string="Label", required=True, track_visibility="onchange",
@@ -141,11 +148,28 @@ class WeboSubscription(models.Model):
                     "of the month; in shorter months the last day is used."
                 ) % {"day": subscription.billing_day})
 
+    @api.constrains("date_start")
+    def _check_date_start(self):
+        """A subscription starts within a year of today: its first invoice
+        is issued on its start date, or, when it is past, at once with one
+        invoice for each period since (dated today, each stating its
+        period)."""
+        today = fields.Date.from_string(fields.Date.context_today(self))
+        earliest, latest = today - relativedelta(years=1), today + relativedelta(years=1)
+        for subscription in self:
+            start = fields.Date.from_string(subscription.date_start)
+            if not earliest <= start <= latest:
+                self.env["webo.api"]._refuse_date(_("The start date"), start, earliest, latest, reason=_(
+                    "A subscription starts at most a year before or after today."))
+
     @api.constrains("line_ids")
     def _check_amount(self):
         for subscription in self:
             if not subscription.line_ids:
                 raise ValidationError(_("A subscription needs at least one line."))
+            if any(float_compare(line.quantity, 0.0, precision_digits=6) <= 0
+                   for line in subscription.line_ids):
+                raise ValidationError(_("Each line needs a quantity above zero."))
             if float_compare(subscription.amount_total, 0.0,
                              precision_rounding=subscription.currency_id.rounding) <= 0:
                 raise ValidationError(_(
@@ -167,6 +191,7 @@ class WeboSubscription(models.Model):
     def create(self, values):
         # Billed on the start date's day of the month unless told otherwise.
         if values.get("date_start") and "billing_day" not in values:
+            self.env["webo.api"]._check_date(values["date_start"], _("The start date"))
             values = dict(values, billing_day=fields.Date.from_string(values["date_start"]).day)
         subscription = super().create(values)
         subscription._check_user_company()
@@ -229,25 +254,30 @@ class WeboSubscription(models.Model):
     # Public methods (also the XML-RPC API).
 
     @api.model
+    @public_method
     def webo_create(self, values):
         """Create a running subscription whose first period is invoiced at its
         start date by the monthly run. ``values``: name, partner_id,
         date_start, billing_day (default: the start date's day),
         payment_days, line_ids. Returns its id."""
+        self.env["webo.api"]._check_dict(values, _("The subscription"), allowed=CREATE_KEYS,
+                                         required=("name", "partner_id", "date_start", "line_ids"))
         return self.create(values).id
 
     @api.multi
+    @public_method
     def webo_modify(self, values):
         """Change a running subscription from its next period on: ``values``
         may hold name, billing_day, payment_days and line_ids (the new
         lines: [(0, 0, {...})], they replace the old ones). The change is
         logged on the subscription. Returns True."""
-        allowed = {"name", "billing_day", "payment_days", "line_ids"}
-        unknown = set(values) - allowed
+        self.env["webo.api"]._check_dict(values, _("The changes"))
+        unknown = set(values) - MODIFY_KEYS
         if unknown:
             raise UserError(_("Only %(allowed)s can be modified (not %(fields)s).")
-                            % {"allowed": ", ".join(sorted(allowed)),
+                            % {"allowed": ", ".join(sorted(MODIFY_KEYS)),
                                "fields": ", ".join(sorted(unknown))})
+        self.env["webo.api"]._check_values(self._name, values)
         for subscription in self:
             subscription._check_running(_("modified"))
             subscription.check_access_rule("write")
@@ -270,14 +300,17 @@ class WeboSubscription(models.Model):
         return True
 
     @api.multi
+    @public_method
     def webo_duplicate(self, date_start=None):
         """A new running subscription with the same client and lines, whose
         first invoice is dated ``date_start`` (default: today). On a stopped
         subscription it is its successor: the subscription resumes. Returns
         the new subscription's id."""
-        self.ensure_one()
+        checks = self.env["webo.api"]
+        checks._check_one(self)
         self._check_can_be_resumed()
-        start = date_start or fields.Date.context_today(self)
+        start = checks._check_date(date_start, _("The start date"), required=False) \
+            or fields.Date.context_today(self)
         if self.state == "stopped" and start < fields.Date.context_today(self):
             raise UserError(_(
                 "A stopped subscription resumes today or later (%(date)s given): its "
@@ -304,6 +337,7 @@ class WeboSubscription(models.Model):
         return new.id
 
     @api.multi
+    @public_method
     def webo_stop(self):
         """Stop running subscriptions: no further invoice; the issued ones
         are untouched. Returns True."""
@@ -317,6 +351,7 @@ class WeboSubscription(models.Model):
         return True
 
     @api.model
+    @public_method
     def webo_run(self, date=None, batch_size=DEFAULT_BATCH_SIZE, queue=False, job_size=JOB_SIZE):
         """Issue, validate and send the invoice of every period due on
         ``date`` (default: today) across the workspaces, committing each
@@ -325,7 +360,12 @@ class WeboSubscription(models.Model):
         and returns their uuids (``job_size`` subscriptions a job)."""
         if not self.env.user.has_group("webo_sale.group_platform_operator"):
             raise UserError(_("Only the platform operator runs the monthly invoicing."))
-        date = date or fields.Date.context_today(self)
+        checks = self.env["webo.api"]
+        today = fields.Date.context_today(self)
+        date = checks._check_date(date, _("The date of the run"), latest=today, required=False) or today
+        checks._check_number(batch_size, _("The batch size"), minimum=1, integer=True)
+        checks._check_number(job_size, _("The job size"), minimum=1, integer=True)
+        checks._check_boolean(queue, "queue")
         if queue:
             if not self._webo_queue_job_installed():
                 raise UserError(_("The job queue (OCA queue_job) is not installed in this database."))
@@ -563,7 +603,10 @@ class WeboSubscription(models.Model):
         self.with_context(**QUIET).next_period = period + 1
 
     def _invoice_values(self, period):
-        date_invoice = self._period_date(period)
+        """The invoice of ``period``, dated the day it is issued (invoices
+        are numbered in the order of their dates: a period invoiced late,
+        after downtime, is not dated back) and stating the period it bills."""
+        date_invoice = fields.Date.from_string(fields.Date.context_today(self))
         journal = self._sale_journal()
         account = journal.default_credit_account_id
         if not account:
@@ -582,7 +625,7 @@ class WeboSubscription(models.Model):
                 date_invoice + datetime.timedelta(days=self.payment_days)),
             "webo_recurrence": "monthly",
             "webo_subscription_id": self.id,
-            "webo_subscription_period": period,
+            **self._period_values(period),
             "invoice_line_ids": [(0, 0, line._invoice_line_values(account)) for line in self.line_ids],
             # The client follows its invoice from the start: validating it
             # then has nobody to subscribe (one write of the invoice less).
@@ -602,6 +645,14 @@ class WeboSubscription(models.Model):
 
     def _period_date(self, period):
         return period_date(fields.Date.from_string(self.date_start), self.billing_day, period)
+
+    def _period_values(self, period):
+        """What an invoice of ``period`` says of it: its number and its
+        first and last days (the day before the next period's)."""
+        end = self._period_date(period + 1) - datetime.timedelta(days=1)
+        return {"webo_subscription_period": period,
+                "webo_period_start": fields.Date.to_string(self._period_date(period)),
+                "webo_period_end": fields.Date.to_string(end)}
 
     def _summary(self):
         """The subscription's terms, as its change log shows them."""

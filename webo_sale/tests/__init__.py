@@ -15,3 +15,4 @@ from . import test_facturx_import
 from . import test_payments
 from . import test_reminders
 from . import test_hardened_inputs
+from . import test_inalterability

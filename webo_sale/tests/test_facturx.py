@@ -105,8 +105,8 @@ class TestFacturx(WeboWorkspaceCase):
         cls.xml_credit_note = xml_of(cls.pdf_credit_note)
 
     @classmethod
-    def _open_invoice(cls, company, partner, lines):
-        return open_invoice(cls.env, company, partner, lines)
+    def _open_invoice(cls, company, partner, lines, **values):
+        return open_invoice(cls.env, company, partner, lines, **values)
 
     @classmethod
     def _stored_pdf(cls, invoice, user):
@@ -216,9 +216,12 @@ class TestFacturx(WeboWorkspaceCase):
         other = self.env["res.partner.bank"].create({
             "acc_number": "FR7630006000011234567890189", "partner_id": self.workspace_a.partner_id.id,
             "company_id": self.workspace_a.id})
-        self.invoice_a.partner_bank_id = other
-        self.assertEqual(self.invoice_a._webo_receiving_bank_account(), other)
-        root = etree.fromstring(self.invoice_a._webo_facturx_xml())
+        # Dated as the credit note issued last in the journal (numbers follow dates).
+        invoice = self._open_invoice(self.workspace_a, self.client_a, [
+            ("Maintenance", 1, 100.0, self.workspace_a._webo_default_sale_tax())],
+            partner_bank_id=other.id, date_invoice=self.credit_note.date_invoice)
+        self.assertEqual(invoice._webo_receiving_bank_account(), other)
+        root = etree.fromstring(invoice._webo_facturx_xml())
         self.assertEqual(value(root, "//ram:IBANID"), "FR7630006000011234567890189")
 
     def test_credit_note_has_type_381_and_refers_to_the_invoice(self):

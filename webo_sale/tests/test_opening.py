@@ -185,10 +185,11 @@ class TestOpening(OpeningCase):
             service_a.sudo(self.designer_b).webo_synthesis()
         self.assertFalse(self.env["webo.sale.service"].sudo(self.designer_b).search(
             [("id", "=", service_a.id)]))
-        wizard = self.env["webo.sale.opening"].sudo(self.designer_b).create(
-            dict(STEP1, service_id=service_a.id, mode="information", step="company"))
-        with self.assertRaises(AccessError):
-            wizard.action_save()
+        # Another workspace's service is refused as soon as it is named.
+        with self.assertRaises(UserError) as refusal, self.env.cr.savepoint():
+            self.env["webo.sale.opening"].sudo(self.designer_b).create(
+                dict(STEP1, service_id=service_a.id, mode="information", step="company"))
+        self.assertIn("autre espace", str(refusal.exception))
         self.assertEqual(self.workspace_a.name, "Studio Test SARL")
         with self.assertRaises(AccessError):
             service_a.sudo(self.designer_b).write({"state": "new"})

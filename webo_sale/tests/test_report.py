@@ -249,8 +249,10 @@ class TestInvoiceReport(WeboWorkspaceCase):
         self.assertEqual(name(self.credit_note), "Avoir %s" % self.credit_note.number)
 
     def test_printing_a_selection_gives_every_invoice(self):
+        # Dated as the credit note issued last in the journal (numbers follow dates).
         second = self._open_invoice(self.workspace_a, self.client_a, [
-            ("Maintenance annuelle", 1, 300.0, self.workspace_a._webo_default_sale_tax())])
+            ("Maintenance annuelle", 1, 300.0, self.workspace_a._webo_default_sale_tax())],
+            date_invoice=self.credit_note.date_invoice)
         drafts = self._create_invoice(self.workspace_a, self.client_a)
         pdf = self._render_pdf(second | drafts, self.designer_a)
         text = " ".join(pdf_lines(pdf))

@@ -1,11 +1,14 @@
 from odoo import api, fields, models
 
+from ..models.webo_api import public_method
+
 
 class WeboSaleDocumentReplace(models.TransientModel):
     """The designer sends a new file for a document (a refused one, most
     often); it goes back to review."""
 
     _name = "webo.sale.document.replace"
+    _inherit = ["webo.api.checked"]
     _description = "Replace a Sales Service Document"
 
     document_id = fields.Many2one("webo.sale.document", required=True,
@@ -33,7 +36,9 @@ class WeboSaleDocumentReplace(models.TransientModel):
                 values["file"], values.get("filename") or self._fields["file"].get_description(
                     self.env)["string"])
 
+    @api.multi
+    @public_method
     def action_replace(self):
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self.document_id._webo_replace(self.file, self.filename)
         return {"type": "ir.actions.act_window_close"}
