@@ -16,3 +16,5 @@ from . import payment_acquirer
 from . import payment_transaction
 from . import webo_reminder_level
 from . import webo_invoice_reminder
+from . import mail_message
+from . import mail_mail

@@ -54,7 +54,7 @@ class TestPayments(OpeningCase):
         # The designer chose email notifications (Odoo's default): queued.
         self.assertTrue(self.env["mail.mail"].search([
             ("mail_message_id", "=", alerts.id), ("recipient_ids", "in", self.designer_a.partner_id.id)]))
-        receipts = self._messages(invoice, "webo_sale.mt_invoice_sent").filtered(
+        receipts = self._messages(invoice, "webo_sale.mt_payment_receipt").filtered(
             lambda m: "Reçu de paiement" in (m.subject or ""))
         self.assertEqual(len(receipts), 1)
         self.assertEqual(receipts.partner_ids.mapped("email"), ["compta-a@example.org"])
@@ -71,7 +71,7 @@ class TestPayments(OpeningCase):
         self.assertEqual((invoice.state, invoice.webo_state, invoice.residual), ("open", "partial", 200.0))
         alert = self._messages(invoice, "webo_sale.mt_payment_received")
         self.assertIn("200,00", alert.body)
-        receipt = self._messages(invoice, "webo_sale.mt_invoice_sent").filtered(
+        receipt = self._messages(invoice, "webo_sale.mt_payment_receipt").filtered(
             lambda m: "Reçu de paiement" in (m.subject or ""))
         self.assertIn(invoice.webo_payment_url, receipt.body)
         self.assertIn("100,00", receipt.body)
