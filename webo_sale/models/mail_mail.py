@@ -175,7 +175,8 @@ class MailMail(models.Model):
         False when the SMTP session cannot be used any more."""
         self.ensure_one()
         try:
-            super()._send(raise_exception=True, smtp_session=session)
+            # Odoo's sending of one email, through this session.
+            self._send(raise_exception=True, smtp_session=session)
         except (psycopg2.Error, MemoryError):
             raise
         except Exception as error:  # pylint: disable=broad-except
@@ -191,8 +192,8 @@ class MailMail(models.Model):
             return
         try:
             session.quit()
-        except (smtplib.SMTPException, OSError):
-            pass  # already gone
+        except (smtplib.SMTPException, OSError) as error:
+            _logger.debug("mail queue: the SMTP session was already closed: %s", error)
 
     def _webo_one_delivery_each(self):
         """An email for several recipients becomes one email each, of the
