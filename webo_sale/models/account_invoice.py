@@ -334,14 +334,29 @@ class AccountInvoice(models.Model):
         return self.env["webo.facturx.import"].import_pdf(content, filename).id
 
     @api.multi
-    def webo_register_payment(self, amount, payment_date=None, journal_id=None, communication=None):
+    def webo_register_payment(self, amount, payment_date=None, journal_id=None, communication=None,
+                              idempotency_key=None):
         """Record a payment the designer received for this invoice (a
         cheque, a transfer seen on the bank account...): by default in the
         workspace's payment-receiving journal, dated today. Returns the
         payment's id. The invoice is then paid or partially paid, and the
-        designer and the client are told (see ``_webo_payment_received``)."""
+        designer and the client are told (see ``_webo_payment_received``).
+
+        ``idempotency_key`` (a text the caller chooses, unique per payment):
+        a call repeated with the same key, after a lost answer or a failed
+        request, returns the payment it recorded instead of recording a
+        second one."""
         self.ensure_one()
         self._webo_check_designer_access()
+        self._webo_check_idempotency_key(idempotency_key)
+        # Payments of one invoice one at a time: a second one waits here,
+        # and PostgreSQL makes Odoo replay it (with a fresh view) if the
+        # first changed the invoice meanwhile; it then finds its key.
+        self.env.cr.execute("SELECT id FROM account_invoice WHERE id = %s FOR UPDATE", [self.id])
+        if idempotency_key:
+            done = self._webo_payment_with_key(idempotency_key, amount)
+            if done:
+                return done.id
         if self.type != "out_invoice" or self.state != "open":
             raise UserError(_(
                 "Only a sent invoice awaiting payment can receive a payment: %(name)s is %(state)s."
@@ -364,9 +379,31 @@ class AccountInvoice(models.Model):
             "payment_date": payment_date or fields.Date.context_today(self),
             "communication": communication or self.number,
             "invoice_ids": [(6, 0, self.ids)],
+            "webo_idempotency_key": idempotency_key or False,
         })
         payment.post()
         return payment.id
+
+    @api.model
+    def _webo_check_idempotency_key(self, key):
+        if key is not None and key is not False and (
+                not isinstance(key, str) or not key.strip() or len(key) > 200):
+            raise UserError(_("The idempotency key must be a text of 1 to 200 characters, "
+                              "unique to the operation (e.g. a UUID)."))
+
+    def _webo_payment_with_key(self, key, amount):
+        """The payment this key already recorded in the workspace, after
+        checking it is the same payment (this invoice, this amount)."""
+        payment = self.env["account.payment"].sudo().search(
+            [("webo_idempotency_key", "=", key), ("company_id", "=", self.company_id.id)], limit=1)
+        if payment and (self not in payment.invoice_ids or float_compare(
+                payment.amount, amount, precision_rounding=self.currency_id.rounding)):
+            raise UserError(_(
+                "The idempotency key %(key)s has already recorded another payment (%(amount)s on "
+                "%(numbers)s): use a new key for a new payment."
+            ) % {"key": key, "amount": formatLang(self.env, payment.amount, currency_obj=payment.currency_id),
+                 "numbers": ", ".join(payment.invoice_ids.mapped("number"))})
+        return payment.sudo(self.env.uid)
 
     @api.multi
     def action_webo_pause_reminders(self):

@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 from odoo.tools.misc import formatLang
@@ -6,6 +6,18 @@ from odoo.tools.misc import formatLang
 
 class AccountPayment(models.Model):
     _inherit = "account.payment"
+
+    webo_idempotency_key = fields.Char(
+        string="Idempotency Key", readonly=True, copy=False,
+        help="The key the caller of webo_register_payment gave: the same key again "
+             "returns this payment instead of recording a second one.")
+
+    # A key records one payment per workspace, whatever happens to the
+    # caller's connection.
+    _sql_constraints = [
+        ("webo_idempotency_key_unique", "UNIQUE (company_id, webo_idempotency_key)",
+         "This idempotency key has already recorded a payment."),
+    ]
 
     @api.multi
     def post(self):

@@ -191,3 +191,21 @@ class TestPayments(OpeningCase):
         user = self.env["res.users"].browse(self.client_a.sudo(self.designer_a).webo_grant_portal_access())
         self.assertTrue(user.has_group("base.group_portal"))
         self.assertEqual((user.partner_id, user.company_id), (self.client_a, self.workspace_a))
+
+    def test_a_repeated_payment_with_its_idempotency_key_is_recorded_once(self):
+        invoice = self._invoice(300.0).sudo(self.designer_a)
+        payment_id = invoice.webo_register_payment(300.0, idempotency_key="cheque-0042")
+        self.assertEqual(invoice.state, "paid")
+        # The answer was lost; the caller tries again with the same key.
+        self.assertEqual(invoice.webo_register_payment(300.0, idempotency_key="cheque-0042"), payment_id)
+        self.assertEqual(len(invoice.payment_ids), 1, "paid once")
+        alerts = self._messages(invoice, "webo_sale.mt_payment_received")
+        self.assertEqual(len(alerts), 1, "one alert, one receipt")
+        other = self._invoice(300.0).sudo(self.designer_a).with_context(lang="fr_FR")
+        with self.assertRaisesRegex(UserError, "a déjà enregistré un autre paiement"), \
+                self.env.cr.savepoint():
+            other.webo_register_payment(100.0, idempotency_key="cheque-0042")
+        for key in ("", "x" * 201, 7):
+            with self.assertRaisesRegex(UserError, "clé d'idempotence"), self.env.cr.savepoint():
+                other.webo_register_payment(100.0, idempotency_key=key)
+        self.assertFalse(other.payment_ids, "nothing written")
