@@ -4,6 +4,7 @@ import smtplib
 import socket
 
 import psycopg2
+import psycopg2.errors
 
 from odoo import _, api, fields, models
 
@@ -172,8 +173,11 @@ class MailMail(models.Model):
 
     def _webo_deliver(self, session):
         """Hand this email to the mail server (Odoo's ``_send``); returns
-        False when the SMTP session cannot be used any more."""
+        False when the SMTP session cannot be used any more. An email whose
+        rows another transaction holds waits for the next run of the queue."""
         self.ensure_one()
+        if not self._webo_lock_for_sending():
+            return True
         try:
             # Odoo's sending of one email, through this session.
             self._send(raise_exception=True, smtp_session=session)
@@ -185,6 +189,38 @@ class MailMail(models.Model):
             # Odoo skipped every recipient as invalid, without an error.
             self._webo_give_up("invalid_address", ", ".join(self._webo_addresses()))
         return True
+
+    def _webo_lock_for_sending(self):
+        """Lock the rows written once the mail server has taken the email
+        (the email, its message and notifications, the invoice it tells):
+        a write failing then, on a concurrent change, would roll back the
+        record of a sending that happened, and the next run would send the
+        email again. Locked first, they cannot fail; if one is busy, or
+        changed since this transaction began, nothing is sent now.
+        Returns whether the email can be sent."""
+        cr = self.env.cr
+        message = self.mail_message_id.sudo()
+        record = self._webo_record()
+        locks = [("SELECT id FROM mail_mail WHERE id = %s", self.id),
+                 ("SELECT id FROM mail_message WHERE id = %s", message.id),
+                 ("SELECT id FROM mail_message_res_partner_needaction_rel"
+                  " WHERE mail_message_id = %s", message.id)]
+        if record is not None and hasattr(record, "_webo_email_delivery_changed"):
+            locks.append(('SELECT id FROM "%s" WHERE id = %%s' % record._table, record.id))
+        try:
+            with cr.savepoint():
+                for query, row_id in locks:
+                    cr.execute(query + " FOR NO KEY UPDATE NOWAIT", [row_id])
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure) as error:
+            _logger.info("mail queue: email %s busy (%s), sent at the next run", self.id,
+                         type(error).__name__)
+            return False
+        # What another transaction committed before the locks.
+        self.invalidate_cache(ids=self.ids)
+        message.invalidate_cache(ids=message.ids)
+        if record is not None:
+            record.invalidate_cache(ids=record.ids)
+        return self.state == "outgoing"
 
     @staticmethod
     def _webo_quit(session):
@@ -248,8 +284,9 @@ class MailMail(models.Model):
                 values["state"] = "exception"
                 mail.write(values)
                 if kind in TEMPORARY:
-                    kind, detail = "expired", (kind, detail)
-                mail._webo_give_up(kind, detail)
+                    mail._webo_give_up("expired", (kind, detail))
+                else:
+                    mail._webo_give_up(kind, detail)
         return kind
 
     def _webo_give_up(self, kind, detail):

@@ -142,6 +142,17 @@ class TestMailDelivery(InvoiceWizardCase):
         self.assertIn("48 heures", invoice.webo_email_error)
         self.assertEqual(len(self._alerts(invoice)), 1)
 
+    def test_an_expired_email_does_not_expire_the_others(self):
+        first_invoice, first = self._send_invoice()
+        second_invoice, second = self._send_invoice()
+        (first | second)._webo_delivery_failed(ConnectionRefusedError(111, "Connection refused"))
+        first.webo_first_failure = fields.Datetime.to_string(
+            datetime.datetime.utcnow() - datetime.timedelta(hours=49))
+        (first | second)._webo_delivery_failed(ConnectionRefusedError(111, "Connection refused"))
+        self.assertEqual((first.state, first_invoice.webo_email_state), ("exception", "failed"))
+        self.assertEqual((second.state, second_invoice.webo_email_state), ("outgoing", "pending"))
+        self.assertEqual(second.webo_attempts, 2)
+
     def test_retry_period_is_a_system_parameter(self):
         self.env["ir.config_parameter"].sudo().set_param("webo_sale.mail_retry_hours", "2")
         invoice, mail = self._send_invoice()
