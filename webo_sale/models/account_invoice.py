@@ -304,6 +304,8 @@ class AccountInvoice(models.Model):
         self.ensure_one()
         self._webo_check_designer_access()
         self._webo_check_can_be_credited()
+        # Before the number is taken (see ir.actions.report).
+        self.env["ir.actions.report"]._webo_prepare_report_assets()
         credit_note = self._webo_new_credit_note()
         credit_note.action_invoice_open()
         self._webo_reconcile_with(credit_note)
@@ -712,7 +714,9 @@ class AccountInvoice(models.Model):
         attachment = report.retrieve_attachment(self)
         if not attachment:
             try:
-                content, _format = report.render_qweb_pdf(self.ids)
+                # Never a commit here: this invoice may have just taken its
+                # number (the callers generate the style sheets first).
+                content, _format = report.with_context(webo_no_commit=True).render_qweb_pdf(self.ids)
             except PdfRenderingError as error:
                 # Raised, the transaction (or the run's savepoint) takes the
                 # number back: no number without its legal PDF.

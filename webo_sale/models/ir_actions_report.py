@@ -75,10 +75,12 @@ class IrActionsReport(models.Model):
     @api.model
     def render_qweb_html(self, docids, data=None):
         """Odoo commits the transaction when a report generates its style
-        sheets for the first time (so that wkhtmltopdf can fetch them). The
-        subscriptions' run renders PDFs inside savepoints that a commit
-        would destroy: it generates the style sheets beforehand
-        (``_webo_prepare_report_assets``) and asks for no commit here."""
+        sheets for the first time (so that wkhtmltopdf can fetch them). An
+        invoice printed right after it took its number must not be
+        committed before its PDF exists, and the subscriptions' run renders
+        PDFs inside savepoints that a commit would destroy: they generate
+        the style sheets beforehand (``_webo_prepare_report_assets``) and
+        ask for no commit here."""
         report = self
         if self.env.context.get("webo_no_commit"):
             report = self.with_context(commit_assetsbundle=False)
