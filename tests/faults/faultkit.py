@@ -4,6 +4,7 @@ renderer and its workers. No fixture here: see conftest.py."""
 import datetime
 import json
 import os
+import re
 import time
 import uuid
 import xmlrpc.client
@@ -37,21 +38,25 @@ class Rpc:
                                 list(args), kwargs)
 
     def retrying(self, model, method, *args, attempts=60, pause=1.0, **kwargs):
-        """The call, repeated as a careful client does while the server
-        cannot answer (connection refused or cut, database restarting):
-        (result, failed attempts). A refusal by the application (a Fault
-        naming a UserError, ValidationError...) is raised at once."""
-        failures = 0
+        """The call, repeated as a careful client repeats it while it fails
+        for a reason of the moment (the server or its database cut or
+        restarting, a concurrency failure Odoo gave up replaying): safe with
+        an idempotency key. (result, [kind of each failure: "connection" or
+        "concurrency"]). A refusal by the application (a Fault naming a
+        UserError, ValidationError...) is raised at once."""
+        failures = []
         while True:
             try:
                 return self.execute(model, method, *args, **kwargs), failures
             except xmlrpc.client.Fault as fault:
-                if not is_transient(fault) or failures >= attempts:
+                kind = transient_kind(fault)
+                if not kind or len(failures) >= attempts:
                     raise
             except (OSError, xmlrpc.client.ProtocolError):
-                if failures >= attempts:
+                if len(failures) >= attempts:
                     raise
-            failures += 1
+                kind = "connection"
+            failures.append(kind)
             time.sleep(pause)
 
 
@@ -66,13 +71,22 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         return connection
 
 
-def is_transient(fault):
-    """A Fault caused by the database going away, not by the application."""
+def transient_kind(fault):
+    """Why a Fault is of the moment ("connection": the database went away;
+    "concurrency": Odoo's replays of a request that met another gave up),
+    None when the application refused."""
     text = fault.faultString
-    return any(marker in text for marker in (
-        "OperationalError", "InterfaceError", "server closed the connection",
-        "terminating connection", "could not connect", "connection already closed",
-        "the database system is", "Connection refused", "PoolError"))
+    if any(marker in text for marker in (
+            "OperationalError", "InterfaceError", "server closed the connection",
+            "terminating connection", "could not connect", "connection already closed",
+            "the database system is", "Connection refused", "PoolError")) \
+            and not any(marker in text for marker in ("LockNotAvailable", "SerializationFailure",
+                                                      "DeadlockDetected")):
+        return "connection"
+    if any(marker in text for marker in ("LockNotAvailable", "SerializationFailure",
+                                         "DeadlockDetected")):
+        return "concurrency"
+    return None
 
 
 class FaultDb:
@@ -229,3 +243,19 @@ def emails_of(db, invoice_ids, subtypes=("mt_invoice_sent", "mt_invoice_reminder
          WHERE m.model = 'account.invoice' AND m.res_id = ANY(%s) AND d.name = ANY(%s)""",
                    (list(invoice_ids), list(subtypes)))
     return {message_id: (res_id, subtype, state) for message_id, res_id, subtype, state in rows}
+
+
+def numbering(db):
+    """{number prefix: sorted numbers} of every issued customer invoice."""
+    sequences = {}
+    for (number,) in db.rows("SELECT number FROM account_invoice WHERE type = 'out_invoice' "
+                             "AND number IS NOT NULL"):
+        prefix, digits = re.match(r"(.*?)(\d+)$", number).groups()
+        sequences.setdefault(prefix, []).append(int(digits))
+    return {prefix: sorted(numbers) for prefix, numbers in sequences.items()}
+
+
+def assert_gapless(db):
+    for prefix, numbers in numbering(db).items():
+        assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), \
+            "a gap in the numbers %s..." % prefix

@@ -3,29 +3,12 @@ issued: no invoice keeps a number without its stored legal PDF, the
 numbering stays gapless, the designer reads why in French, and the
 monthly run leaves that subscription for the next run and goes on."""
 import datetime
-import re
 import xmlrpc.client
 
 import pytest
-from faultkit import new_client, tag
+from faultkit import assert_gapless, new_client, numbering, tag
 
 MODES = ("fail", "hang", "empty")
-
-
-def numbering(db):
-    """{number prefix: sorted numbers} of every issued customer invoice."""
-    sequences = {}
-    for (number,) in db.rows("SELECT number FROM account_invoice WHERE type = 'out_invoice' "
-                             "AND number IS NOT NULL"):
-        prefix, digits = re.match(r"(.*?)(\d+)$", number).groups()
-        sequences.setdefault(prefix, []).append(int(digits))
-    return {prefix: sorted(numbers) for prefix, numbers in sequences.items()}
-
-
-def assert_gapless(db):
-    for prefix, numbers in numbering(db).items():
-        assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), \
-            "a gap in the numbers %s..." % prefix
 
 
 def stored_pdfs(db, invoice_id):
