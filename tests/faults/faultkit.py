@@ -5,6 +5,7 @@ import datetime
 import json
 import os
 import re
+import threading
 import time
 import uuid
 import xmlrpc.client
@@ -61,6 +62,9 @@ class Rpc:
 
 
 class _TimeoutTransport(xmlrpc.client.Transport):
+    """Python's transport sends a request again, once, when the connection
+    drops before the answer: the tests see each failure and decide."""
+
     def __init__(self, timeout):
         super().__init__()
         self._timeout = timeout
@@ -69,6 +73,9 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         connection = super().make_connection(host)
         connection.timeout = self._timeout
         return connection
+
+    def request(self, host, handler, request_body, verbose=False):
+        return self.single_request(host, handler, request_body, verbose)
 
 
 def transient_kind(fault):
@@ -181,18 +188,23 @@ def time_passes(db):
             "interval '1 second', 'YYYY-MM-DD HH24:MI:SS') WHERE state = 'outgoing'")
 
 
-def worker_of(server, client_port):
-    """The pid of the server's process that owns the database connection
-    whose client port is ``client_port`` (pg_stat_activity)."""
+def busy_worker(server):
+    """The pid of the server's worker answering the one HTTP request in
+    flight: the process holding an established connection on its HTTP port
+    (the listening socket is shared by every worker; database connections
+    may be inherited from the master, so they tell nothing)."""
     root = psutil.Process(server.process.pid)
-    for process in [root, *root.children(recursive=True)]:
+    busy = set()
+    for process in root.children(recursive=True):
         try:
             for connection in process.connections(kind="tcp"):
-                if connection.laddr and connection.laddr.port == client_port:
-                    return process.pid
+                if connection.laddr and connection.laddr.port == server.port \
+                        and connection.status == psutil.CONN_ESTABLISHED:
+                    busy.add(process.pid)
         except psutil.NoSuchProcess:
             continue
-    raise AssertionError("no process of the server holds the connection from port %d" % client_port)
+    assert len(busy) == 1, "one worker busy with the request, found %s" % sorted(busy)
+    return busy.pop()
 
 
 def wait_for(condition, timeout=120, pause=0.2, what="the condition"):
@@ -259,3 +271,18 @@ def assert_gapless(db):
     for prefix, numbers in numbering(db).items():
         assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), \
             "a gap in the numbers %s..." % prefix
+
+
+def in_background(function, *args, **kwargs):
+    """Run ``function`` in a thread; returns (thread, outcome dict)."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["result"] = function(*args, **kwargs)
+        except Exception as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, outcome

@@ -9,25 +9,10 @@ import datetime
 import threading
 
 import psycopg2
-from faultkit import assert_gapless, new_client, send_invoice, tag, wait_for
+from faultkit import assert_gapless, in_background, new_client, send_invoice, tag, wait_for
 
 # Prefork workers, as in production.
 WORKERS = 2
-
-
-def in_background(function, *args, **kwargs):
-    """Run ``function`` in a thread; returns (thread, outcome dict)."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["result"] = function(*args, **kwargs)
-        except Exception as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, outcome
 
 
 def cron(db, name):
