@@ -15,6 +15,7 @@ import email
 import email.policy
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 MODES = ("accept", "down", "defer", "garbage")
@@ -27,6 +28,7 @@ class Received:
     mail_from: str
     recipients: list
     data: bytes
+    at: float = field(default_factory=time.monotonic)  # when it was accepted
     message: email.message.EmailMessage = field(init=False, repr=False)
 
     def __post_init__(self):
