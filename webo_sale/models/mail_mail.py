@@ -158,18 +158,18 @@ class MailMail(models.Model):
                         _logger.warning("mail queue: mail server unavailable for %d emails: %s",
                                         len(pending), error)
                         self.browse(pending)._webo_delivery_failed(error, connecting=True)
-                        pending = []
+                        if auto_commit:
+                            self.env.cr.commit()  # pylint: disable=invalid-commit
                         break
                 mail = self.browse(pending.pop(0))
                 if not mail._webo_deliver(session):
                     self._webo_quit(session)
                     session, connected = None, False
                 if auto_commit:
+                    # Each email's outcome kept as soon as it is known.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
         finally:
             self._webo_quit(session)
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _webo_deliver(self, session):
         """Hand this email to the mail server (Odoo's ``_send``); returns
