@@ -160,7 +160,8 @@ def test_invoice_is_sent_by_email_with_its_pdf_and_its_payment_page(claire, new_
     record = read_invoice(claire, invoice)
     number = record["number"]
     assert INVOICE_NUMBER.match(number), number
-    assert (record["state"], record["webo_state"], record["amount_total"]) == ("open", "sent", 500.0)
+    # "Sent" once the mail server has accepted the email, not before.
+    assert (record["state"], record["webo_state"], record["amount_total"]) == ("open", "sending", 500.0)
     (url,) = claire.execute("account.invoice", "read", [invoice], ["webo_payment_url"])
     payment_url = url["webo_payment_url"]
     assert urlsplit(payment_url).path == "/my/invoices/%d" % invoice, payment_url
@@ -168,6 +169,9 @@ def test_invoice_is_sent_by_email_with_its_pdf_and_its_payment_page(claire, new_
 
     received = mail_to(outbox.collect(), address)
     assert len(received) == 1, [mail.subject for mail in received]
+    (state,) = claire.execute("account.invoice", "read", [invoice],
+                              ["webo_state", "webo_email_state", "sent"])
+    assert (state["webo_state"], state["webo_email_state"], state["sent"]) == ("sent", "sent", True)
     (mail,) = received
     assert mail.recipients == [address]
     assert address in str(mail.message["To"])
