@@ -202,8 +202,8 @@ def test_invoice_is_sent_by_email_with_its_pdf_and_its_payment_page(claire, new_
 def test_resend_sends_the_very_same_pdf_again(claire, new_client, outbox):
     client, address = new_client()
     invoice = send_invoice(claire, client)
-    before = read_invoice(claire, invoice)
     (first,) = mail_to(outbox.collect(), address)
+    before = read_invoice(claire, invoice)
 
     assert claire.execute("account.invoice", "webo_resend", [invoice]) is True
 
@@ -374,8 +374,8 @@ def test_designer_cannot_resend_or_cancel_another_workspace_invoice(claire, juli
                                                                      method):
     client, address = new_client()
     invoice = send_invoice(claire, client)
-    before = read_invoice(claire, invoice)
     mail_to(outbox.collect(), address)
+    before = read_invoice(claire, invoice)
     counts = {"claire": invoice_count(claire), "julien": invoice_count(julien)}
 
     with pytest.raises(xmlrpc.client.Fault) as refused:
