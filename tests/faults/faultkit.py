@@ -258,19 +258,20 @@ def emails_of(db, invoice_ids, subtypes=("mt_invoice_sent", "mt_invoice_reminder
 
 
 def numbering(db):
-    """{number prefix: sorted numbers} of every issued customer invoice."""
+    """{(journal, number prefix): sorted numbers} of every issued customer
+    invoice: each workspace's sales journal has its own sequence."""
     sequences = {}
-    for (number,) in db.rows("SELECT number FROM account_invoice WHERE type = 'out_invoice' "
-                             "AND number IS NOT NULL"):
+    for journal_id, number in db.rows("SELECT journal_id, number FROM account_invoice "
+                                      "WHERE type = 'out_invoice' AND number IS NOT NULL"):
         prefix, digits = re.match(r"(.*?)(\d+)$", number).groups()
-        sequences.setdefault(prefix, []).append(int(digits))
-    return {prefix: sorted(numbers) for prefix, numbers in sequences.items()}
+        sequences.setdefault((journal_id, prefix), []).append(int(digits))
+    return {key: sorted(numbers) for key, numbers in sequences.items()}
 
 
 def assert_gapless(db):
-    for prefix, numbers in numbering(db).items():
+    for (journal_id, prefix), numbers in numbering(db).items():
         assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), \
-            "a gap in the numbers %s..." % prefix
+            "a gap in the numbers %s... of journal %s" % (prefix, journal_id)
 
 
 def in_background(function, *args, **kwargs):
