@@ -23,3 +23,5 @@ from . import webo_invoice_reminder
 from . import res_partner_bank
 from . import account_journal
 from . import webo_login_failure
+from . import mail_message
+from . import mail_mail
