@@ -233,15 +233,26 @@ def new_client(designer, email=None):
     return client_id, contact_id, address
 
 
-def send_invoice(designer, client_id, label="Site vitrine", amount=100.0, days_ago=0, due_in=30):
-    """"Envoyer la facture" through the wizard; the invoice's id."""
+def send_invoice(designer, client_id, label="Site vitrine", amount=100.0):
+    """"Envoyer la facture" through the wizard, dated today; the invoice's id."""
     today = datetime.date.today()
     wizard_id = designer.execute("webo.invoice.wizard", "create", {
         "name": label, "partner_id": client_id,
-        "date_invoice": (today - datetime.timedelta(days=days_ago)).isoformat(),
-        "date_due": (today - datetime.timedelta(days=days_ago - due_in)).isoformat(),
+        "date_invoice": today.isoformat(),
+        "date_due": (today + datetime.timedelta(days=30)).isoformat(),
         "line_ids": [(0, 0, {"name": label, "quantity": 1, "price_unit": amount})]})
     return designer.execute("webo.invoice.wizard", "action_send", [wizard_id])["res_id"]
+
+
+def overdue(db, invoice_ids, days_late):
+    """The invoices' due date is ``days_late`` days ago, as if that time
+    had passed since they were issued today (an invoice is never dated
+    before the last one issued: the test moves the due date instead)."""
+    due = datetime.date.today() - datetime.timedelta(days=days_late)
+    db.rows("UPDATE account_invoice SET date_due = %s WHERE id = ANY(%s)", (due, list(invoice_ids)))
+    db.rows("""UPDATE account_move_line l SET date_maturity = %s FROM account_invoice i
+                WHERE l.move_id = i.move_id AND i.id = ANY(%s) AND l.date_maturity IS NOT NULL""",
+            (due, list(invoice_ids)))
 
 
 def emails_of(db, invoice_ids, subtypes=("mt_invoice_sent", "mt_invoice_reminder",

@@ -9,7 +9,7 @@ import datetime
 import threading
 
 import psycopg2
-from faultkit import assert_gapless, in_background, new_client, send_invoice, tag, wait_for
+from faultkit import assert_gapless, in_background, new_client, overdue, send_invoice, tag, wait_for
 
 # Prefork workers, as in production.
 WORKERS = 2
@@ -65,8 +65,8 @@ def test_the_monthly_run_resumes_after_a_restart(fault_cluster, fault_db, design
 
 def test_the_reminders_run_resumes_after_a_restart(fault_cluster, fault_db, designer, operator):
     client_id, _contact, _address = new_client(designer)
-    late = [send_invoice(designer, client_id, "Maintenance %d" % number, days_ago=40, due_in=10)
-            for number in range(6)]
+    late = [send_invoice(designer, client_id, "Maintenance %d" % number) for number in range(6)]
+    overdue(fault_db, late, days_late=30)
     # The run is held in the middle of its batch (its reminders being
     # written), then PostgreSQL restarts.
     blocker = psycopg2.connect(fault_db.cluster.dsn(fault_db.name))

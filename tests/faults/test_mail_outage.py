@@ -4,7 +4,7 @@ is retried and delivered once, or fails for good with a clear state and an
 alert; nothing is lost, nothing is sent twice."""
 import collections
 
-from faultkit import emails_of, flush_mail_queue, new_client, send_invoice, time_passes
+from faultkit import emails_of, flush_mail_queue, new_client, overdue, send_invoice, time_passes
 
 
 def received_ids(smtp, start):
@@ -38,7 +38,8 @@ def test_every_email_of_an_outage_is_delivered_once_when_the_server_is_back(
     sent = send_invoice(designer, client_id, "Refonte du site")
     cancelled = send_invoice(designer, client_id, "Logo")
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [cancelled])
-    late = send_invoice(designer, client_id, "Maintenance", days_ago=45, due_in=10)
+    late = send_invoice(designer, client_id, "Maintenance")
+    overdue(fault_db, [late], days_late=35)
     assert designer.execute("account.invoice", "webo_run_reminders") >= 1
     paid = send_invoice(designer, client_id, "Hébergement", amount=200.0)
     designer.execute("account.invoice", "webo_register_payment", [paid], 50.0)
