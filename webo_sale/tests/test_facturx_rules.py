@@ -4,10 +4,13 @@ run with Saxon), the VAT franchise, the "EI" mention, and the refusals:
 an invoice whose e-invoice fails is not issued, a franchise workspace
 charges no VAT whatever the path."""
 import datetime
+import os
+import resource
 
 from lxml import etree
 
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config
 
 from ..facturx_cii import FacturxWriter, check_facturx
 from .common import WeboWorkspaceCase, french_identifiers, open_invoice
@@ -180,6 +183,38 @@ class TestEveryDocumentPassesTheRules(FacturxRulesCase):
             for index in range(60)])
         root = self.xml_of(invoice)
         self.assertEqual(len(root.xpath("//ram:IncludedSupplyChainTradeLineItem", namespaces=NS)), 60)
+
+
+class TestRulesInAPreforkWorker(FacturxRulesCase):
+    """Odoo's prefork workers cap their address space (``limit_memory_hard``,
+    RLIMIT_AS), which Saxon cannot start under: the rules run in Saxon's
+    own process, so a worker checks an invoice like any other process."""
+
+    def test_a_worker_with_odoo_address_space_limit_checks_an_invoice(self):
+        invoice = open_invoice(self.env, self.workspace_a, self.business_a,
+                               [("Refonte du site", 1, 1200.0, self.tax[20.0])])
+        xml = FacturxWriter(invoice).unchecked_xml()
+        broken = xml.replace(b"<ram:ID>S1</ram:ID>", b"")
+        limit = config["limit_memory_hard"] or 2684354560
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: Odoo's limit, then the checks
+            status = 3
+            try:
+                os.close(read_end)
+                _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+                found = ",".join(sorted({failure.rule for failure in check_facturx(broken, cached=False)}))
+                os.write(write_end, found.encode("utf-8"))
+                status = 0 if check_facturx(xml, cached=False) == [] else 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as answer:
+            found = answer.read().decode("utf-8")
+        _pid, status = os.waitpid(pid, 0)
+        self.assertEqual(os.WEXITSTATUS(status), 0, "the valid invoice passes in the worker")
+        self.assertIn("BR-FR-08", found, "the invoice without BT-23 fails BR-FR-08 in the worker")
 
 
 class TestIssuingChecksTheRules(FacturxRulesCase):
