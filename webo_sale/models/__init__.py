@@ -16,3 +16,10 @@ from . import payment_acquirer
 from . import payment_transaction
 from . import webo_reminder_level
 from . import webo_invoice_reminder
+from . import webo_document_reader
+from . import mail_followers
+from . import mail_activity
+from . import ir_translation
+from . import mail_message
+from . import ir_attachment
+from . import mail_channel
