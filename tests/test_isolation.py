@@ -543,3 +543,241 @@ def test_a_client_reads_nothing_of_the_workspace_other_clients(admin, catalog, s
     models, findings = walk(admin, catalog, seed.own_portal, owned_by_second_client, seed.client_markers,
                             seed.client_names)
     assert_nothing_found(models, findings)
+
+
+# Every HTTP route -----------------------------------------------------------------
+
+ROUTE_MAP_SCRIPT = r'''
+import inspect, json
+from odoo import http
+installed = env.registry._init_modules - {"web"}
+modules = [""] + odoo.conf.server_wide_modules + sorted(installed)
+routes = http.routing_map(modules, False, converters=env["ir.http"]._get_converters())
+out = []
+for rule in routes.iter_rules():
+    endpoint = rule.endpoint
+    function = getattr(endpoint, "original", endpoint.method)
+    out.append({"rule": rule.rule, "type": endpoint.routing.get("type"), "auth": endpoint.routing.get("auth"),
+                "methods": sorted(rule.methods or []), "arguments": sorted(rule.arguments),
+                "params": [name for name in inspect.signature(function).parameters if name != "self"]})
+print("ROUTES=" + json.dumps(out))
+'''
+# What a route's own parameters and its **kwargs are given: A's records.
+OFFSITE = "https://other.example/"
+PATH_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def url_map(database):
+    """Odoo's URL map for the database's installed modules, as its server
+    builds it (http.routing_map with ir.http's converters), from a shell of
+    the same code on the same database."""
+    result = subprocess.run([str(REPO / "runtime" / "odoo"), "shell", "-d", database, "--no-http",
+                             "--log-level=warn"], input=ROUTE_MAP_SCRIPT, capture_output=True, text=True,
+                            timeout=600, check=True)
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("ROUTES=")]
+    return json.loads(line[len("ROUTES="):])
+
+
+class Caller:
+    """An HTTP client: anonymous, or logged in (and logged in again when a
+    route ends its session)."""
+
+    def __init__(self, odoo_url, database, login=None, password=None):
+        self.url, self.database, self.login, self.password = odoo_url, database, login, password
+        self.http = requests.Session()
+        self.uid = None
+        if login:
+            self.sign_in()
+        self.csrf = re.search(r'name="csrf_token" value="([^"]+)"',
+                              self.http.get(odoo_url + "/web/login", timeout=120).text).group(1)
+
+    def sign_in(self):
+        self.http = requests.Session()
+        reply = self.http.post(self.url + "/web/session/authenticate", json={
+            "jsonrpc": "2.0", "method": "call", "id": 1,
+            "params": {"db": self.database, "login": self.login, "password": self.password}}, timeout=120).json()
+        self.uid = reply["result"]["uid"]
+        assert self.uid, reply
+
+    def still_signed_in(self):
+        if not self.login:
+            return
+        reply = self.http.post(self.url + "/web/session/get_session_info", json={
+            "jsonrpc": "2.0", "method": "call", "id": 1, "params": {}}, timeout=120).json()
+        if (reply.get("result") or {}).get("uid") != self.uid:
+            self.sign_in()
+            self.csrf = re.search(r'name="csrf_token" value="([^"]+)"',
+                                  self.http.get(self.url + "/web/login", timeout=120).text).group(1)
+
+    def call(self, route, path, params):
+        """The answer, or None from a route that keeps the connection open
+        without answering (Odoo's long polling waits 50 s for news)."""
+        url = self.url + path
+        query = {key: json.dumps(value) if isinstance(value, (list, dict)) else value
+                 for key, value in params.items() if value is not None}
+        if route["type"] == "json":
+            request = dict(json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params})
+            method = "post"
+        elif route["methods"] and "GET" not in route["methods"]:
+            request, method = dict(data=dict(query, csrf_token=self.csrf)), "post"
+        else:
+            request, method = dict(params=query), "get"
+        try:
+            return getattr(self.http, method)(url, allow_redirects=False, timeout=(10, 20), **request)
+        except requests.exceptions.ReadTimeout:
+            return None
+
+
+class RouteTargets:
+    """The values a route is called with, all pointing at workspace A."""
+
+    def __init__(self, admin, seed, foreign_token):
+        attachment = admin.execute("ir.attachment", "search_read", [
+            ("res_model", "=", "account.invoice"), ("res_id", "=", seed.first_invoice),
+            ("mimetype", "=", "application/pdf")], fields=["datas"], limit=1)[0]
+        documents = admin.execute("webo.sale.document", "search_read", [("company_id", "=", seed.company)],
+                                  fields=["file"], limit=1)
+        transaction = admin.execute("payment.transaction", "read", seed.transactions[:1], ["reference"])[0]
+        followers = admin.execute("mail.followers", "search", [
+            ("res_model", "=", "account.invoice"), ("res_id", "=", seed.first_invoice)])
+        (currency,) = admin.execute("res.currency", "search", [("name", "=", "EUR")])
+        self.records = [("ir.attachment", attachment["id"], "datas"),
+                        ("account.invoice", seed.first_invoice, "comment"),
+                        ("res.partner", seed.first_client, "image"),
+                        ("mail.message", seed.note, "body")]
+        if documents:
+            self.records.append(("webo.sale.document", documents[0]["id"], "file"))
+        # A's files: no answer may carry them.
+        self.blobs = {"A's invoice PDF": base64_bytes(attachment["datas"])}
+        if documents:
+            self.blobs["A's document"] = base64_bytes(documents[0]["file"])
+        self.tokens = [None, foreign_token, "jéton-ü-\u2603"]
+        self.values = {
+            "invoice_id": seed.first_invoice, "partner_id": seed.first_client,
+            "acquirer_id": seed.card, "pm_id": seed.payment_token, "reference": transaction["reference"],
+            "tx_ref": transaction["reference"], "amount": "9999.99", "currency_id": currency, "currency": "EUR",
+            "message_id": seed.note, "follower_ids": followers, "follower_id": followers[0] if followers else 0,
+            "ids": [seed.first_invoice], "docids": str(seed.first_invoice), "converter": "html",
+            "reportname": "account.report_invoice", "method": "read", "args": [[seed.first_invoice]],
+            "kwargs": {}, "domain": [], "fields": ["name"], "limit": 80, "offset": 0,
+            "redirect": OFFSITE, "error_url": OFFSITE, "success_url": OFFSITE, "return_url": OFFSITE,
+            "url": OFFSITE, "callback": "cb", "filename": "x.pdf", "unique": "x", "width": 8, "height": 8,
+            "lang": "fr_FR", "db": None, "login": "nobody", "password": "x", "master_pwd": "x",
+            "name": "isolation-nowhere", "new_name": "isolation-nowhere-2", "type": "QR", "value": "x",
+            "export_id": 0, "action_id": 0, "data": json.dumps({
+                "model": "account.invoice", "fields": [{"name": "name", "label": "n"}],
+                "ids": [seed.first_invoice], "domain": [], "import_compat": False}),
+            "channels": [], "last": 0, "channel": "x", "message": "x", "uuid": "x", "path": "/my/invoices/%d"
+            % seed.first_invoice, "page": 1, "service": "object", "icon": "fa-star", "color": "red",
+            "size": 8, "alpha": 255, "mod": "x", "mods": "web", "app": "x", "key": "x", "node": "x",
+            "connector": "x", "src_node": "x", "des_node": "x", "label": "x", "res_field": "x",
+        }
+
+
+def base64_bytes(value):
+    import base64
+    return base64.b64decode(value) if value else b""
+
+
+def route_calls(route, targets):
+    """(path, params) for each way of calling the route: every A record for
+    routes taking a model or an id, every token (none, another invoice's, an
+    odd one) for routes taking one."""
+    names = set(route["params"]) | set(route["arguments"])
+    takes_record = names & {"model", "res_model", "id", "res_id"}
+    takes_token = names & {"access_token", "token"} or names & {"kw", "kwargs", "post"}
+    records = targets.records if takes_record else [(None, None, None)]
+    tokens = targets.tokens if takes_token else [None]
+    for model, id_, field in records:
+        for token in tokens:
+            values = dict(targets.values)
+            if model:
+                values.update({"model": model, "res_model": model, "id": id_, "res_id": id_, "field": field})
+            values.update({"access_token": token, "token": token})
+            path = PATH_ARGUMENT.sub(lambda match: str(values.get(match.group(2), "x")), route["rule"])
+            params = {name: values.get(name) for name in route["params"]
+                      if name not in route["arguments"] and name not in ("kw", "kwargs", "post", "args")}
+            if names & {"kw", "kwargs", "post"}:
+                params.update({key: values[key] for key in (
+                    "access_token", "reference", "amount", "currency", "currency_id", "acquirer_id",
+                    "partner_id", "invoice_id", "tx_ref", "pm_id", "redirect", "error_url", "success_url",
+                    "return_url") if key not in params})
+            yield path, {key: value for key, value in params.items()}
+
+
+def answer_findings(caller_name, route, path, reply, seed, targets, host):
+    """What is wrong with one answer."""
+    found = []
+    where = "%s %s %s -> %d" % (caller_name, route["rule"], path[:80], reply.status_code)
+    text = reply.content.decode("utf-8", "replace")
+    headers = json.dumps(dict(reply.headers))
+    for marker, what in seed.markers.items():
+        if marker in text or marker in headers:
+            found.append("%s: %s" % (where, what))
+    for what, blob in targets.blobs.items():
+        if len(blob) > 64 and blob in reply.content:
+            found.append("%s: %s" % (where, what))
+    location = reply.headers.get("Location")
+    if location and urlsplit(location).netloc not in ("", host):
+        found.append("%s: redirected off-site to %s" % (where, location))
+    if re.search(r"window\.location\s*=\s*['\"]https?://(?!%s)" % re.escape(host), text):
+        found.append("%s: a script redirects off-site" % where)
+    if caller_name == "anonymous" and "Traceback (most recent call last)" in text:
+        found.append("%s: a traceback to an anonymous caller" % where)
+    return found
+
+
+def a_state(admin, seed):
+    """What a route could change in workspace A."""
+    invoices = admin.execute("account.invoice", "read", seed.invoices, ["state", "residual"])
+    return {
+        "invoices": invoices,
+        "messages": admin.execute("mail.message", "search_count", [
+            ("model", "=", "account.invoice"), ("res_id", "in", seed.invoices)]),
+        "followers": admin.execute("mail.followers", "search_count", [
+            ("res_model", "=", "account.invoice"), ("res_id", "in", seed.invoices)]),
+        "attachments": admin.execute("ir.attachment", "search_count", [
+            ("res_model", "=", "account.invoice"), ("res_id", "in", seed.invoices)]),
+        "transactions": admin.execute("payment.transaction", "search_read", [
+            ("acquirer_id.company_id", "=", seed.company)], fields=["reference", "state", "amount"]),
+        "tokens": admin.execute("payment.token", "search_count", [("acquirer_id.company_id", "=", seed.company)]),
+    }
+
+
+@pytest.fixture(scope="module")
+def routes(database, seed):
+    return url_map(database)
+
+
+def test_every_route_answers_nothing_of_the_workspace(admin, julien, seed, routes, odoo_url, database):
+    (other_invoice,) = julien.execute("account.invoice", "search_read", [
+        ("partner_id", "child_of", seed.other_client)], fields=["webo_payment_url"], limit=1)
+    targets = RouteTargets(admin, seed, _token(other_invoice["webo_payment_url"]))
+    host = urlsplit(odoo_url).netloc
+    portal_login = admin.execute("res.users", "read", [seed.portal_users[0]], ["login"])[0]["login"]
+    callers = {
+        "anonymous": Caller(odoo_url, database),
+        "julien": Caller(odoo_url, database, "julien", "julien"),
+        "julien's client": Caller(odoo_url, database, portal_login, seed.other_portal.password),
+    }
+    before = a_state(admin, seed)
+    assert len(routes) > 100, len(routes)
+    # Routes that end the session go last.
+    ordered = sorted(routes, key=lambda route: any(word in route["rule"] for word in (
+        "logout", "destroy", "authenticate")))
+    findings, calls = [], 0
+    for route in ordered:
+        for path, params in route_calls(route, targets):
+            for name, caller in callers.items():
+                reply = caller.call(route, path, params)
+                calls += 1
+                if reply is not None:
+                    findings += answer_findings(name, route, path, reply, seed, targets, host)
+                caller.still_signed_in()
+        after = a_state(admin, seed)
+        if after != before:
+            findings.append("%s changed workspace A: %s" % (
+                route["rule"], sorted(key for key in after if after[key] != before[key])))
+            before = after
+    assert not findings, "%d finding(s) over %d routes, %d calls:\n%s" % (
+        len(findings), len(routes), calls, "\n".join(sorted(set(findings))[:100]))

@@ -1,1 +1,4 @@
 from . import portal
+from . import payment
+from . import mail
+from . import web_login

@@ -23,3 +23,4 @@ from . import ir_translation
 from . import mail_message
 from . import ir_attachment
 from . import mail_channel
+from . import ir_http

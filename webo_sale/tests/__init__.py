@@ -14,3 +14,4 @@ from . import test_facturx
 from . import test_facturx_import
 from . import test_payments
 from . import test_reminders
+from . import test_isolation_rules
