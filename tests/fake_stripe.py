@@ -117,7 +117,8 @@ class FakeStripe:
                     secret = base64.b64decode(auth[6:]).decode().split(":")[0]
                 key = self.headers.get("Idempotency-Key")
                 stripe.requests.append({"path": url.path, "params": params, "secret": secret,
-                                        "version": self.headers.get("Stripe-Version"), "idempotency_key": key})
+                                        "version": self.headers.get("Stripe-Version"),
+                                        "idempotency_key": key})
                 time.sleep(stripe.delay)
                 status, answer = stripe._answer_once(url.path, params, key)
                 payload = json.dumps(answer).encode()

@@ -26,6 +26,7 @@ Models shared on purpose between workspaces are listed once, in
 ``SHARED_ON_PURPOSE``, with the reason; markers must not appear there
 either. ``test_every_route`` walks Odoo's URL map the same way.
 """
+import base64
 import datetime
 import json
 import random
@@ -88,6 +89,10 @@ class Seed:
         self.markers = {}  # marker -> what it is
         self.client_markers = {}  # the markers of A's second client only
         self.names, self.client_names = [], []  # what a name search is given
+        self.portal_users = []
+        # What drop_seed undoes, once made.
+        self.card = self.subscription = self.level = self.taxed = self.filter = self.channel = None
+        self.first_client = self.second_client = self.other_client = None
 
     def mark(self, what, value, second=False):
         self.markers[value] = what
@@ -102,7 +107,8 @@ def _token(url):
 
 def _portal_login(designer, admin, client, tag_):
     """A portal login for the billing contact of ``client``: (login, password)."""
-    (billing,) = designer.execute("res.partner", "search", [("parent_id", "=", client), ("type", "=", "invoice")])
+    (billing,) = designer.execute("res.partner", "search", [
+        ("parent_id", "=", client), ("type", "=", "invoice")])
     user = designer.execute("res.partner", "webo_grant_portal_access", [billing])
     password = "portal-%s" % tag_
     admin.execute("res.users", "write", [user], {"password": password})
@@ -110,9 +116,8 @@ def _portal_login(designer, admin, client, tag_):
     return user, record["login"], password
 
 
-def make_seed(admin, claire, julien, rpc, odoo_url):
+def fill_seed(seed, admin, claire, julien, rpc, odoo_url):
     """Workspace A's marked data, julien's client and both portal logins."""
-    seed = Seed()
     run = tag()
     (claire_user,) = claire.execute("res.users", "read", [claire.uid], ["company_id"])
     company = claire_user["company_id"][0]
@@ -153,14 +158,16 @@ def make_seed(admin, claire, julien, rpc, odoo_url):
     # marker; its records, the account and the transfer instructions, are A's.)
     seed.bank_account = bank["bank_account_id"][0]
     client_iban = seed.mark("a client's IBAN", french_iban(), second=True)
-    claire.execute("res.partner.bank", "create", {"acc_number": client_iban, "partner_id": seed.second_client})
+    claire.execute("res.partner.bank", "create", {
+        "acc_number": client_iban, "partner_id": seed.second_client})
 
     # Card payment: the platform's key for A, a saved card of A's client, a transaction.
-    (card,) = admin.execute("payment.acquirer", "search", [("company_id", "=", company), ("provider", "=", "stripe")])
+    (card,) = admin.execute("payment.acquirer", "search", [
+        ("company_id", "=", company), ("provider", "=", "stripe")])
     (transfer,) = admin.execute("payment.acquirer", "search", [
         ("company_id", "=", company), ("provider", "=", "transfer")])
     (old_key,) = admin.execute("payment.acquirer", "read", [card], ["stripe_secret_key"])
-    seed.card, seed.transfer = card, transfer
+    seed.card, seed.transfer, seed.old_key = card, transfer, old_key["stripe_secret_key"]
     admin.execute("payment.acquirer", "write", [card], {
         "stripe_secret_key": seed.mark("Stripe secret key", "sk_test_%s" % run)})
     # (payment_stripe would register a card at Stripe: a token of the
@@ -227,9 +234,9 @@ def make_seed(admin, claire, julien, rpc, odoo_url):
     # julien's own client, with a portal login; A's first client too.
     seed.other_client = julien.execute("res.partner", "create", {
         "name": "Isolation B %s" % run, "is_company": True, "customer": True,
-        "child_ids": [(0, 0, {"type": "invoice", "name": "Compta B", "email": "isolation-b-%s@example.org" % run})]})
+        "child_ids": [(0, 0, {"type": "invoice", "name": "Compta B",
+                              "email": "isolation-b-%s@example.org" % run})]})
     send_invoice(julien, seed.other_client)
-    seed.portal_users = []
     user, login, password = _portal_login(julien, admin, seed.other_client, run)
     seed.portal_users.append(user)
     seed.other_portal = rpc(login, password)
@@ -237,8 +244,6 @@ def make_seed(admin, claire, julien, rpc, odoo_url):
     seed.portal_users.append(user)
     seed.own_portal = rpc(login, password)
     assert seed.other_portal.uid and seed.own_portal.uid
-    seed.old_key = old_key["stripe_secret_key"]
-    return seed
 
 
 def taxed_draft(designer, client, label):
@@ -256,23 +261,29 @@ def taxed_draft(designer, client, label):
 
 
 def drop_seed(seed, admin, claire, julien):
-    admin.execute("payment.acquirer", "write", [seed.card], {"stripe_secret_key": seed.old_key})
-    claire.execute("webo.subscription", "webo_stop", [seed.subscription])
-    claire.execute("webo.reminder.level", "unlink", [seed.level])
-    claire.execute("account.invoice", "unlink", [seed.taxed])
-    admin.execute("ir.filters", "unlink", [seed.filter])
-    admin.execute("mail.channel", "unlink", [seed.channel])
-    admin.execute("res.users", "write", seed.portal_users, {"active": False})
+    """Undo what can be undone of the seed (issued invoices stay, their
+    clients are archived), however far it went."""
+    if seed.card:
+        admin.execute("payment.acquirer", "write", [seed.card], {"stripe_secret_key": seed.old_key})
+    if seed.subscription:
+        claire.execute("webo.subscription", "webo_stop", [seed.subscription])
+    for model, record in (("webo.reminder.level", seed.level), ("account.invoice", seed.taxed),
+                          ("ir.filters", seed.filter), ("mail.channel", seed.channel)):
+        if record:
+            admin.execute(model, "unlink", [record])
+    if seed.portal_users:
+        admin.execute("res.users", "write", seed.portal_users, {"active": False})
     # The queued emails go out before their recipients are archived.
     run_mail_queue(admin)
-    archive_clients(claire, [seed.first_client, seed.second_client])
-    archive_clients(julien, [seed.other_client])
+    archive_clients(claire, [client for client in (seed.first_client, seed.second_client) if client])
+    archive_clients(julien, [seed.other_client] if seed.other_client else [])
 
 
 @pytest.fixture(scope="module")
 def seed(admin, claire, julien, rpc, smtp_mailbox, smtp_routing, odoo_url):
-    seed = make_seed(admin, claire, julien, rpc, odoo_url)
+    seed = Seed()
     try:
+        fill_seed(seed, admin, claire, julien, rpc, odoo_url)
         yield seed
     finally:
         drop_seed(seed, admin, claire, julien)
@@ -339,27 +350,33 @@ def ownership(catalog, seeds, markers):
     not make a record the seeds'."""
     owned = {model: set(ids) for model, ids in seeds.items()}
     admin = catalog.admin
-    models = sorted(catalog.populated)
-    changed = True
-    while changed:
-        changed = False
-        for model in models:
+    grown, first = set(owned), True
+    while grown:
+        # A model is searched again only when a model it points to has grown.
+        grew = set()
+        for model in sorted(catalog.populated):
             fields = catalog.fields(model)
+            relations = {field["relation"] for name, field in fields.items() if field["type"] == "many2one"
+                         and field.get("store") and name not in AUTHORSHIP_FIELDS}
+            pointers = pointer_clauses(model, fields, owned)
+            if not first and not relations & grown and not pointers:
+                continue
             clauses = []
             for name, field in fields.items():
                 if not field.get("store") or name in AUTHORSHIP_FIELDS:
                     continue
                 if field["type"] == "many2one" and owned.get(field["relation"]):
                     clauses.append([(name, "in", sorted(owned[field["relation"]]))])
-                elif field["type"] in ("char", "text", "html"):
+                elif field["type"] in ("char", "text", "html") and first:
                     clauses += [[(name, "ilike", marker)] for marker in markers]
-            clauses += pointer_clauses(model, fields, owned)
+            clauses += pointers
             if not clauses:
                 continue
             found = set(admin.execute(model, "search", _or(clauses), context={"active_test": False}))
             if not found <= owned.get(model, set()):
                 owned.setdefault(model, set()).update(found)
-                changed = True
+                grew.add(model)
+        grown, first = grew, False
     return owned
 
 
@@ -368,7 +385,7 @@ def catalog(admin, seed):
     return Catalog(admin)
 
 
-def a_seeds(admin, seed):
+def a_seeds(seed):
     """The workspace A itself."""
     return {"res.company": {seed.company}}
 
@@ -381,8 +398,8 @@ def client_seeds(admin, seed):
 
 
 @pytest.fixture(scope="module")
-def owned_by_a(catalog, seed, admin):
-    return ownership(catalog, a_seeds(admin, seed), list(seed.markers))
+def owned_by_a(catalog, seed):
+    return ownership(catalog, a_seeds(seed), list(seed.markers))
 
 
 @pytest.fixture(scope="module")
@@ -484,7 +501,7 @@ def walk_model(session, model, user_fields, findings):
 
     # The empty name lists everything; names of A's records go through the
     # models' own name searches (partners by email, invoices by number...).
-    texts = [""] + findings.names if user_fields.get("name", {}).get("searchable", True) else [""]
+    texts = ["", *findings.names] if user_fields.get("name", {}).get("searchable", True) else [""]
     for text in texts:
         found, fault = faults_of(session.execute, model, "name_search", text, limit=None)
         if fault:
@@ -522,7 +539,7 @@ def walk(admin, catalog, session, owned, markers, names):
 
 
 def assert_nothing_found(models, findings):
-    report = "\n".join(findings.leaks[:80] + ["--- errors ---"] + findings.errors[:80])
+    report = "\n".join([*findings.leaks[:80], "--- errors ---", *findings.errors[:80]])
     assert not findings.leaks and not findings.errors, \
         "%d leak(s), %d error(s) over %d models:\n%s" % (
             len(findings.leaks), len(findings.errors), len(models), report)
@@ -595,7 +612,8 @@ class Caller:
         self.http = requests.Session()
         reply = self.http.post(self.url + "/web/session/authenticate", json={
             "jsonrpc": "2.0", "method": "call", "id": 1,
-            "params": {"db": self.database, "login": self.login, "password": self.password}}, timeout=120).json()
+            "params": {"db": self.database, "login": self.login, "password": self.password},
+        }, timeout=120).json()
         self.uid = reply["result"]["uid"]
         assert self.uid, reply
 
@@ -655,8 +673,9 @@ class RouteTargets:
         self.values = {
             "invoice_id": seed.first_invoice, "partner_id": seed.first_client,
             "acquirer_id": seed.card, "pm_id": seed.payment_token, "reference": transaction["reference"],
-            "tx_ref": transaction["reference"], "amount": "9999.99", "currency_id": currency, "currency": "EUR",
-            "message_id": seed.note, "follower_ids": followers, "follower_id": followers[0] if followers else 0,
+            "tx_ref": transaction["reference"], "amount": "9999.99", "currency_id": currency,
+            "currency": "EUR", "message_id": seed.note, "follower_ids": followers,
+            "follower_id": followers[0] if followers else 0,
             "ids": [seed.first_invoice], "docids": str(seed.first_invoice), "converter": "html",
             "reportname": "account.report_invoice", "method": "read", "args": [[seed.first_invoice]],
             "kwargs": {}, "domain": [], "fields": ["name"], "limit": 80, "offset": 0,
@@ -675,7 +694,6 @@ class RouteTargets:
 
 
 def base64_bytes(value):
-    import base64
     return base64.b64decode(value) if value else b""
 
 
@@ -694,7 +712,8 @@ def route_calls(route, targets):
             if model:
                 values.update({"model": model, "res_model": model, "id": id_, "res_id": id_, "field": field})
             values.update({"access_token": token, "token": token})
-            path = PATH_ARGUMENT.sub(lambda match: str(values.get(match.group(2), "x")), route["rule"])
+            path = PATH_ARGUMENT.sub(lambda match, values=values: str(values.get(match.group(2), "x")),
+                                     route["rule"])
             params = {name: values.get(name) for name in route["params"]
                       if name not in route["arguments"] and name not in ("kw", "kwargs", "post", "args")}
             if names & {"kw", "kwargs", "post"}:
@@ -740,7 +759,8 @@ def a_state(admin, seed):
             ("res_model", "=", "account.invoice"), ("res_id", "in", seed.invoices)]),
         "transactions": admin.execute("payment.transaction", "search_read", [
             ("acquirer_id.company_id", "=", seed.company)], fields=["reference", "state", "amount"]),
-        "tokens": admin.execute("payment.token", "search_count", [("acquirer_id.company_id", "=", seed.company)]),
+        "tokens": admin.execute("payment.token", "search_count", [
+            ("acquirer_id.company_id", "=", seed.company)]),
     }
 
 

@@ -23,7 +23,8 @@ def company_of(session):
 
 def portal_session(claire, admin, rpc, client):
     """A portal login for the billing contact of ``client`` (a client of claire)."""
-    (billing,) = claire.execute("res.partner", "search", [("parent_id", "=", client), ("type", "=", "invoice")])
+    (billing,) = claire.execute("res.partner", "search", [
+        ("parent_id", "=", client), ("type", "=", "invoice")])
     user = claire.execute("res.partner", "webo_grant_portal_access", [billing])
     password = "portal-%s" % uuid.uuid4().hex[:8]
     admin.execute("res.users", "write", [user], {"password": password})
@@ -59,7 +60,7 @@ def test_payment_methods_and_the_stripe_secret_key(claire, julien, admin):
         julien.execute("payment.acquirer", "read", acquirers, ["post_msg"])
     assert refused.value.faultCode == ACCESS_ERROR
     assert sorted(claire.execute("payment.acquirer", "search", mine)) == sorted(acquirers)
-    (card,) = admin.execute("payment.acquirer", "search", mine + [("provider", "=", "stripe")])
+    (card,) = admin.execute("payment.acquirer", "search", [*mine, ("provider", "=", "stripe")])
     with pytest.raises(xmlrpc.client.Fault) as refused:
         claire.execute("payment.acquirer", "read", [card], ["stripe_secret_key"])
     assert refused.value.faultCode == ACCESS_ERROR
@@ -71,10 +72,11 @@ def test_taxes_reconciliations_followers_and_sequences(claire, julien, admin, ne
     invoice = send_invoice(claire, client)
     claire.execute("account.invoice", "webo_register_payment", [invoice], 100.0)
     company = company_of(claire)
+    followed = [("res_model", "=", "account.invoice"), ("res_id", "=", invoice)]
     for model, domain, group in (
             ("account.partial.reconcile", [("company_id", "=", company)], "company_id"),
             ("ir.sequence", [("company_id", "=", company)], "company_id"),
-            ("mail.followers", [("res_model", "=", "account.invoice"), ("res_id", "=", invoice)], "partner_id"),
+            ("mail.followers", followed, "partner_id"),
             ("account.invoice.tax", [("company_id", "=", company)], "company_id")):
         if model != "account.invoice.tax":  # claire's workspace is under the VAT franchise
             assert admin.execute(model, "search_count", domain), model
@@ -96,10 +98,12 @@ def test_odoo_payment_routes_make_no_transaction_on_a_workspace(claire, julien, 
                              {"db": database, "login": "julien", "password": "julien"})
     assert error is None
     for browser in (requests.Session(), designer):
-        reply = browser.post("%s/website_payment/transaction/REF-%s/9999.99/%d" % (odoo_url, invoice, euro), json={
+        path = "/website_payment/transaction/REF-%s/9999.99/%d" % (invoice, euro)
+        reply = browser.post(odoo_url + path, json={
             "jsonrpc": "2.0", "method": "call", "id": 1, "params": {"acquirer_id": transfer}}, timeout=120)
         assert reply.status_code == 404 or "error" in reply.json(), reply.text[:300]
-    assert admin.execute("payment.transaction", "search_count", [("reference", "like", "REF-%s" % invoice)]) == 0
+    assert admin.execute("payment.transaction", "search_count", [
+        ("reference", "like", "REF-%s" % invoice)]) == 0
 
     # A transaction of the page, then Odoo's transfer feedback from its reference alone.
     result, _error = jsonrpc(requests.Session(), "%s/invoice/pay/%d/form_tx" % (odoo_url, invoice),
@@ -131,7 +135,8 @@ def test_login_goes_back_to_this_site_only(odoo_url, database):
     signed_in = browser.post(odoo_url + "/web/login", data={
         "login": "julien", "password": "julien", "csrf_token": csrf, "redirect": OFFSITE},
         allow_redirects=False, timeout=120)
-    assert "other.example" not in signed_in.text and "other.example" not in signed_in.headers.get("Location", "")
+    assert "other.example" not in signed_in.text
+    assert "other.example" not in signed_in.headers.get("Location", "")
     assert "/web" in signed_in.text or "/web" in signed_in.headers.get("Location", "")
 
 

@@ -1,5 +1,4 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
 from odoo.osv import expression
 
 
@@ -31,7 +30,8 @@ class WeboDocumentReader(models.AbstractModel):
         # Record rules are turned into SQL as superuser: the user comes as
         # the value, never from the environment.
         if operator != "=" or not isinstance(value, int):
-            raise UserError(_("Search the reader with '=' and a user's id."))
+            # Only record rules search it; no user ever types this search.
+            raise ValueError("webo_reader_id is searched with '=' and a user's id")
         clauses, params = [], []
         always = self._webo_always_readable()
         if always:

@@ -60,8 +60,8 @@ class TestIsolationRules(WeboWorkspaceCase):
         self.assertIn(self.client_a, followers.mapped("partner_id"))
         self.assertEqual(self.env["mail.followers"].sudo(self.designer_a).search(domain), followers)
         self.assertFalse(self.env["mail.followers"].sudo(self.designer_b).search(domain))
-        groups = self.env["mail.followers"].sudo(self.designer_b).read_group(domain, ["partner_id"], ["partner_id"])
-        self.assertFalse(groups)
+        followers_b = self.env["mail.followers"].sudo(self.designer_b)
+        self.assertFalse(followers_b.read_group(domain, ["partner_id"], ["partner_id"]))
         with self.assertRaises(AccessError):
             followers.sudo(self.designer_b).read(["partner_id"])
         self.assertEqual(self.env["mail.followers"].sudo(self.operator).search(domain), followers)
@@ -95,9 +95,9 @@ class TestIsolationRules(WeboWorkspaceCase):
             [("type", "=", "code"), ("module", "=", "webo_sale")], limit=1))
 
     def test_accounting_records_of_another_workspace(self):
-        for model in ("ir.sequence", "account.invoice.tax", "account.partial.reconcile",
-                      "account.fiscal.position.tax"):
-            company_field = "position_id.company_id" if model == "account.fiscal.position.tax" else "company_id"
+        for model, company_field in (("ir.sequence", "company_id"), ("account.invoice.tax", "company_id"),
+                                     ("account.partial.reconcile", "company_id"),
+                                     ("account.fiscal.position.tax", "position_id.company_id")):
             domain = [(company_field, "=", self.workspace_a.id)]
             if model in ("ir.sequence", "account.fiscal.position.tax"):
                 self.assertTrue(self.env[model].search(domain), model)
