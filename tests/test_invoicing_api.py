@@ -304,7 +304,8 @@ def test_bad_invoice_is_refused_and_nothing_is_issued(claire, julien, new_client
     else:
         # (Other tests send mail to the demo client: no check of its mailbox.)
         sender, client, address = julien, claire_client_of_the_demo(claire), None
-        expected = "Boulangerie Dupont ne fait pas partie de vos clients"
+        # The refusal names the client by its id only: not another workspace's client's name.
+        expected = "client n°%d ne fait pas partie de vos clients" % client
     counts = {"claire": invoice_count(claire), "julien": invoice_count(julien)}
 
     with pytest.raises(xmlrpc.client.Fault) as refused:

@@ -84,6 +84,24 @@ def test_taxes_reconciliations_followers_and_sequences(claire, julien, admin, ne
         assert julien.execute(model, "read_group", domain, [group], [group]) == [], model
 
 
+def test_another_workspace_client_is_never_named(claire, julien, admin):
+    """Odoo 11 reads a many2one's name as superuser: nothing may point at
+    another workspace's client, and refusals name it by its id only."""
+    (client,) = claire.execute("res.partner", "search", [("name", "=", "Boulangerie Dupont")])
+    wizards = julien.execute("webo.invoice.wizard", "search_count", [])
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        send_invoice(julien, client)
+    assert "client n°%d ne fait pas partie de vos clients" % client in refused.value.faultString
+    assert "Boulangerie" not in refused.value.faultString
+    assert julien.execute("webo.invoice.wizard", "search_count", []) == wizards
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        julien.execute("res.partner", "create", {"name": "Contact pirate", "parent_id": client})
+    assert "client n°%d" % client in refused.value.faultString
+    assert "Boulangerie" not in refused.value.faultString
+    assert admin.execute("res.partner", "search", [("name", "=", "Contact pirate")],
+                         context={"active_test": False}) == []
+
+
 def test_odoo_payment_routes_make_no_transaction_on_a_workspace(claire, julien, admin, new_client, odoo_url,
                                                                  database):
     client, _address = new_client()
