@@ -141,7 +141,6 @@ class WeboPaymentPortal(PaymentPortal):
         return super().invoice_pay_form(acquirer.id, invoice.id, save_token=False,
                                         access_token=access_token, **kwargs)
 
-
     @http.route()
     def invoice_pay_token(self, invoice_id, pm_id=None, **kwargs):
         """Paying with a saved card: no workspace invoice is paid that way
