@@ -1,5 +1,5 @@
 # webo: the two commands are `make demo` and `make test`; see README.rst.
-.PHONY: demo test bench lint setup pot clean
+.PHONY: demo test test-faults bench lint setup pot clean
 
 PYTHON := .venv/bin/python
 
@@ -11,6 +11,11 @@ demo:
 test:
 	bash runtime/setup.sh
 	$(PYTHON) runtime/run_tests.py
+
+## The fault suite: mail server, PDF renderer and PostgreSQL failures, killed workers
+test-faults:
+	bash runtime/setup.sh
+	$(PYTHON) runtime/run_tests.py --faults
 
 ## make bench NAME=<name>: run bench/<name>.py on its own database
 bench:
@@ -25,12 +30,12 @@ lint:
 
 ## Export each addon's .pot from the test database and merge it into fr.po
 pot:
-	for addon in webo_sale webo_purchase_credit; do \
-		runtime/odoo -d $${WEBO_TEST_DB:-webo_test} --i18n-export=/tmp/$$addon.po \
+	export_dir=$$(mktemp -d) && for addon in webo_sale webo_purchase_credit; do \
+		runtime/odoo -d $${WEBO_TEST_DB:-webo_test} --i18n-export=$$export_dir/$$addon.po \
 			--modules=$$addon --stop-after-init --log-level=warn && \
-		sed -e '/^"POT-Creation-Date/d' -e '/^"PO-Revision-Date/d' /tmp/$$addon.po > $$addon/i18n/$$addon.pot && \
+		sed -e '/^"POT-Creation-Date/d' -e '/^"PO-Revision-Date/d' $$export_dir/$$addon.po > $$addon/i18n/$$addon.pot && \
 		$(PYTHON) runtime/po_merge.py $$addon; \
-	done
+	done; rm -rf $$export_dir
 
 setup:
 	bash runtime/setup.sh

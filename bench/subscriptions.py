@@ -37,9 +37,6 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The benchmarks' folder holds a script named like the factur-x library
-# (bench/facturx.py), which the addon imports: look in it last.
-sys.path[:] = [path for path in sys.path if os.path.abspath(path or os.curdir) != HERE] + [HERE]
 
 from send_invoices import install_addon, load_odoo  # noqa: E402
 

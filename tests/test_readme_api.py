@@ -34,10 +34,13 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         assert result.returncode == 0, result.stderr
         (clients, invoice, cancelled, refusal, subscription, resumed, facturx_pdf, bill, duplicate,
          partly_paid, overpayment, iban_refusal, service, synthesis, reminders_due, reminders_run,
-         reminders_paused, purchase_credit, purchase_order, purchase_refusal) = result.stdout.splitlines()
+         reminders_refused, reminders_paused, purchase_credit, purchase_order,
+         purchase_refusal) = result.stdout.splitlines()
         assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
         assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
-        assert "'webo_state': 'sent'" in invoice and "/my/invoices/" in invoice
+        # Its email queued, not yet accepted by the mail server.
+        assert "'webo_state': 'sending'" in invoice and "'webo_email_state': 'pending'" in invoice
+        assert "/my/invoices/" in invoice
         assert "'webo_state': 'credited'" in cancelled
         assert "avoir" in refusal, refusal
         # Four periods caught up (the 1st of this month and of the three
@@ -54,10 +57,12 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         assert "'state': 'open'" in service and "Compte de paiement webo" in service, service
         assert "'documents_status': 'submitted'" in service, service
         assert "'purchase_ceiling': 300.0" in synthesis, synthesis
-        # The subscription's first invoice, over 30 days late: due, sent
-        # once today, then paused with its client.
-        assert reminders_due.startswith("[('FAC/") and reminders_due.endswith(", True)]"), reminders_due
-        assert reminders_run == "True 0", reminders_run
+        # The subscription's first invoice, issued today and due in 30 days:
+        # 15 days late 45 days from now (the D+15 level); a run ahead of time
+        # is refused; paused with its client, nothing is due for it.
+        assert reminders_due.startswith("[('FAC/', 15, '") and reminders_due.endswith("')]"), reminders_due
+        assert reminders_run == "True", reminders_run
+        assert "à l'avance" in reminders_refused, reminders_refused
         assert reminders_paused == "False", reminders_paused
         # Two hosting services (15 EUR each) bought with deferred payment.
         ceiling, used, available = (float(figure) for figure in purchase_credit.split())

@@ -72,19 +72,34 @@ def test_subscription_lifecycle_over_xmlrpc(claire, julien, admin, new_client, o
     next_date = record["next_invoice_date"]
     assert next_date[8:] == "01" and next_date > today.isoformat()
 
-    # The operator's monthly run on that date: period 2, with the new amount, emailed.
+    # The operator's run today: nothing is due yet for it (next month).
+    assert admin.execute("webo.subscription", "webo_run", date=today.isoformat()) >= 0
+    assert read_subscription(claire, subscription)["invoice_ids"] == [first]
+
+    # A subscription that started on the 1st of last month: the run catches
+    # up, each invoice dated today and stating the month it bills, emailed.
+    started = claire.execute("webo.subscription", "webo_create", {
+        "name": "Sauvegardes", "partner_id": client, "date_start": months_ago(1, 1).isoformat(),
+        "line_ids": [(0, 0, {"name": "Sauvegardes", "quantity": 1, "price_unit": 55.0})]})
     outbox.collect()
-    assert admin.execute("webo.subscription", "webo_run", date=next_date) >= 1
-    record = read_subscription(claire, subscription)
-    (second,) = set(record["invoice_ids"]) - {first}
-    (issued,) = claire.execute("account.invoice", "read", [second], [
-        "number", "state", "date_invoice", "amount_total", "webo_subscription_period"])
-    assert issued["state"] == "open" and issued["date_invoice"] == next_date
-    assert issued["amount_total"] == 55.0 and issued["webo_subscription_period"] == 2
-    (mail,) = mail_to(outbox.collect(), address)
-    assert_pdf_of(mail, issued["number"])
-    admin.execute("webo.subscription", "webo_run", date=next_date)
-    assert read_subscription(claire, subscription)["invoice_ids"] == record["invoice_ids"], "once"
+    assert admin.execute("webo.subscription", "webo_run") >= 2
+    record = read_subscription(claire, started)
+    issued = claire.execute("account.invoice", "read", sorted(record["invoice_ids"]), [
+        "number", "state", "date_invoice", "amount_total", "webo_subscription_period",
+        "webo_period_start"])
+    assert [row["webo_subscription_period"] for row in issued] == [1, 2]
+    assert [row["webo_period_start"] for row in issued] == [months_ago(1, 1).isoformat(),
+                                                            months_ago(0, 1).isoformat()]
+    assert all(row["state"] == "open" and row["date_invoice"] == today.isoformat()
+               and row["amount_total"] == 55.0 for row in issued), issued
+    received = mail_to(outbox.collect(), address)
+    assert sorted(mail.subject for mail in received) == sorted(
+        mail.subject for mail in received if any(row["number"] in mail.subject for row in issued))
+    assert len(received) == 2
+    assert_pdf_of(next(mail for mail in received if issued[1]["number"] in mail.subject), issued[1]["number"])
+    admin.execute("webo.subscription", "webo_run")
+    assert read_subscription(claire, started)["invoice_ids"] == record["invoice_ids"], "once"
+    claire.execute("webo.subscription", "webo_stop", [started])
 
     # Dupliquer a running one: a new running subscription.
     copy = claire.execute("webo.subscription", "webo_duplicate", [subscription])
@@ -93,10 +108,9 @@ def test_subscription_lifecycle_over_xmlrpc(claire, julien, admin, new_client, o
 
     # Arrêter, then Dupliquer resumes it as its linked successor.
     assert claire.execute("webo.subscription", "webo_stop", [subscription]) is True
-    assert admin.execute("webo.subscription", "webo_run",
-                         date=(today + datetime.timedelta(days=70)).isoformat()) >= 0
+    assert admin.execute("webo.subscription", "webo_run") >= 0
     record = read_subscription(claire, subscription)
-    assert record["state"] == "stopped" and len(record["invoice_ids"]) == 2, "no invoice once stopped"
+    assert record["state"] == "stopped" and record["invoice_ids"] == [first], "no invoice once stopped"
     successor = claire.execute("webo.subscription", "webo_duplicate", [subscription])
     assert read_subscription(claire, successor)["predecessor_id"][0] == subscription
     assert read_subscription(claire, subscription)["successor_ids"] == [successor]
@@ -149,7 +163,8 @@ def test_a_run_killed_half_way_then_run_again_invoices_each_period_once(
     def invoices():
         return claire.execute("account.invoice", "search_read",
                               [("webo_subscription_id", "in", subscriptions)],
-                              ["webo_subscription_id", "webo_subscription_period", "date_invoice", "state"])
+                              ["webo_subscription_id", "webo_subscription_period", "date_invoice",
+                               "webo_period_start", "state"])
 
     log = output_dir / "odoo-server-killed.log"
     log.unlink(missing_ok=True)
@@ -188,8 +203,10 @@ def test_a_run_killed_half_way_then_run_again_invoices_each_period_once(
     assert periods == sorted((subscription, period) for subscription in subscriptions
                              for period in range(1, 6)), "each due period invoiced exactly once"
     assert all(row["state"] == "open" for row in final)
+    assert {row["date_invoice"] for row in final} == {datetime.date.today().isoformat()}, "dated when issued"
     for index, subscription in enumerate(subscriptions):
-        dates = sorted(row["date_invoice"] for row in final if row["webo_subscription_id"][0] == subscription)
-        assert dates == [months_ago(4 - month, 1).isoformat() for month in range(5)], index
+        periods = sorted(row["webo_period_start"] for row in final
+                         if row["webo_subscription_id"][0] == subscription)
+        assert periods == [months_ago(4 - month, 1).isoformat() for month in range(5)], index
     claire.execute("webo.subscription", "webo_stop", subscriptions)
     outbox.collect()

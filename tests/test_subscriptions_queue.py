@@ -32,7 +32,8 @@ def first_of_month(months_back):
 def queue_database(database, repo_dir):
     name = database + "_queue"
     env = dict(os.environ, WEBO_MODULES="webo_sale,queue_job")
-    subprocess.run(["bash", str(repo_dir / "runtime" / "database.sh"), name, "--log-level=warn",
+    subprocess.run(["bash", str(repo_dir / "runtime" / "database.sh"), name, "--with-demo",
+                    "--log-level=warn",
                     "--log-handler=odoo.modules.graph:CRITICAL"],
                    env=env, check=True, stdout=subprocess.DEVNULL, timeout=600)
     return name

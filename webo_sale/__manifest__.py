@@ -8,7 +8,7 @@
     "author": "webo",
     "license": "LGPL-3",
     "external_dependencies": {
-        "python": ["facturx", "pypdf"],
+        "python": ["facturx", "pypdf", "saxonche"],
     },
     "depends": [
         "account_invoicing",
@@ -17,6 +17,7 @@
         "base_iban",
         "base_vat",
         "l10n_fr",
+        "l10n_fr_certification",
         "payment_stripe",
         "payment_transfer",
         "portal",
@@ -42,6 +43,7 @@
         "views/assets.xml",
         "views/menus.xml",
         "views/webo_reminder_level_views.xml",
+        "wizards/webo_integrity_check_views.xml",
     ],
     "demo": [
         "demo/webo_sale_demo.xml",

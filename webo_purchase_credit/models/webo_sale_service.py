@@ -1,6 +1,7 @@
 from contextlib import contextmanager
 
 from odoo import _, api, fields, models
+from odoo.addons.webo_sale.models.webo_api import public_method
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_round
 from odoo.tools.misc import formatLang
@@ -48,6 +49,7 @@ class WeboSaleService(models.Model):
     # Public API
 
     @api.model
+    @public_method
     def webo_purchase_credit(self):
         """The purchase credit of the user's workspace (XML-RPC): ceiling,
         used, available, whether deferred payment is offered."""

@@ -66,9 +66,18 @@ class TestSettlement(PurchaseCase):
         self.assertAlmostEqual(self.first.amount_settled, 10.0, places=2)
 
     def test_cancelled_client_payment_reverses_its_settlements(self):
-        self.service_a.payment_journal_id.update_posted = True
         payment = self._client_pays(50.0)
+        settled = self.first.settlement_ids.mapped("platform_payment_id") | self.first.settlement_ids.mapped(
+            "bill_payment_id")
+        entries = (payment | settled).mapped("move_line_ids.move_id")
         payment.cancel()
+        # French books keep their entries: each payment is reversed, not deleted.
+        self.assertEqual(set((payment | settled).mapped("state")), {"cancelled"})
+        self.assertEqual(entries.exists(), entries)
+        for entry in entries:
+            reversal = self.env["account.move"].search([("ref", "like", entry.name), ("id", "!=", entry.id)])
+            self.assertEqual(len(reversal), 1, "one reversal of %s" % entry.name)
+            self.assertEqual(reversal.amount, entry.amount)
         self.assertFalse(self.env["webo.purchase.settlement"].search(
             [("client_payment_id", "=", payment.id)]))
         self.assertEqual(self.first.state, "confirmed")

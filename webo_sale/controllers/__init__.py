@@ -2,3 +2,4 @@ from . import portal
 from . import payment
 from . import mail
 from . import web_login
+from . import database

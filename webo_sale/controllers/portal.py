@@ -12,6 +12,7 @@ from odoo.tools import consteq
 
 from ..models.ir_http import is_local_url
 from . import payment_page
+from .security_headers import secure_response
 
 
 def _workspace_invoice(invoice_id):
@@ -76,7 +77,8 @@ class WeboPortalAccount(PortalAccount):
         # whole template record (its translated arch) on every request.
         html = request.env["ir.qweb"].render("webo_sale.portal_invoice_payment_page", {
             "page": page, "pay_label": _("Pay now"), "request": request, "json": json})
-        return request.make_response(html, headers=[("Content-Type", "text/html; charset=utf-8")])
+        return secure_response(
+            request.make_response(html, headers=[("Content-Type", "text/html; charset=utf-8")]))
 
     @http.route(["/my/invoices/pdf/<int:invoice_id>"], type="http", auth="public", website=True)
     def portal_my_invoice_report(self, invoice_id, access_token=None, **kw):
@@ -90,11 +92,11 @@ class WeboPortalAccount(PortalAccount):
             return request.not_found()
         attachment = invoice._webo_pdf_attachment()
         pdf = base64.b64decode(attachment.datas)
-        return request.make_response(pdf, headers=[
+        return secure_response(request.make_response(pdf, headers=[
             ("Content-Type", "application/pdf"),
             ("Content-Length", len(pdf)),
             ("Content-Disposition", 'inline; filename="%s"' % attachment.datas_fname),
-        ])
+        ]), pdf=True)
 
 
 class WeboPortalSubscriptions(CustomerPortal):

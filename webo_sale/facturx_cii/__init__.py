@@ -5,9 +5,9 @@ from .reader import (
     IMPORTABLE_LEVELS,
     TAXED_CATEGORIES,
     FacturxReader,
-    quiet_facturx_errors,
 )
+from .rules import RuleFailure, check_facturx, quiet_facturx_errors
 from .writer import FacturxWriter
 
 __all__ = ["BILL_TYPES", "IMPORTABLE_LEVELS", "TAXED_CATEGORIES", "FacturxReader", "FacturxWriter",
-           "quiet_facturx_errors"]
+           "RuleFailure", "check_facturx", "quiet_facturx_errors"]

@@ -1,7 +1,5 @@
 """Reading a supplier's Factur-X XML: the values a vendor bill needs."""
 import datetime
-import logging
-from contextlib import contextmanager
 
 from .writer import NSMAP, SCHEME_SIREN, SCHEME_SIRET
 
@@ -10,19 +8,6 @@ BILL_TYPES = {"380": "in_invoice", "381": "in_refund", "384": "in_invoice", "389
 IMPORTABLE_LEVELS = ("basicwl", "basic", "en16931", "extended")
 # VAT categories (UNTDID 5305) that put VAT on the bill.
 TAXED_CATEGORIES = ("S", "Z", "L", "M")
-
-
-@contextmanager
-def quiet_facturx_errors():
-    """The factur-x library logs a file that fails its schema as an ERROR;
-    for an upload that is the user's input error, reported to them."""
-    library_logger = logging.getLogger("factur-x")
-    level = library_logger.level
-    library_logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        library_logger.setLevel(level)
 
 
 class FacturxReader:
@@ -62,7 +47,9 @@ class FacturxReader:
             "zip": self.text("ram:PostalTradeAddress/ram:PostcodeCode", node),
             "city": self.text("ram:PostalTradeAddress/ram:CityName", node),
             "country": self.text("ram:PostalTradeAddress/ram:CountryID", node),
-            "email": self.text("ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']", node),
+            "email": (self.text("ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']", node)
+                      or self.text("ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID",
+                                   node)),
         }
 
     def lines(self):

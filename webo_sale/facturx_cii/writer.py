@@ -1,13 +1,17 @@
 """The Factur-X XML of an issued invoice or credit note.
 
 A UN/CEFACT Cross Industry Invoice at the EN 16931 profile of Factur-X,
-checked against the official schema by the ``factur-x`` library."""
-import facturx
+checked against the official schema and the official rules: the EN 16931
+schematron and the French reform's BR-FR rules (see rules.py)."""
+import datetime
+
 from lxml import etree
 from lxml.builder import ElementMaker
 
 from odoo import _, fields
 from odoo.exceptions import UserError
+
+from .rules import check_facturx
 
 NS_RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 NS_RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -20,6 +24,10 @@ QDT = ElementMaker(namespace=NS_QDT, nsmap=NSMAP)
 UDT = ElementMaker(namespace=NS_UDT, nsmap=NSMAP)
 
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
+# BT-23, the billing framework of the French reform (XP Z12-012): S1, an
+# invoice of services deposited for payment (a credit note takes its
+# invoice's framework).
+BILLING_FRAMEWORK_SERVICES = "S1"
 FACTURX_LEVEL = "en16931"
 TYPE_INVOICE = "380"
 TYPE_CREDIT_NOTE = "381"
@@ -27,6 +35,13 @@ TYPE_CREDIT_NOTE = "381"
 # SIRET (establishment).
 SCHEME_SIREN = "0002"
 SCHEME_SIRET = "0009"
+# ISO 6523 0225: the French directory's electronic address (its base form,
+# the SIREN); EAS "EM": an email address.
+SCHEME_FR_ADDRESS = "0225"
+SCHEME_EMAIL = "EM"
+# BT-31 (VAT identifier) and BT-32 (tax registration identifier) schemes.
+SCHEME_VAT = "VA"
+SCHEME_TAX_REGISTRATION = "FC"
 # UNTDID 4461: SEPA credit transfer.
 PAYMENT_MEANS_SEPA_TRANSFER = "58"
 FRANCHISE_REASON = "TVA non applicable, art. 293 B du CGI"
@@ -49,27 +64,36 @@ class FacturxWriter:
         self.env = invoice.env
 
     def xml(self):
-        """The XML as bytes, checked against the EN 16931 schema."""
+        """The XML as bytes; refused (UserError) unless it passes the
+        official rules: schema, EN 16931 schematron, BR-FR."""
+        xml = self.unchecked_xml()
+        failures = check_facturx(xml)
+        if failures:
+            raise UserError(self.invoice._webo_facturx_refusal(failures))
+        return xml
+
+    def unchecked_xml(self):
+        """The XML as bytes, as it is made, before any check."""
         root = RSM.CrossIndustryInvoice(
             RSM.ExchangedDocumentContext(
+                RAM.BusinessProcessSpecifiedDocumentContextParameter(
+                    RAM.ID(BILLING_FRAMEWORK_SERVICES)),
                 RAM.GuidelineSpecifiedDocumentContextParameter(RAM.ID(EN16931_GUIDELINE))),
             self._document(),
             RSM.SupplyChainTradeTransaction(
                 *self._lines(),
                 self._agreement(),
-                RAM.ApplicableHeaderTradeDelivery(),
+                self._delivery(),
                 self._settlement(),
             ),
         )
-        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-        facturx.xml_check_xsd(xml, flavor="factur-x", level=FACTURX_LEVEL)
-        return xml
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
     def pdf_metadata(self):
         """Title, subject... of the PDF/A-3, in French."""
         invoice = self.invoice
         kind = "Avoir" if invoice.type == "out_refund" else "Facture"
-        seller = invoice.company_id.name
+        seller = invoice.company_id.webo_legal_name
         return {
             "author": seller,
             "keywords": "Factur-X, %s" % kind,
@@ -92,7 +116,8 @@ class FacturxWriter:
 
     def _notes(self):
         """The payment mentions French law puts on an invoice, with their
-        UNTDID 4451 subject codes."""
+        UNTDID 4451 subject codes (BR-FR-05 wants all three), and the
+        reform's processing code (BAR) when the client's kind is known."""
         company = self.invoice.company_id
         notes = [
             ("AAB", "Pas d'escompte pour paiement anticipé."),
@@ -103,7 +128,27 @@ class FacturxWriter:
         if self.invoice._webo_is_business_client():
             notes.append(("PMT", "Indemnité forfaitaire pour frais de recouvrement en cas de "
                                  "retard de paiement : 40 €."))
+        else:
+            notes.append(("PMT", "Indemnité forfaitaire pour frais de recouvrement : non "
+                                 "applicable, le client n'agissant pas en tant que professionnel."))
+        treatment = self.buyer_treatment()
+        if treatment:
+            notes.append(("BAR", treatment))
         return notes
+
+    def buyer_treatment(self):
+        """The reform's processing of the invoice (BAR note, XP Z12-012):
+        B2B for a French business client whose SIREN is known, B2BINT for a
+        business abroad, B2C / B2CINT for a private client; none for a
+        French business whose SIREN is unknown."""
+        client = self.invoice.commercial_partner_id
+        abroad = self._country(client).code != "FR"
+        business = self.invoice._webo_is_business_client()
+        if abroad:
+            return "B2BINT" if business else "B2CINT"
+        if self.siren(client.siret, client.vat):
+            return "B2B"
+        return None if business else "B2C"
 
     # The lines (BG-25)
 
@@ -151,41 +196,98 @@ class FacturxWriter:
     def _agreement(self):
         company = self.invoice.company_id
         seller = company.partner_id
+        client = self.invoice.commercial_partner_id
+        billing = self.invoice.webo_billing_partner_id
         return RAM.ApplicableHeaderTradeAgreement(
             self._party(
-                RAM.SellerTradeParty, company.name, company.siret or seller.siret,
+                RAM.SellerTradeParty, company.webo_legal_name, company.siret or seller.siret,
                 company.vat or seller.vat, seller, company.email or seller.email,
-                company.country_id, legal_info=company.company_registry),
+                legal_info=self._seller_legal_info(), tax_registration=self._tax_registration()),
             self._party(
-                RAM.BuyerTradeParty, self.invoice.commercial_partner_id.name,
-                self.invoice.commercial_partner_id.siret, self.invoice.commercial_partner_id.vat,
-                self.invoice.commercial_partner_id, self.invoice.webo_billing_partner_id.email,
-                company.country_id),
+                RAM.BuyerTradeParty, client.name, client.siret, client.vat, client, billing.email,
+                contact_name=billing.name if billing != client else None,
+                routed=self.buyer_treatment() == "B2B"),
         )
 
-    def _party(self, tag, name, siret, vat, address, email, default_country,
-                        legal_info=None):
+    def _seller_legal_info(self):
+        """BT-33: the legal form (and share capital) and the trade register."""
+        company = self.invoice.company_id.with_context(lang="fr_FR")
+        parts = [company._webo_legal_mention(), company.company_registry]
+        return " – ".join(part for part in parts if part) or None
+
+    def _tax_registration(self):
+        """BT-32 for a seller without a VAT number (the VAT franchise):
+        its SIREN, under which the French tax administration knows it,
+        with the scheme "FC" (tax registration). EN 16931 wants BT-31 or
+        BT-32 on a VAT-exempt invoice (BR-E-02)."""
+        company = self.invoice.company_id
+        if company.vat or company.partner_id.vat:
+            return None
+        return self.siren(company.siret or company.partner_id.siret, None)
+
+    @staticmethod
+    def siren(siret, vat):
+        """The SIREN of a French business: its SIRET's first nine digits,
+        else the last nine of its French VAT number."""
         siret = "".join((siret or "").split())
+        if len(siret) == 14 and siret.isdigit():
+            return siret[:9]
+        vat = "".join((vat or "").split()).upper()
+        if len(vat) == 13 and vat.startswith("FR") and vat[4:].isdigit():
+            return vat[4:]
+        return None
+
+    def _country(self, partner):
+        return partner.country_id or self.invoice.company_id.country_id
+
+    def _party(self, tag, name, siret, vat, address, email, legal_info=None,
+               tax_registration=None, contact_name=None, routed=True):
+        """A seller or buyer (BG-4, BG-7): SIRET (BT-29/46), name, legal
+        information, SIREN (BT-30/47), contact email (BT-43/58), address,
+        electronic address (BT-34/49: the French directory's SIREN when
+        ``routed``, else the email), VAT number (BT-31/48) and tax
+        registration (BT-32)."""
+        siret = "".join((siret or "").split())
+        if not (len(siret) == 14 and siret.isdigit()):
+            siret = ""
+        siren = self.siren(siret, vat)
         children = []
         if siret:
             children.append(RAM.GlobalID(siret, schemeID=SCHEME_SIRET))
         children.append(RAM.Name(name))
         if legal_info:
             children.append(RAM.Description(legal_info))
-        if siret:
-            children.append(RAM.SpecifiedLegalOrganization(RAM.ID(siret[:9], schemeID=SCHEME_SIREN)))
-        country = address.country_id or default_country
+        if siren:
+            children.append(RAM.SpecifiedLegalOrganization(RAM.ID(siren, schemeID=SCHEME_SIREN)))
+        if email:
+            contact = [RAM.PersonName(contact_name)] if contact_name else []
+            contact.append(RAM.EmailURIUniversalCommunication(RAM.URIID(email)))
+            children.append(RAM.DefinedTradeContact(*contact))
+        country = self._country(address)
         postal = [RAM.PostcodeCode(address.zip)] if address.zip else []
         postal += [RAM.LineOne(address.street)] if address.street else []
         postal += [RAM.LineTwo(address.street2)] if address.street2 else []
         postal += [RAM.CityName(address.city)] if address.city else []
         postal.append(RAM.CountryID((country.code or "FR").upper()))
         children.append(RAM.PostalTradeAddress(*postal))
-        if email:
-            children.append(RAM.URIUniversalCommunication(RAM.URIID(email, schemeID="EM")))
+        if siren and routed:
+            children.append(RAM.URIUniversalCommunication(RAM.URIID(siren, schemeID=SCHEME_FR_ADDRESS)))
+        elif email:
+            children.append(RAM.URIUniversalCommunication(RAM.URIID(email, schemeID=SCHEME_EMAIL)))
         if vat:
-            children.append(RAM.SpecifiedTaxRegistration(RAM.ID(vat, schemeID="VA")))
+            children.append(RAM.SpecifiedTaxRegistration(RAM.ID(vat, schemeID=SCHEME_VAT)))
+        if tax_registration:
+            children.append(RAM.SpecifiedTaxRegistration(
+                RAM.ID(tax_registration, schemeID=SCHEME_TAX_REGISTRATION)))
         return tag(*children)
+
+    # The delivery (BT-72): the service is deemed rendered on the invoice's
+    # date, the only date the product holds for it.
+
+    def _delivery(self):
+        return RAM.ApplicableHeaderTradeDelivery(RAM.ActualDeliverySupplyChainEvent(
+            RAM.OccurrenceDateTime(UDT.DateTimeString(
+                cii_date(self.invoice.date_invoice), format="102"))))
 
     # The settlement: payment, VAT breakdown (BG-23), totals (BG-22)
 
@@ -204,6 +306,9 @@ class FacturxWriter:
                 RAM.Information("Virement SEPA"),
                 RAM.PayeePartyCreditorFinancialAccount(RAM.IBANID(iban))))
         children += [self._tax(*entry) for entry in self.vat_breakdown()]
+        period = self._billing_period()
+        if period is not None:
+            children.append(period)
         children.append(self._payment_terms())
         children.append(RAM.SpecifiedTradeSettlementHeaderMonetarySummation(
             RAM.LineTotalAmount(self._amount(self.invoice.amount_untaxed)),
@@ -220,6 +325,18 @@ class FacturxWriter:
                 RAM.FormattedIssueDateTime(QDT.DateTimeString(
                     cii_date(origin.date_invoice), format="102"))))
         return RAM.ApplicableHeaderTradeSettlement(*children)
+
+    def _billing_period(self):
+        """BG-14: the month a subscription's invoice bills."""
+        subscription = self.invoice.webo_subscription_id
+        period = self.invoice.webo_subscription_period
+        if not subscription or not period:
+            return None
+        start = subscription._period_date(period)
+        end = subscription._period_date(period + 1) - datetime.timedelta(days=1)
+        return RAM.BillingSpecifiedPeriod(
+            RAM.StartDateTime(UDT.DateTimeString(start.strftime("%Y%m%d"), format="102")),
+            RAM.EndDateTime(UDT.DateTimeString(end.strftime("%Y%m%d"), format="102")))
 
     def vat_breakdown(self):
         """[(category, rate, base, VAT amount, reason)] one per VAT rate:

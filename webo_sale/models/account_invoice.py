@@ -2,7 +2,6 @@ import base64
 import secrets
 import time
 
-import facturx
 from num2words import num2words
 
 from odoo import _, api, fields, models
@@ -12,10 +11,15 @@ from odoo.tools.misc import formatLang
 from odoo.tools.safe_eval import safe_eval
 
 from ..facturx_cii import FacturxWriter
-from ..facturx_cii.writer import FACTURX_LEVEL
+from ..facturx_cii.pdfa import facturx_pdfa3
+from .ir_actions_report import PdfRenderingError
+from .webo_api import public_method
+from .webo_subscription import error_text
 
 WEBO_STATES = [
     ("draft", "Draft"),
+    ("sending", "Email pending"),
+    ("send_failed", "Email failed"),
     ("sent", "Sent"),
     ("late", "Late"),
     ("partial", "Partially paid"),
@@ -24,20 +28,36 @@ WEBO_STATES = [
 ]
 
 
-def webo_state_of(credited, state, date_due, residual, amount_total, rounding, today):
+EMAIL_STATES = [
+    ("none", "Not sent"),
+    ("pending", "Email pending"),
+    ("sent", "Sent"),
+    ("failed", "Email failed"),
+]
+
+
+def webo_state_of(credited, state, date_due, residual, amount_total, rounding, today,
+                  email_state=None):
     """Where an invoice stands for the designer and the client (see
     WEBO_STATES), from its raw values: shared by the invoice's computed
-    field and the payment page, which reads the values by SQL."""
+    field and the payment page, which reads the values by SQL (and leaves
+    the email out: the client is reading the invoice). Due and unpaid, it
+    is "sent" only once the mail server accepted its email; an email that
+    failed for good comes first, even when the invoice is late."""
     if credited:
         return "credited"
     if state in ("draft", "cancel"):
         return "draft"
     if state == "paid":
         return "paid"
+    if email_state == "failed":
+        return "send_failed"
     if date_due and date_due < today:
         return "late"
     if float_compare(residual, amount_total, precision_rounding=rounding) < 0:
         return "partial"
+    if email_state == "pending":
+        return "sending"
     return "sent"
 
 
@@ -57,7 +77,10 @@ def amount_in_french_words(amount):
 
 
 class AccountInvoice(models.Model):
-    _inherit = "account.invoice"
+    _name = "account.invoice"
+    # The guard first: it refuses a change of what was issued before any
+    # other override acts on it.
+    _inherit = ["webo.issued.guard", "account.invoice"]
 
     webo_recurrence = fields.Selection(
         [("none", "None"), ("monthly", "Monthly")],
@@ -71,16 +94,37 @@ class AccountInvoice(models.Model):
     webo_subscription_period = fields.Integer(
         string="Subscription Period", readonly=True, copy=False,
         help="Which period of its subscription the invoice bills (1 is the first month).")
+    webo_period_start = fields.Date(
+        string="Period From", readonly=True, copy=False,
+        help="First day of the month a subscription's invoice bills (its invoice is "
+             "dated the day it is issued).")
+    webo_period_end = fields.Date(
+        string="Period To", readonly=True, copy=False,
+        help="Last day of the month a subscription's invoice bills.")
     webo_credit_note_id = fields.Many2one(
         "account.invoice", string="Cancelled by", readonly=True, copy=False,
         help="The credit note that cancelled this invoice.",
     )
     webo_state = fields.Selection(
         WEBO_STATES, string="Payment Status", compute="_compute_webo_state",
-        help="Where the invoice stands for the designer: sent and awaiting "
+        help="Where the invoice stands for the designer: its email pending or "
+             "failed, sent (the mail server accepted it) and awaiting "
              "payment, late (past its due date), partially paid, paid, or "
              "cancelled by a credit note.",
     )
+    # Written after the invoice is issued, by the mail queue.
+    webo_email_state = fields.Selection(
+        EMAIL_STATES, string="Email", required=True, default="none", readonly=True, copy=False,
+        help="Where the email that carries this invoice (its last sending) stands: pending "
+             "(queued, or put off by the mail server and tried again), sent (the mail "
+             "server accepted it) or failed (refused for good, or not accepted within the "
+             "retry period).")
+    webo_email_error = fields.Char(
+        string="Email Problem", readonly=True, copy=False,
+        help="Why the mail server has not accepted the invoice's email.")
+    webo_email_status = fields.Char(
+        string="Email Status", compute="_compute_webo_email_status",
+        help="The email's state as the designer reads it, with the reason of a failure.")
     webo_billing_partner_id = fields.Many2one(
         "res.partner", string="Billing Contact", compute="_compute_webo_billing_partner_id",
         help="Who receives the invoice by email: the client's billing contact, "
@@ -106,6 +150,10 @@ class AccountInvoice(models.Model):
     webo_reminder_date = fields.Date(
         string="Last Reminder On", compute="_compute_webo_last_reminder",
         help="When the last reminder was sent.")
+    webo_facturx_rule_failures = fields.Text(
+        string="E-invoicing Rules Failed", readonly=True, copy=False,
+        help="The official e-invoicing rules (EN 16931, French reform) the supplier's "
+             "Factur-X failed when it was imported: ask the supplier for a corrected invoice.")
     webo_reminder_paused = fields.Boolean(
         string="Reminders Paused", copy=False, readonly=True,
         help="No reminder is sent for this invoice until they are resumed.")
@@ -117,11 +165,39 @@ class AccountInvoice(models.Model):
          "This period of the subscription has already been invoiced."),
     ]
 
-    @api.depends("state", "residual", "amount_total", "date_due", "webo_credit_note_id")
+    @api.model_cr
+    def init(self):
+        # The last issued invoice of a journal, read at each validation
+        # (_webo_check_chronology), in one index lookup.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS account_invoice_webo_issued_date_index
+                ON account_invoice (journal_id, date_invoice) WHERE move_name IS NOT NULL
+        """)
+        # The Synthèse counts the invoices whose email waits or failed: few
+        # among all, found in this index alone.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS account_invoice_webo_email_todo_index
+                ON account_invoice (company_id, webo_email_state)
+             WHERE webo_email_state IN ('pending', 'failed')""")
+
+    @api.depends("state", "residual", "amount_total", "date_due", "webo_credit_note_id",
+                 "webo_email_state")
     def _compute_webo_state(self):
         today = fields.Date.context_today(self)
         for invoice in self:
             invoice.webo_state = invoice._webo_state_on(today)
+
+    @api.depends("webo_email_state", "webo_email_error")
+    def _compute_webo_email_status(self):
+        labels = dict(self._fields["webo_email_state"]._description_selection(self.env))
+        for invoice in self:
+            status = labels[invoice.webo_email_state]
+            if invoice.webo_email_error and invoice.webo_email_state == "failed":
+                status = _("Email failed: %(reason)s") % {"reason": invoice.webo_email_error}
+            elif invoice.webo_email_error and invoice.webo_email_state == "pending":
+                status = _("Email pending (tried again: %(reason)s)") % {
+                    "reason": invoice.webo_email_error}
+            invoice.webo_email_status = status
 
     @api.depends("webo_reminder_ids")
     def _compute_webo_last_reminder(self):
@@ -155,6 +231,17 @@ class AccountInvoice(models.Model):
         for invoice in invoices:
             invoice.webo_payment_journal_id = journals.get(invoice.company_id)
 
+    @api.constrains("webo_credit_note_id")
+    def _check_webo_credit_note_id(self):
+        for invoice in self.filtered("webo_credit_note_id"):
+            credit_note = invoice.webo_credit_note_id
+            if (credit_note.type != "out_refund" or credit_note.refund_invoice_id != invoice
+                    or not credit_note._webo_is_issued()):
+                raise ValidationError(_(
+                    "Invoice %(number)s can only be marked cancelled by an issued credit note made "
+                    "for it: use Actions > Cancel the invoice."
+                ) % {"number": invoice.number or invoice.name})
+
     @api.constrains("partner_id", "company_id")
     def _check_webo_partner_company(self):
         customer_invoices = self.filtered(
@@ -172,6 +259,28 @@ class AccountInvoice(models.Model):
         return super().unlink()
 
     @api.multi
+    def action_invoice_open(self):
+        """An invoice or credit note of a workspace is issued only if its
+        e-invoice passes the official rules (schema, EN 16931, BR-FR):
+        otherwise nothing is issued and the message names the rule."""
+        to_check = self.filtered(lambda i: i.type in ("out_invoice", "out_refund")
+                                 and i.company_id.webo_workspace)
+        to_check._webo_check_seller_identifiers()
+        for invoice in to_check:
+            # An e-invoice names an electronic address of its client
+            # (BR-FR-12), and the product sends every invoice by email.
+            invoice._webo_check_email_recipients()
+        result = super().action_invoice_open()
+        for invoice in to_check:
+            invoice._webo_facturx_xml()
+        return result
+
+    @api.multi
+    def action_move_create(self):
+        self._webo_check_chronology()
+        return super().action_move_create()
+
+    @api.multi
     def action_invoice_cancel(self):
         self._webo_refuse_if_issued(_("cancelled"))
         return super().action_invoice_cancel()
@@ -180,6 +289,16 @@ class AccountInvoice(models.Model):
     def action_invoice_draft(self):
         self._webo_refuse_if_issued(_("reset to draft"))
         return super().action_invoice_draft()
+
+    @api.multi
+    def invoice_print(self):
+        """Odoo's "Print" button: a workspace's invoices print as their
+        legal PDF, not Odoo's plain report (printing is not sending: the
+        invoice is marked sent by its email only)."""
+        if self and all(invoice.company_id.webo_workspace and invoice.type in ("out_invoice", "out_refund")
+                        for invoice in self):
+            return self._webo_report().report_action(self)
+        return super().invoice_print()
 
     @api.multi
     def action_webo_resend(self):
@@ -201,6 +320,7 @@ class AccountInvoice(models.Model):
         return {"type": "ir.actions.act_url", "url": self.webo_payment_url, "target": "new"}
 
     @api.multi
+    @public_method
     def webo_resend(self):
         """Send the issued invoice to the client again, with the same PDF."""
         self._webo_check_designer_access()
@@ -212,13 +332,46 @@ class AccountInvoice(models.Model):
         return True
 
     @api.multi
+    @public_method
+    def webo_retry_emails(self):
+        """"Renvoyer" after a failure: the invoice's emails that failed for
+        good (the invoice itself, its credit note email, a reminder, a
+        receipt) go back to the mail queue as they are, to the recipients'
+        current addresses, with their Message-Id: a client never gets two
+        different copies. Returns the number of emails queued again."""
+        self._webo_check_designer_access()
+        count = 0
+        for invoice in self:
+            mails = invoice._webo_failed_mails()
+            if not mails:
+                raise UserError(_("No email of %(name)s has failed: there is nothing to resend. "
+                                  "To send the invoice again, use \"Resend by email\".")
+                                % {"name": invoice.number or invoice.name})
+            without_address = mails.mapped("recipient_ids").filtered(lambda partner: not partner.email)
+            if without_address:
+                raise UserError(_(
+                    "%(contact)s has no email address: add one, then resend."
+                ) % {"contact": without_address[0].display_name})
+            mails._webo_requeue()
+            count += len(mails)
+        return count
+
+    @api.multi
+    def action_webo_retry_emails(self):
+        self.webo_retry_emails()
+        return True
+
+    @api.multi
+    @public_method
     def webo_cancel_with_credit_note(self):
         """Cancel a sent invoice the only lawful way: a credit note for its
         whole amount, validated, reconciled with it and sent to the client.
         Returns the credit note's id."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self._webo_check_designer_access()
         self._webo_check_can_be_credited()
+        # Before the number is taken (see ir.actions.report).
+        self.env["ir.actions.report"]._webo_prepare_report_assets()
         credit_note = self._webo_new_credit_note()
         credit_note.action_invoice_open()
         self._webo_reconcile_with(credit_note)
@@ -228,11 +381,12 @@ class AccountInvoice(models.Model):
         return credit_note.id
 
     @api.multi
+    @public_method
     def webo_facturx_pdf(self):
         """The Factur-X PDF of an issued invoice or credit note, base64
         encoded: the very PDF sent to the client. Only someone who can read
         the invoice gets it."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self.check_access_rights("read")
         self.check_access_rule("read")
         if not self._webo_is_issued() or self.state not in ("open", "paid"):
@@ -243,20 +397,42 @@ class AccountInvoice(models.Model):
         return self._webo_pdf_attachment().datas.decode("ascii")
 
     @api.model
+    @public_method
     def webo_import_facturx(self, content, filename=None):
         """Import a supplier's Factur-X PDF (base64) as a draft vendor bill
         of the user's workspace; returns its id (see webo.facturx.import)."""
+        checks = self.env["webo.api"]
+        if not isinstance(content, bytes):
+            checks._check_text(content, _("The PDF (base64)"))
+        checks._check_text(filename, _("The file name"), required=False)
         return self.env["webo.facturx.import"].import_pdf(content, filename).id
 
     @api.multi
-    def webo_register_payment(self, amount, payment_date=None, journal_id=None, communication=None):
+    @public_method
+    def webo_register_payment(self, amount, payment_date=None, journal_id=None, communication=None,
+                              idempotency_key=None):
         """Record a payment the designer received for this invoice (a
         cheque, a transfer seen on the bank account...): by default in the
         workspace's payment-receiving journal, dated today. Returns the
         payment's id. The invoice is then paid or partially paid, and the
-        designer and the client are told (see ``_webo_payment_received``)."""
-        self.ensure_one()
+        designer and the client are told (see ``_webo_payment_received``).
+
+        ``idempotency_key`` (a text the caller chooses, unique per payment):
+        a call repeated with the same key, after a lost answer or a failed
+        request, returns the payment it recorded instead of recording a
+        second one."""
+        checks = self.env["webo.api"]
+        checks._check_one(self)
         self._webo_check_designer_access()
+        self._webo_check_idempotency_key(idempotency_key)
+        # Payments of one invoice one at a time: a second one waits here,
+        # and PostgreSQL makes Odoo replay it (with a fresh view) if the
+        # first changed the invoice meanwhile; it then finds its key.
+        self.env.cr.execute("SELECT id FROM account_invoice WHERE id = %s FOR UPDATE", [self.id])
+        if idempotency_key:
+            done = self._webo_payment_with_key(idempotency_key, amount)
+            if done:
+                return done.id
         if self.type != "out_invoice" or self.state != "open":
             raise UserError(_(
                 "Only a sent invoice awaiting payment can receive a payment: %(name)s is %(state)s."
@@ -266,6 +442,9 @@ class AccountInvoice(models.Model):
         if not isinstance(amount, (int, float)) or float_compare(
                 amount, 0.0, precision_rounding=self.currency_id.rounding) <= 0:
             raise UserError(_("Enter the amount received, a positive number (e.g. 120.50)."))
+        payment_date = checks._check_date(payment_date, _("The payment date"), required=False)
+        checks._check_id(journal_id, _("The journal"), required=False)
+        checks._check_text(communication, _("The communication"), required=False)
         journal = self._webo_payment_journal(journal_id)
         method = journal.inbound_payment_method_ids[:1]
         payment = self.env["account.payment"].create({
@@ -279,9 +458,31 @@ class AccountInvoice(models.Model):
             "payment_date": payment_date or fields.Date.context_today(self),
             "communication": communication or self.number,
             "invoice_ids": [(6, 0, self.ids)],
+            "webo_idempotency_key": idempotency_key or False,
         })
         payment.post()
         return payment.id
+
+    @api.model
+    def _webo_check_idempotency_key(self, key):
+        if key is not None and key is not False and (
+                not isinstance(key, str) or not key.strip() or len(key) > 200):
+            raise UserError(_("The idempotency key must be a text of 1 to 200 characters, "
+                              "unique to the operation (e.g. a UUID)."))
+
+    def _webo_payment_with_key(self, key, amount):
+        """The payment this key already recorded in the workspace, after
+        checking it is the same payment (this invoice, this amount)."""
+        payment = self.env["account.payment"].sudo().search(
+            [("webo_idempotency_key", "=", key), ("company_id", "=", self.company_id.id)], limit=1)
+        if payment and (self not in payment.invoice_ids or float_compare(
+                payment.amount, amount, precision_rounding=self.currency_id.rounding)):
+            raise UserError(_(
+                "The idempotency key %(key)s has already recorded another payment (%(amount)s on "
+                "%(numbers)s): use a new key for a new payment."
+            ) % {"key": key, "amount": formatLang(self.env, payment.amount, currency_obj=payment.currency_id),
+                 "numbers": ", ".join(payment.invoice_ids.mapped("number"))})
+        return payment.sudo(self.env.uid)
 
     @api.multi
     def action_webo_pause_reminders(self):
@@ -292,13 +493,15 @@ class AccountInvoice(models.Model):
         self.webo_resume_reminders()
 
     @api.model
+    @public_method
     def webo_reminders_due(self, date=None):
         """The reminders a run on ``date`` (default today) would send: of
         the user's workspace for a designer, of every workspace for the
         platform operator. A list of {invoice_id, number, client, level_id,
         level, days_late, amount_due}, by invoice."""
         companies = self._webo_reminder_scope()
-        date = date or fields.Date.context_today(self)
+        date = self.env["webo.api"]._check_date(date, _("The date"), required=False) \
+            or fields.Date.context_today(self)
         reminders = self.env["webo.invoice.reminder"].sudo()
         due = reminders._due(date, companies)
         invoices = self.sudo().browse([row[0] for row in due])
@@ -314,13 +517,14 @@ class AccountInvoice(models.Model):
         } for invoice, level, days in zip(invoices, levels, (row[2] for row in due), strict=True)]
 
     @api.model
+    @public_method
     def webo_run_reminders(self, date=None):
         """Send the reminders due on ``date`` (default today; not later):
         the designer's workspace only, every workspace for the platform
         operator. Each batch is committed. Returns how many were sent."""
         companies = self._webo_reminder_scope()
         today = fields.Date.context_today(self)
-        date = date or today
+        date = self.env["webo.api"]._check_date(date, _("The date"), required=False) or today
         if date > today:
             raise UserError(_(
                 "Reminders cannot be sent ahead of time (%(date)s given, today is %(today)s): "
@@ -329,12 +533,14 @@ class AccountInvoice(models.Model):
         return self.env["webo.invoice.reminder"].sudo()._run(date, companies)
 
     @api.multi
+    @public_method
     def webo_pause_reminders(self):
         """No more reminders for these issued invoices until resumed."""
         self._webo_set_reminders_paused(True)
         return True
 
     @api.multi
+    @public_method
     def webo_resume_reminders(self):
         """Reminders again for these invoices, from the next run on (the
         level then due, not the ones missed meanwhile)."""
@@ -356,6 +562,19 @@ class AccountInvoice(models.Model):
             return user.company_id
         raise AccessError(_("Only a designer (for their workspace) or the platform operator "
                             "can handle reminders."))
+
+    def _webo_log_reminder_failure(self, date, error):
+        """Tell the workspace's designers, on the invoice and in their inbox,
+        in their language, why its reminder was not sent."""
+        invoice = self.sudo()
+        designers = invoice.company_id._webo_designers()
+        for lang in set(designers.mapped("lang")) or {self.env.lang}:
+            invoice.with_context(lang=lang, mail_notify_force_send=False).message_post(
+                body=_("The reminder due on %(date)s could not be sent: %(error)s The next run "
+                       "tries again.") % {"date": date, "error": error_text(error)},
+                message_type="notification", subtype="mail.mt_note",
+                partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
+                .mapped("partner_id").ids)
 
     def _webo_set_reminders_paused(self, paused):
         companies = self._webo_reminder_scope()
@@ -393,6 +612,36 @@ class AccountInvoice(models.Model):
             raise UserError(_("Only an issued invoice or credit note has a Factur-X XML."))
         return FacturxWriter(self).xml()
 
+    def _webo_facturx_refusal(self, failures):
+        """The French message refusing an e-invoice that fails ``failures``
+        (RuleFailure): each rule with its official text."""
+        rules = "\n".join("- %s (%s) : %s" % (failure.rule, failure.artefact, failure.message)
+                           for failure in failures)
+        return _(
+            "The electronic invoice (Factur-X) of %(number)s does not pass the official "
+            "rules, so it cannot be issued. Correct what they name and issue it again:\n%(rules)s"
+        ) % {"number": self.number or self.move_name or self.name or "", "rules": rules}
+
+    def _webo_check_seller_identifiers(self):
+        """What the workspace itself must give before any invoice, in plain
+        words rather than as the e-invoice rules that would refuse it."""
+        for company in self.mapped("company_id"):
+            seller = company.partner_id
+            if not FacturxWriter.siren(company.siret or seller.siret, company.vat or seller.vat):
+                raise UserError(_(
+                    "Your workspace %(workspace)s has no SIRET: French law requires it on every "
+                    "invoice and electronic invoice. Enter it in your company information "
+                    "(Sales > Synthesis > Information) before issuing an invoice."
+                ) % {"workspace": company.name})
+            taxed = self.filtered(lambda i, company=company: i.company_id == company
+                                  and i.invoice_line_ids.mapped("invoice_line_tax_ids"))
+            if taxed and not (company.vat or seller.vat):
+                raise UserError(_(
+                    "Your workspace %(workspace)s charges VAT but has no intra-community VAT "
+                    "number: French law requires it on an invoice with VAT. Enter it in your "
+                    "company information (Sales > Synthesis > Information) before issuing."
+                ) % {"workspace": company.name})
+
     def _webo_facturx_parts(self):
         """What the issued PDF embeds: {"xml": its Factur-X XML, checked,
         "metadata": the PDF's metadata}."""
@@ -406,10 +655,7 @@ class AccountInvoice(models.Model):
         if xml is None or metadata is None:
             parts = self._webo_facturx_parts()
             xml, metadata = parts["xml"], parts["metadata"]
-        return facturx.generate_from_binary(
-            pdf, xml, flavor="factur-x", level=FACTURX_LEVEL,
-            check_xsd=False,  # checked when made
-            lang="fr-FR", pdf_metadata=metadata)
+        return facturx_pdfa3(pdf, xml, metadata)
 
     def _get_default_access_token(self):
         return secrets.token_urlsafe(32)
@@ -464,7 +710,7 @@ class AccountInvoice(models.Model):
         if client.email:
             template = self.env.ref("webo_sale.mail_template_payment_receipt")
             invoice.with_context(webo_amount_received=amount, webo_payment_method=method)._webo_post_template(
-                template, client)
+                template, client, "webo_sale.mt_payment_receipt")
 
     def _webo_payment_alert_subject(self):
         return _("Payment received: %(number)s") % {"number": self.number}
@@ -482,10 +728,10 @@ class AccountInvoice(models.Model):
         return _("%(client)s paid %(amount)s (%(method)s) on invoice %(number)s; "
                  "%(residual)s remain due.") % values
 
-    def _webo_post_template(self, template, partners):
+    def _webo_post_template(self, template, partners, subtype):
         """Email ``template`` rendered for this invoice to ``partners``, in
         the client's language, through the mail queue, logged in the
-        chatter (a subtype nobody follows: only ``partners`` get it)."""
+        chatter (``subtype``, which nobody follows: only ``partners`` get it)."""
         self.ensure_one()
         lang = partners[:1].lang or self.partner_id.lang
         # The invoice's context (e.g. the amount received) is the template's.
@@ -495,7 +741,7 @@ class AccountInvoice(models.Model):
                                         post_process=True)[self.id]
         self.with_context(mail_notify_force_send=False, lang=lang).message_post(
             subject=subject, body=body, partner_ids=partners.ids, message_type="comment",
-            subtype="webo_sale.mt_invoice_sent", **self._webo_author())
+            subtype=subtype, **self._webo_author())
 
     def _webo_author(self):
         """What the service writes on its own (a payment came in, from a
@@ -514,7 +760,8 @@ class AccountInvoice(models.Model):
     def _webo_state_on(self, today):
         self.ensure_one()
         return webo_state_of(bool(self.webo_credit_note_id), self.state, self.date_due, self.residual,
-                             self.amount_total, self.currency_id.rounding, today)
+                             self.amount_total, self.currency_id.rounding, today,
+                             email_state=self.webo_email_state)
 
     def _webo_is_business_client(self):
         """A company client (or one with a VAT number or SIRET): the 40 EUR
@@ -533,6 +780,67 @@ class AccountInvoice(models.Model):
 
     def _webo_is_issued(self):
         return self.type in ("out_invoice", "out_refund") and bool(self.move_name)
+
+    def _webo_issued_invoices(self):
+        return self.filtered(lambda invoice: invoice._webo_is_issued())
+
+    def _webo_check_write(self, vals):
+        result = super()._webo_check_write(vals)
+        if "state" in vals:
+            self._webo_issued_invoices()._webo_check_state_change(vals["state"])
+        return result
+
+    def _webo_check_chronology(self):
+        """Customer invoices and credit notes get their numbers in the
+        order of their dates: a date is neither in the future nor before
+        the date of the last one issued in its journal. (Two validations at
+        once are safe: the journal's gapless sequence is a locked row, and
+        PostgreSQL makes the later one start again, seeing the other.)"""
+        to_issue = self.filtered(
+            lambda invoice: invoice.type in ("out_invoice", "out_refund") and not invoice.move_id)
+        if not to_issue:
+            return
+        today = fields.Date.context_today(self)
+        self.env.cr.execute("""
+            SELECT journal_id, MAX(date_invoice) FROM account_invoice
+             WHERE journal_id IN %s AND move_name IS NOT NULL GROUP BY journal_id
+        """, [tuple(to_issue.mapped("journal_id").ids)])
+        # An invoice of a journal issued in the future before this rule
+        # does not block the journal: it then takes today's.
+        last = {journal: min(day, today) for journal, day in self.env.cr.fetchall()}
+        for invoice in to_issue:
+            day = invoice.date_invoice or today
+            earliest = last.get(invoice.journal_id.id)
+            if day > today or (earliest and day < earliest):
+                self._webo_refuse_invoice_date(invoice, day, earliest, today)
+            last[invoice.journal_id.id] = max(day, earliest or day)
+
+    def _webo_refuse_invoice_date(self, invoice, day, earliest, today):
+        reason = _("Invoices are numbered in the order of their dates: an invoice is dated "
+                   "neither in the future nor before the last invoice issued in its journal "
+                   "(%(journal)s).") % {"journal": invoice.journal_id.name}
+        label = _("The credit note date") if invoice.type == "out_refund" else _("The invoice date")
+        self.env["webo.api"]._refuse_date(label, fields.Date.from_string(day),
+                                          earliest and fields.Date.from_string(earliest),
+                                          fields.Date.from_string(today), reason=reason)
+
+    @api.model
+    def _webo_check_invoice_date(self, journal, day):
+        """Refuse, before anything is made, an invoice date its validation
+        would refuse (see _webo_check_chronology)."""
+        self.new({"type": "out_invoice", "journal_id": journal.id,
+                  "date_invoice": day})._webo_check_chronology()
+
+    def _webo_check_state_change(self, state):
+        """An issued invoice is validated (draft to open), then paid and
+        open again as its reconciliation goes; never cancelled nor back to
+        draft, and never paid by a plain write."""
+        for invoice in self.filtered(lambda i: i.state != state):
+            lawful = ((state == "open" and invoice.state == "draft")
+                      or (state == "paid" and invoice.state == "open" and invoice.reconciled)
+                      or (state == "open" and invoice.state == "paid" and not invoice.reconciled))
+            if not lawful:
+                self._webo_refuse_change(invoice, self._webo_field_labels({"state"}))
 
     def _webo_refuse_if_issued(self, operation):
         issued = self.filtered(lambda i: i._webo_is_issued())
@@ -575,7 +883,19 @@ class AccountInvoice(models.Model):
         report = self._webo_report()
         attachment = report.retrieve_attachment(self)
         if not attachment:
-            content, _format = report.render_qweb_pdf(self.ids)
+            try:
+                # Never a commit here: this invoice may have just taken its
+                # number (the callers generate the style sheets first).
+                content, _format = report.with_context(webo_no_commit=True).render_qweb_pdf(self.ids)
+            except PdfRenderingError as error:
+                # Raised, the transaction (or the run's savepoint) takes the
+                # number back: no number without its legal PDF.
+                raise UserError(_(
+                    "The PDF of %(document)s for %(client)s could not be made, so nothing was "
+                    "issued or sent: %(reason)s Try again in a few minutes; if it fails again, "
+                    "contact webo-facto."
+                ) % {"document": self.name or self.number, "client": self.partner_id.display_name,
+                     "reason": error.name}) from error
             # Odoo stores it itself, except when it skips wkhtmltopdf (its
             # test mode): then keep what it rendered, under the same name.
             filename = safe_eval(report.attachment, {"object": self, "time": time})
@@ -628,10 +948,11 @@ class AccountInvoice(models.Model):
                             % self.partner_id.display_name)
         return partners
 
-    def _webo_post_email(self, subject=None, body=None, partners=None, mark_sent=True):
+    def _webo_post_email(self, subject=None, body=None, partners=None, mark_pending=True):
         """Email the invoice (or credit note) with its PDF to the billing
-        contact through Odoo's mail queue, logged in the chatter; marked as
-        sent unless ``mark_sent`` is false (the caller marks several at once)."""
+        contact through Odoo's mail queue, logged in the chatter. Its email
+        is then pending (unless ``mark_pending`` is false: the caller marks
+        several at once), and sent once the mail server accepts it."""
         self.ensure_one()
         partners = self._webo_check_email_recipients(partners)
         if subject is None or body is None:
@@ -648,8 +969,41 @@ class AccountInvoice(models.Model):
             subject=subject, body=body, partner_ids=partners.ids,
             attachment_ids=attachment.ids, message_type="comment",
             subtype="webo_sale.mt_invoice_sent")
-        if mark_sent:
-            self.sent = True
+        if mark_pending:
+            self.write({"webo_email_state": "pending", "webo_email_error": False})
+
+    def _webo_email_delivery_changed(self, message, state, reason):
+        """The mail queue tells where an email of this invoice stands; the
+        invoice shows its own email's (the last one that carried it: a
+        reminder or a receipt has its state on its message). "Sent" only
+        once the mail server accepted it."""
+        self.ensure_one()
+        if message.subtype_id != self.env.ref("webo_sale.mt_invoice_sent"):
+            return
+        self.env.cr.execute(
+            "SELECT max(id) FROM mail_message WHERE model = %s AND res_id = %s AND subtype_id = %s",
+            (self._name, self.id, message.subtype_id.id))
+        if self.env.cr.fetchone()[0] != message.id:
+            return  # an older sending
+        values = {"webo_email_state": state, "webo_email_error": reason or False}
+        if state == "sent":
+            values["sent"] = True
+        if any(self[name] != value for name, value in values.items()):
+            self.sudo().write(values)
+
+    def _webo_email_failure_hint(self):
+        """What the designer does about an email of the invoice that failed
+        (in the alert)."""
+        return _("Check the client's email address, then click \"Resend\" on %(name)s.") % {
+            "name": self.number or self.name}
+
+    def _webo_failed_mails(self):
+        """The emails of this invoice to its client that failed for good
+        (not the designers' alerts)."""
+        self.ensure_one()
+        return self.env["mail.mail"].sudo().search(
+            [("model", "=", self._name), ("res_id", "=", self.id), ("state", "=", "exception"),
+             ("subtype_id", "!=", self.env.ref("webo_sale.mt_email_failed").id)])
 
     def _webo_wizard_action(self, model, name):
         return {
@@ -662,8 +1016,9 @@ class AccountInvoice(models.Model):
         }
 
     def _webo_start_subscription(self):
-        """Make each monthly invoice the first period of a new subscription,
-        billed on the invoice's day of the month from then on. Returns the
+        """Make each monthly draft invoice the first period of a new
+        subscription, billed on the invoice's day of the month from then on
+        (before it is issued: what it bills is then fixed). Returns the
         subscriptions."""
         subscriptions = self.env["webo.subscription"]
         for invoice in self:
@@ -680,8 +1035,8 @@ class AccountInvoice(models.Model):
                 "line_ids": [(0, 0, line._webo_subscription_line_values())
                              for line in invoice.invoice_line_ids],
             })
-            invoice.write({"webo_recurrence": "monthly", "webo_subscription_id": subscription.id,
-                           "webo_subscription_period": 1})
+            invoice.write(dict(subscription._period_values(1), webo_recurrence="monthly",
+                               webo_subscription_id=subscription.id))
             subscriptions |= subscription
         return subscriptions
 

@@ -3,7 +3,9 @@ from odoo.tools import float_compare
 
 
 class AccountMoveLine(models.Model):
-    _inherit = "account.move.line"
+    _name = "account.move.line"
+    _inherit = ["webo.issued.guard", "account.move.line"]
+    _webo_parent_field = "move_id"
 
     @api.multi
     def reconcile(self, writeoff_acc_id=False, writeoff_journal_id=False):
@@ -22,6 +24,9 @@ class AccountMoveLine(models.Model):
             if float_compare(received, 0.0, precision_rounding=invoice.currency_id.rounding) > 0:
                 invoice._webo_payment_received(received, payments)
         return result
+
+    def _webo_issued_invoices(self):
+        return self.mapped("move_id")._webo_issued_invoices()
 
     def _webo_invoices_paid_here(self):
         """The workspace invoices this reconciliation pays: their receivable

@@ -1,3 +1,5 @@
+import re
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import formatLang
@@ -47,16 +49,41 @@ class ResCompany(models.Model):
         string="Share Capital",
         help="Printed on invoices of companies (SARL, SAS...), as French law requires.",
     )
+    webo_legal_name = fields.Char(
+        string="Name on Documents", compute="_compute_webo_legal_name",
+        help="The name the workspace's invoices, e-invoices and emails carry: an "
+             "individual entrepreneur's is followed by \"EI\" (décret 2022-725).",
+    )
     webo_rcs_city = fields.Char(
         string="RCS City",
         help="The city of the trade register (RCS) where the company is registered.",
     )
+
+    @api.depends("name", "webo_legal_form")
+    def _compute_webo_legal_name(self):
+        for company in self:
+            company.webo_legal_name = company._webo_name_with_ei()
 
     @api.constrains("webo_late_penalty_rate")
     def _check_webo_late_penalty_rate(self):
         for company in self:
             if company.webo_late_penalty_rate < 0:
                 raise ValidationError(_("The late-payment penalty rate cannot be negative."))
+
+    @api.constrains("webo_vat_regime")
+    def _check_webo_vat_regime(self):
+        """Under the franchise, the running subscriptions' next invoices
+        would carry VAT: the designer removes it first."""
+        lines = self.env["webo.subscription.line"].sudo()
+        for company in self.filtered(lambda c: c.webo_vat_regime == "franchise"):
+            taxed = lines.search([("company_id", "=", company.id), ("tax_ids", "!=", False),
+                                  ("subscription_id.state", "=", "running")], limit=1)
+            if taxed:
+                raise ValidationError(_(
+                    "%(workspace)s cannot move to the VAT franchise while its running "
+                    "subscription %(subscription)s carries VAT: remove the VAT from it first "
+                    "(Subscriptions > Modify)."
+                ) % {"workspace": company.name, "subscription": taxed.subscription_id.name})
 
     @api.model
     def create(self, vals):
@@ -76,6 +103,13 @@ class ResCompany(models.Model):
             self._webo_ensure_reminder_levels()
         return result
 
+    def _is_accounting_unalterable(self):
+        """A workspace's books are French, whatever its address says:
+        l10n_fr_certification chains its posted journal entries and
+        refuses their cancellation (see webo.sale.service's integrity
+        check)."""
+        return self.webo_workspace or super()._is_accounting_unalterable()
+
     def _webo_designers(self):
         """The designer users of this workspace."""
         self.ensure_one()
@@ -93,6 +127,29 @@ class ResCompany(models.Model):
             ("company_id", "=", self.id), ("type_tax_use", "=", "sale"),
             ("amount_type", "=", "percent"), ("amount", "=", 20.0),
             ("price_include", "=", False)], limit=1)
+
+    def _webo_name_with_ei(self):
+        """The company's name, followed by "EI" for an individual
+        entrepreneur unless it already says so."""
+        name = self.name or ""
+        if self.webo_legal_form not in SOLE_PROPRIETOR_FORMS:
+            return name
+        words = re.sub(r"[^\w]+", " ", name.upper()).split()
+        if "EI" in words or "ENTREPRENEUR INDIVIDUEL" in " ".join(words):
+            return name
+        return "%s EI" % name
+
+    def _webo_check_no_vat(self, taxes, where):
+        """A workspace under the VAT franchise charges no VAT: refuse any
+        tax on ``where`` (a line, a subscription), in French, before
+        anything is written."""
+        self.ensure_one()
+        if self.webo_vat_regime == "franchise" and taxes:
+            raise ValidationError(_(
+                "%(workspace)s is under the VAT franchise (art. 293 B of the CGI): %(where)s "
+                "cannot carry VAT (%(taxes)s). Remove the VAT from it."
+            ) % {"workspace": self.name, "where": where,
+                 "taxes": ", ".join(taxes.mapped("name"))})
 
     def _webo_legal_mention(self):
         """"SARL au capital de 5 000,00 €": the legal form and share capital

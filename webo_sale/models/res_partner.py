@@ -4,6 +4,8 @@ from stdnum.fr import siret as stdnum_siret
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .webo_api import public_method, refusals_as_messages
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -108,11 +110,19 @@ class ResPartner(models.Model):
 
     @api.model
     def create(self, vals):
-        return super().create(self._webo_normalize(vals))
+        self.env["webo.api"]._check_values(self._name, vals, create=True)
+        if vals.get("type", "contact") == "contact":
+            self._webo_check_name(vals.get("name"))
+        with refusals_as_messages():
+            return super().create(self._webo_normalize(vals))
 
     @api.multi
     def write(self, vals):
-        return super().write(self._webo_normalize(vals))
+        self.env["webo.api"]._check_values(self._name, vals)
+        if "name" in vals and any(partner.type == "contact" for partner in self):
+            self._webo_check_name(vals["name"])
+        with refusals_as_messages():
+            return super().write(self._webo_normalize(vals))
 
     @api.multi
     def action_webo_pause_reminders(self):
@@ -123,12 +133,14 @@ class ResPartner(models.Model):
         self.webo_resume_reminders()
 
     @api.multi
+    @public_method
     def webo_pause_reminders(self):
         """No more reminders for any invoice of these clients until resumed."""
         self._webo_set_reminders_paused(True)
         return True
 
     @api.multi
+    @public_method
     def webo_resume_reminders(self):
         """Reminders again for these clients' late invoices, from the next run on."""
         self._webo_set_reminders_paused(False)
@@ -178,11 +190,12 @@ class ResPartner(models.Model):
         return self.search(domain, limit=1)
 
     @api.multi
+    @public_method
     def webo_grant_portal_access(self):
         """Give this client (or one of its contacts) a portal login: Odoo's
         portal invitation is emailed to them; once signed in they see their
         invoices and subscriptions. Returns the portal user's id."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self.check_access_rights("write")
         self.check_access_rule("write")
         if not self.company_id.webo_workspace or self.company_id != self.env.user.company_id:
@@ -206,6 +219,13 @@ class ResPartner(models.Model):
         except AccessError:
             return _("client #%d") % self.id
         return self.sudo().display_name
+
+    def _webo_check_name(self, name):
+        """A client account or a contact has a name (a billing contact may
+        go without: it takes its company's)."""
+        if not isinstance(name, str) or not name.strip():
+            raise UserError(_("Enter the name of the client (its company name, or the person's "
+                              "name): it is printed on every invoice."))
 
     def _webo_billing_contact(self):
         """Who receives invoices: the billing contact (a child contact of

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import _, api, models
 
 
 class WeboBillingLine(models.AbstractModel):
@@ -19,6 +19,16 @@ class WeboBillingLine(models.AbstractModel):
             taxes = line.tax_ids.compute_all(line.price_unit, currency, line.quantity)
             line.price_subtotal = taxes["total_excluded"]
             line.price_total = taxes["total_included"]
+
+    @api.constrains("tax_ids")
+    def _check_webo_franchise_vat(self):
+        for line in self:
+            line._webo_line_company()._webo_check_no_vat(
+                line.tax_ids, _("the line \"%s\"") % line.name)
+
+    def _webo_line_company(self):
+        """The workspace the line bills for: the user's, where it is typed."""
+        return self.env.user.company_id
 
     def _copy_values(self):
         """The line as a new subscription (or a modification) takes it."""

@@ -17,6 +17,7 @@ class WeboReminderLevel(models.Model):
     by default (see ``res.company._webo_ensure_reminder_levels``)."""
 
     _name = "webo.reminder.level"
+    _inherit = ["webo.api.checked"]
     _description = "Reminder Level"
     _order = "company_id, days, id"
 

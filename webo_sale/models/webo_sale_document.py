@@ -9,6 +9,9 @@ from PyPDF2 import PdfFileReader
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools import decoded_size
+from .webo_api import public_method
+
 _logger = logging.getLogger(__name__)
 
 DOCUMENT_KINDS = [
@@ -63,6 +66,8 @@ class WeboSaleDocument(models.Model):
 
     # Actions (buttons)
 
+    @api.multi
+    @public_method
     def action_validate(self):
         self._webo_check_operator()
         for document in self:
@@ -70,6 +75,8 @@ class WeboSaleDocument(models.Model):
                 continue
             document.write({"state": "validated", "refusal_reason": False,
                             "reviewer_id": self.env.uid, "date_review": fields.Datetime.now()})
+            if document.kind == "bank":
+                document.service_id.sudo()._webo_apply_pending_bank()
             document._webo_notify_designers("_webo_validated_message")
         return True
 
@@ -128,16 +135,14 @@ class WeboSaleDocument(models.Model):
             raise UserError(_("%(document)s: the file is missing.") % {"document": label})
         if isinstance(data, str):
             data = data.encode()
+        self._webo_check_file_size(data, label)
         try:
             # (scripts often send base64 cut into lines)
             raw = base64.b64decode(b"".join(data.split()), validate=True)
         except (binascii.Error, ValueError, TypeError):
             raise UserError(_("%(document)s: the file could not be read; send it again.")
                             % {"document": label}) from None
-        if len(raw) > MAX_FILE_SIZE:
-            raise UserError(_(
-                "%(document)s: the file is %(size)s MB; the limit is 10 MB. Send a lighter "
-                "scan or photo.") % {"document": label, "size": "%.1f" % (len(raw) / 1048576.0)})
+        self._webo_check_file_size(raw, label, decoded=True)
         mimetype = self._webo_sniff(raw)
         if not mimetype:
             raise UserError(_(
@@ -151,6 +156,16 @@ class WeboSaleDocument(models.Model):
             "file_size": len(raw),
             "date_submitted": fields.Datetime.now(),
         }
+
+    @api.model
+    def _webo_check_file_size(self, data, label, decoded=False):
+        """Refuse a file above the limit, from its base64 text (before it
+        is decoded or stored) or from its bytes (``decoded``)."""
+        size = len(data) if decoded else decoded_size(data)
+        if size > MAX_FILE_SIZE:
+            raise UserError(_(
+                "%(document)s: the file is %(size)s MB; the limit is 10 MB. Send a lighter "
+                "scan or photo.") % {"document": label, "size": "%.1f" % (size / 1048576.0)})
 
     @staticmethod
     def _webo_sniff(raw):

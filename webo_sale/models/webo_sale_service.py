@@ -2,10 +2,12 @@ from datetime import date
 
 from stdnum import iban as stdnum_iban
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 from odoo.tools.misc import formatLang
+
+from .webo_api import public_method
 
 # Running totals of the Synthèse, kept by PostgreSQL triggers on every
 # change of a customer invoice or a client payment, so that reading them
@@ -170,6 +172,12 @@ class WeboSaleService(models.Model):
         "res.partner.bank", readonly=True,
         help="The designer's IBAN, on which the payment-receiving account pays out.",
     )
+    pending_iban = fields.Char(
+        string="New IBAN (awaiting validation)", readonly=True,
+        help="A new IBAN the designer gave: clients keep paying into the current one until "
+             "the platform operator validates its bank details (RIB).",
+    )
+    pending_bic = fields.Char(string="New BIC (awaiting validation)", readonly=True)
     acquirer_ids = fields.One2many(
         "payment.acquirer", compute="_compute_acquirer_ids", string="Client Payment Methods")
     document_ids = fields.One2many(
@@ -227,6 +235,12 @@ class WeboSaleService(models.Model):
     unpaid_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Unpaid")
     overdue_count = fields.Integer(compute="_compute_synthesis", string="Overdue Invoices")
     overdue_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Overdue")
+    email_pending_count = fields.Integer(
+        compute="_compute_synthesis", string="Emails Pending",
+        help="Invoices whose email the mail server has not accepted yet (tried again).")
+    email_failed_count = fields.Integer(
+        compute="_compute_synthesis", string="Emails Failed",
+        help="Invoices whose email failed for good: open them and click Resend.")
     chart_html = fields.Html(
         compute="_compute_synthesis", string="Invoiced and Collected", sanitize=False,
         help="The last twelve months: invoiced (taxes included, less credit notes) "
@@ -239,6 +253,19 @@ class WeboSaleService(models.Model):
     def name_get(self):
         # The breadcrumb of the Synthèse (the workspace's name is its title).
         return [(service.id, _("Sales Overview")) for service in self]
+
+    @api.multi
+    def write(self, values):
+        # Where client payments go changes only through the review of the
+        # bank details (_webo_request_bank_change, then the RIB validated),
+        # never by a plain write, whoever has write access.
+        guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic"}
+        if guarded & set(values) and self.env.uid != SUPERUSER_ID:
+            raise UserError(_(
+                "The IBAN of the payment-receiving account changes only with \"Update my "
+                "documents or my IBAN\": the new IBAN is used once the platform has validated "
+                "its bank details (RIB)."))
+        return super().write(values)
 
     @api.model_cr
     def init(self):
@@ -295,7 +322,8 @@ class WeboSaleService(models.Model):
         for service in self:
             figures = service._webo_figures()
             for name in ("sale_outstanding", "paid_count", "paid_amount", "unpaid_count",
-                         "unpaid_amount", "overdue_count", "overdue_amount"):
+                         "unpaid_amount", "overdue_count", "overdue_amount",
+                         "email_pending_count", "email_failed_count"):
                 service[name] = figures[name]
             service.chart_html = service._webo_chart_html(figures["months"])
 
@@ -309,6 +337,14 @@ class WeboSaleService(models.Model):
         if service.state != "open":
             return self.env["webo.sale.opening"]._webo_action(service)
         return service._webo_synthesis_action()
+
+    def action_open_email_failed(self):
+        """The invoices whose email failed for good."""
+        return self._webo_invoices_action("email_failed")
+
+    def action_open_email_pending(self):
+        """The invoices whose email is not accepted yet."""
+        return self._webo_invoices_action("email_pending")
 
     def action_welcome_seen(self):
         """The designer closed the explanatory window: not shown again."""
@@ -326,9 +362,11 @@ class WeboSaleService(models.Model):
 
     # Public API
 
+    @api.multi
+    @public_method
     def webo_synthesis(self):
         """The Synthèse figures of the service, as a dictionary (XML-RPC)."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self.check_access_rights("read")
         self.check_access_rule("read")
         figures = self._webo_figures()
@@ -339,6 +377,7 @@ class WeboSaleService(models.Model):
         return figures
 
     @api.model
+    @public_method
     def webo_my_service(self):
         """The id of the current user's sales service (created on first
         call), for XML-RPC clients."""
@@ -365,6 +404,15 @@ class WeboSaleService(models.Model):
             return
         if any(service.company_id != self.env.user.company_id for service in self):
             raise AccessError(_("This sales service belongs to another workspace."))
+
+    def _webo_invoices_action(self, search_filter):
+        self.ensure_one()
+        self._webo_check_company()
+        action = self.env.ref("webo_sale.account_invoice_action").read()[0]
+        action["domain"] = [("type", "in", ("out_invoice", "out_refund")),
+                            ("company_id", "=", self.company_id.id)]
+        action["context"] = {"search_default_%s" % search_filter: 1}
+        return action
 
     def _webo_synthesis_action(self):
         self.ensure_one()
@@ -426,6 +474,25 @@ class WeboSaleService(models.Model):
         transfer = self.env["payment.acquirer"].search(
             [("company_id", "=", company.id), ("provider", "=", "transfer")])
         self._webo_translate(transfer, "post_msg", "_webo_transfer_instructions")
+
+    def _webo_request_bank_change(self, iban, bic=False):
+        """A new IBAN (and BIC) given for an open service: kept aside until
+        the platform operator validates the RIB sent with it; clients go on
+        paying into the current account until then. Giving the current
+        IBAN again withdraws a pending change."""
+        self.ensure_one()
+        current = self.bank_account_id
+        if (iban, bic or False) == (current.sanitized_acc_number, current.bank_bic or False):
+            self.write({"pending_iban": False, "pending_bic": False})
+        else:
+            self.write({"pending_iban": iban, "pending_bic": bic or False})
+
+    def _webo_apply_pending_bank(self):
+        """The RIB is validated: the pending IBAN becomes the payment-receiving
+        account's, on the client pages and the transfer instructions."""
+        for service in self.filtered("pending_iban"):
+            service._webo_set_bank_account(service.pending_iban, service.pending_bic)
+            service.write({"pending_iban": False, "pending_bic": False})
 
     def _webo_create_acquirers(self):
         """The workspace's client-facing payment methods: bank transfer to
@@ -522,16 +589,25 @@ class WeboSaleService(models.Model):
             months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
                            "collected": collected.get(start, 0.0)})
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        # Few invoices wait for their email (a partial index holds them).
+        cr.execute("""
+            SELECT webo_email_state, count(*) FROM account_invoice
+             WHERE company_id = %s AND webo_email_state IN ('pending', 'failed')
+             GROUP BY 1
+        """, [self.company_id.id])
+        emails = dict(cr.fetchall())
         rounding = self.currency_id.rounding
         figures = self._webo_purchase_credit_figures()
         figures.update({
             "sale_outstanding": float_round(unpaid_amount, precision_rounding=rounding),
-            "paid_count": paid_count,
+            "paid_count": int(paid_count),
             "paid_amount": float_round(paid_amount, precision_rounding=rounding),
-            "unpaid_count": unpaid_count,
+            "unpaid_count": int(unpaid_count),
             "unpaid_amount": float_round(unpaid_amount, precision_rounding=rounding),
-            "overdue_count": overdue_count,
+            "overdue_count": int(overdue_count),
             "overdue_amount": float_round(overdue_amount, precision_rounding=rounding),
+            "email_pending_count": emails.get("pending", 0),
+            "email_failed_count": emails.get("failed", 0),
             "months": months,
         })
         return figures

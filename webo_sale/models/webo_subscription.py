@@ -3,9 +3,15 @@ import datetime
 import logging
 import time
 
+import psycopg2
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
+
+from .ir_actions_report import PdfRenderingError
+from .webo_api import public_method
 
 _logger = logging.getLogger(__name__)
 
@@ -14,6 +20,9 @@ _logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 50
 # Subscriptions per queue job when OCA queue_job shares the run out.
 JOB_SIZE = 200
+# What webo_create and webo_modify take.
+CREATE_KEYS = {"name", "partner_id", "date_start", "billing_day", "payment_days", "line_ids"}
+MODIFY_KEYS = {"name", "billing_day", "payment_days", "line_ids"}
 # Thousands of invoices a month: no "created" / "validated" log messages
 # (and their notifications) for each; the email sent is logged in its
 # chatter, as it is for the wizard's invoices.
@@ -33,6 +42,22 @@ def queue_job_method(func):
     return func
 
 
+# The database connection is gone (PostgreSQL restarted, the network cut):
+# nothing more can be done in this transaction, the run stops and the
+# next one resumes after the last committed batch.
+CONNECTION_LOST = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+def error_text(error):
+    """The message of any exception, as a designer reads it."""
+    return getattr(error, "name", None) or str(error) or type(error).__name__
+
+
+def is_renderer_failure(error):
+    """Whether ``error`` (or what it reports) is the PDF renderer's failure."""
+    return isinstance(error, PdfRenderingError) or isinstance(error.__cause__, PdfRenderingError)
+
+
 def period_date(date_start, billing_day, period):
     """The billing date of ``period`` (1 is the month of ``date_start``):
     the billing day of that month, or its last day when the month is
@@ -46,7 +71,7 @@ def period_date(date_start, billing_day, period):
 class WeboSubscription(models.Model):
     _name = "webo.subscription"
     _description = "Subscription"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "webo.api.checked"]
     _order = "date_start desc, id desc"
 
     name = fields.Char(string="Label", required=True, track_visibility="onchange",
@@ -141,11 +166,28 @@ class WeboSubscription(models.Model):
                     "of the month; in shorter months the last day is used."
                 ) % {"day": subscription.billing_day})
 
+    @api.constrains("date_start")
+    def _check_date_start(self):
+        """A subscription starts within a year of today: its first invoice
+        is issued on its start date, or, when it is past, at once with one
+        invoice for each period since (dated today, each stating its
+        period)."""
+        today = fields.Date.from_string(fields.Date.context_today(self))
+        earliest, latest = today - relativedelta(years=1), today + relativedelta(years=1)
+        for subscription in self:
+            start = fields.Date.from_string(subscription.date_start)
+            if not earliest <= start <= latest:
+                self.env["webo.api"]._refuse_date(_("The start date"), start, earliest, latest, reason=_(
+                    "A subscription starts at most a year before or after today."))
+
     @api.constrains("line_ids")
     def _check_amount(self):
         for subscription in self:
             if not subscription.line_ids:
                 raise ValidationError(_("A subscription needs at least one line."))
+            if any(float_compare(line.quantity, 0.0, precision_digits=6) <= 0
+                   for line in subscription.line_ids):
+                raise ValidationError(_("Each line needs a quantity above zero."))
             if float_compare(subscription.amount_total, 0.0,
                              precision_rounding=subscription.currency_id.rounding) <= 0:
                 raise ValidationError(_(
@@ -167,8 +209,35 @@ class WeboSubscription(models.Model):
     def create(self, values):
         # Billed on the start date's day of the month unless told otherwise.
         if values.get("date_start") and "billing_day" not in values:
+            self.env["webo.api"]._check_date(values["date_start"], _("The start date"))
             values = dict(values, billing_day=fields.Date.from_string(values["date_start"]).day)
-        return super().create(values)
+        subscription = super().create(values)
+        subscription._check_user_company()
+        return subscription
+
+    @api.multi
+    def write(self, values):
+        result = super().write(values)
+        if {"user_id", "company_id"} & set(values):
+            self._check_user_company()
+        if "company_id" in values:
+            self.mapped("line_ids")._check_tax_company()
+        return result
+
+    def _check_user_company(self):
+        """The monthly run issues the invoices in this user's name, under
+        their record rules: a user of another workspace would make it fail.
+        Checked on every create and write (a UserError rather than an
+        @api.constrains, whose ValidationError reaches XML-RPC callers with
+        the server's traceback)."""
+        for subscription in self:
+            if subscription.company_id not in subscription.user_id.sudo().company_ids:
+                # (the other user's name is not given back: it is not the caller's to read)
+                raise UserError(_(
+                    "The designer of a subscription must be a user of its workspace "
+                    "%(company)s: its invoices are issued in the name of one of the "
+                    "workspace's own designers."
+                ) % {"company": subscription.company_id.sudo().name})
 
     # Actions of the list (Action menu) and of the form.
 
@@ -203,25 +272,30 @@ class WeboSubscription(models.Model):
     # Public methods (also the XML-RPC API).
 
     @api.model
+    @public_method
     def webo_create(self, values):
         """Create a running subscription whose first period is invoiced at its
         start date by the monthly run. ``values``: name, partner_id,
         date_start, billing_day (default: the start date's day),
         payment_days, line_ids. Returns its id."""
+        self.env["webo.api"]._check_dict(values, _("The subscription"), allowed=CREATE_KEYS,
+                                         required=("name", "partner_id", "date_start", "line_ids"))
         return self.create(values).id
 
     @api.multi
+    @public_method
     def webo_modify(self, values):
         """Change a running subscription from its next period on: ``values``
         may hold name, billing_day, payment_days and line_ids (the new
         lines: [(0, 0, {...})], they replace the old ones). The change is
         logged on the subscription. Returns True."""
-        allowed = {"name", "billing_day", "payment_days", "line_ids"}
-        unknown = set(values) - allowed
+        self.env["webo.api"]._check_dict(values, _("The changes"))
+        unknown = set(values) - MODIFY_KEYS
         if unknown:
             raise UserError(_("Only %(allowed)s can be modified (not %(fields)s).")
-                            % {"allowed": ", ".join(sorted(allowed)),
+                            % {"allowed": ", ".join(sorted(MODIFY_KEYS)),
                                "fields": ", ".join(sorted(unknown))})
+        self.env["webo.api"]._check_values(self._name, values)
         for subscription in self:
             subscription._check_running(_("modified"))
             subscription.check_access_rule("write")
@@ -244,14 +318,17 @@ class WeboSubscription(models.Model):
         return True
 
     @api.multi
+    @public_method
     def webo_duplicate(self, date_start=None):
         """A new running subscription with the same client and lines, whose
         first invoice is dated ``date_start`` (default: today). On a stopped
         subscription it is its successor: the subscription resumes. Returns
         the new subscription's id."""
-        self.ensure_one()
+        checks = self.env["webo.api"]
+        checks._check_one(self)
         self._check_can_be_resumed()
-        start = date_start or fields.Date.context_today(self)
+        start = checks._check_date(date_start, _("The start date"), required=False) \
+            or fields.Date.context_today(self)
         if self.state == "stopped" and start < fields.Date.context_today(self):
             raise UserError(_(
                 "A stopped subscription resumes today or later (%(date)s given): its "
@@ -278,6 +355,7 @@ class WeboSubscription(models.Model):
         return new.id
 
     @api.multi
+    @public_method
     def webo_stop(self):
         """Stop running subscriptions: no further invoice; the issued ones
         are untouched. Returns True."""
@@ -291,6 +369,7 @@ class WeboSubscription(models.Model):
         return True
 
     @api.model
+    @public_method
     def webo_run(self, date=None, batch_size=DEFAULT_BATCH_SIZE, queue=False, job_size=JOB_SIZE):
         """Issue, validate and send the invoice of every period due on
         ``date`` (default: today) across the workspaces, committing each
@@ -299,7 +378,12 @@ class WeboSubscription(models.Model):
         and returns their uuids (``job_size`` subscriptions a job)."""
         if not self.env.user.has_group("webo_sale.group_platform_operator"):
             raise UserError(_("Only the platform operator runs the monthly invoicing."))
-        date = date or fields.Date.context_today(self)
+        checks = self.env["webo.api"]
+        today = fields.Date.context_today(self)
+        date = checks._check_date(date, _("The date of the run"), latest=today, required=False) or today
+        checks._check_number(batch_size, _("The batch size"), minimum=1, integer=True)
+        checks._check_number(job_size, _("The job size"), minimum=1, integer=True)
+        checks._check_boolean(queue, "queue")
         if queue:
             if not self._webo_queue_job_installed():
                 raise UserError(_("The job queue (OCA queue_job) is not installed in this database."))
@@ -354,6 +438,10 @@ class WeboSubscription(models.Model):
         Killed half-way, a run loses at most its current batch, which the
         next run redoes; the unique (subscription, period) constraint on
         invoices makes a period invoiced twice impossible whatever happens.
+        A subscription that fails, whatever the reason, is logged and left
+        for the next run; when a whole batch fails because the PDF
+        renderer does, the run stops there (each of them would wait for it
+        in turn) and the next run resumes.
 
         The context key ``webo_subscription_no_commit`` keeps everything in
         the caller's transaction (Odoo's test runner)."""
@@ -381,6 +469,11 @@ class WeboSubscription(models.Model):
             elapsed = time.monotonic() - started
             _logger.info("subscriptions: %d/%d periods invoiced (%.1f invoices/s)",
                          done, total, done / elapsed if elapsed else 0.0)
+            if len(batch_failed) == len(batch) > 1 and all(map(is_renderer_failure,
+                                                                batch_failed.values())):
+                _logger.warning("subscriptions: the PDF renderer fails for a whole batch; the run "
+                                "stops, the next one resumes")
+                break
         if failed:
             _logger.warning("subscriptions: %d could not be invoiced on %s (ids %s): see their log",
                             len(failed), date, sorted(failed))
@@ -430,9 +523,9 @@ class WeboSubscription(models.Model):
         period, and move it to the period after. One subscription that
         fails (a client without an email address) is rolled back alone and
         logged on the subscription; the others go on.
-        Returns (the invoices, the ids of the failed subscriptions)."""
+        Returns (the invoices, {failed subscription id: its error})."""
         invoices = self.env["account.invoice"]
-        failed = []
+        failed = {}
         # Each workspace's invoices in its designer's name, as the wizard does.
         for user in self.mapped("user_id"):
             subscriptions = self.filtered(lambda s, u=user: s.user_id == u)
@@ -445,17 +538,19 @@ class WeboSubscription(models.Model):
             try:
                 with self.env.cr.savepoint():
                     issued, user_failed = as_user._issue_together()
-            except (UserError, ValidationError) as error:
+            except CONNECTION_LOST:
+                raise
+            except Exception as error:  # pylint: disable=broad-except
                 # Validating, printing or emailing one of them failed when
                 # the others had their numbers: it cannot be rolled back
                 # alone without a gap in the numbers. Redo them one at a
                 # time, where each one fails alone.
-                _logger.warning("subscriptions: issued one by one after %s", error)
+                _logger.warning("subscriptions: issued one by one after %s", error_text(error))
                 # The cache still holds what the savepoint rolled back.
                 self.env.clear()
                 issued, user_failed = as_user._issue_one_by_one()
             invoices |= issued
-            failed += user_failed
+            failed.update(user_failed)
         return invoices, failed
 
     def _issue_together(self):
@@ -476,10 +571,10 @@ class WeboSubscription(models.Model):
         # The designer already follows each invoice (from its creation): no
         # need for message_post to subscribe them again, one write each.
         for invoice in invoices.with_context(mail_create_nosubscribe=True):
-            invoice._webo_post_email(mark_sent=False, partners=contacts[invoice.partner_id.id],
+            invoice._webo_post_email(mark_pending=False, partners=contacts[invoice.partner_id.id],
                                      **emails[invoice.id])
         # One write for the batch rather than one an invoice.
-        invoices.with_context(**QUIET).write({"sent": True})
+        invoices.with_context(**QUIET).write({"webo_email_state": "pending"})
         return invoices, failed
 
     def _issue_one_by_one(self):
@@ -490,22 +585,42 @@ class WeboSubscription(models.Model):
 
     def _issue_each(self, issue):
         """``issue(subscription)`` for each subscription, in its own
-        savepoint: one that fails is rolled back alone (with its invoice's
-        number, which the next one takes) and logged on the subscription.
-        Returns (the invoices, the ids of the failed subscriptions)."""
+        savepoint: one that fails, whatever the error (a client without an
+        email address, a PDF that cannot be printed, a designer of another
+        workspace...), is rolled back alone (with its invoice's number,
+        which the next one takes) and logged on the subscription, for the
+        designers of its workspace; it waits for the next run.
+        Returns (the invoices, {failed subscription id: its error})."""
         invoices = self.env["account.invoice"]
-        failed = []
+        failed = {}
         for subscription in self:
             try:
                 with self.env.cr.savepoint():
                     invoices |= issue(subscription)
-            except (UserError, ValidationError) as error:
-                failed.append(subscription.id)
-                subscription.sudo().message_post(body=_(
-                    "The invoice of period %(period)s (%(date)s) could not be issued: %(error)s"
-                ) % {"period": subscription.next_period, "date": subscription.next_invoice_date,
-                     "error": error.name})
+            except CONNECTION_LOST:
+                raise
+            except Exception as error:  # pylint: disable=broad-except
+                failed[subscription.id] = error
+                unforeseen = not isinstance(error, (UserError, ValidationError))
+                _logger.warning("subscriptions: subscription %s not invoiced: %s", subscription.id,
+                                error_text(error), exc_info=unforeseen)
+                subscription.sudo()._log_failure(error)
         return invoices, failed
+
+    def _log_failure(self, error):
+        """Tell the workspace's designers, on the subscription and in their
+        inbox, in their language, why its period was not invoiced."""
+        designers = self.company_id._webo_designers()
+        for lang in set(designers.mapped("lang")) or {self.env.lang}:
+            local = self.with_context(lang=lang, mail_notify_force_send=False)
+            local.message_post(
+                body=_("The invoice of period %(period)s (%(date)s) could not be issued: %(error)s "
+                       "The next run tries again.") % {
+                    "period": self.next_period, "date": self.next_invoice_date,
+                    "error": error_text(error)},
+                message_type="notification", subtype="mail.mt_note",
+                partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
+                .mapped("partner_id").ids)
 
     def _issue_period(self, period):
         """The invoice of ``period``, validated and sent; the subscription
@@ -537,7 +652,10 @@ class WeboSubscription(models.Model):
         self.with_context(**QUIET).next_period = period + 1
 
     def _invoice_values(self, period):
-        date_invoice = self._period_date(period)
+        """The invoice of ``period``, dated the day it is issued (invoices
+        are numbered in the order of their dates: a period invoiced late,
+        after downtime, is not dated back) and stating the period it bills."""
+        date_invoice = fields.Date.from_string(fields.Date.context_today(self))
         journal = self._sale_journal()
         account = journal.default_credit_account_id
         if not account:
@@ -556,7 +674,7 @@ class WeboSubscription(models.Model):
                 date_invoice + datetime.timedelta(days=self.payment_days)),
             "webo_recurrence": "monthly",
             "webo_subscription_id": self.id,
-            "webo_subscription_period": period,
+            **self._period_values(period),
             "invoice_line_ids": [(0, 0, line._invoice_line_values(account)) for line in self.line_ids],
             # The client follows its invoice from the start: validating it
             # then has nobody to subscribe (one write of the invoice less).
@@ -576,6 +694,14 @@ class WeboSubscription(models.Model):
 
     def _period_date(self, period):
         return period_date(fields.Date.from_string(self.date_start), self.billing_day, period)
+
+    def _period_values(self, period):
+        """What an invoice of ``period`` says of it: its number and its
+        first and last days (the day before the next period's)."""
+        end = self._period_date(period + 1) - datetime.timedelta(days=1)
+        return {"webo_subscription_period": period,
+                "webo_period_start": fields.Date.to_string(self._period_date(period)),
+                "webo_period_end": fields.Date.to_string(end)}
 
     def _summary(self):
         """The subscription's terms, as its change log shows them."""

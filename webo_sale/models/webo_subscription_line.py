@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class WeboSubscriptionLine(models.Model):
@@ -29,6 +30,33 @@ class WeboSubscriptionLine(models.Model):
                                      help="Line total before VAT.")
     price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price", store=True,
                                   help="Line total, VAT included.")
+
+    @api.model
+    def create(self, values):
+        line = super().create(values)
+        line._check_tax_company()
+        return line
+
+    @api.multi
+    def write(self, values):
+        result = super().write(values)
+        if {"tax_ids", "subscription_id"} & set(values):
+            self._check_tax_company()
+        return result
+
+    def _check_tax_company(self):
+        """Only the VAT rates of the subscription's workspace (a UserError,
+        see webo.subscription._check_user_company)."""
+        for line in self:
+            company = line.sudo().subscription_id.company_id
+            if any(tax.company_id != company for tax in line.sudo().tax_ids):
+                raise UserError(_(
+                    "A VAT rate of another workspace was given on the line %(line)s: a "
+                    "subscription's lines take the VAT rates of their own workspace."
+                ) % {"line": line.name})
+
+    def _webo_line_company(self):
+        return self.subscription_id.company_id
 
     def _invoice_line_values(self, account):
         return {

@@ -1,4 +1,17 @@
+import zlib
+
+from stdnum import luhn
+
 from odoo.tests.common import SavepointCase
+
+
+def french_identifiers(seed):
+    """(SIRET, VAT number) of a made-up French business, valid and stable
+    for ``seed``: every invoice needs its seller's identifiers."""
+    base = "%08d" % (zlib.crc32(seed.encode()) % 10 ** 8)
+    siren = base + luhn.calc_check_digit(base)
+    nic = "0001" + luhn.calc_check_digit(siren + "0001")
+    return siren + nic, "FR%02d%s" % ((12 + 3 * (int(siren) % 97)) % 97, siren)
 
 
 class WeboWorkspaceCase(SavepointCase):
@@ -27,9 +40,13 @@ class WeboWorkspaceCase(SavepointCase):
 
     @classmethod
     def _create_workspace(cls, name):
-        """A workspace as the platform creates one: its accounting comes with it."""
+        """A workspace as the platform creates one: its accounting comes with
+        it; its SIRET and VAT number as its designer gives them."""
+        siret, vat = french_identifiers(name)
         company = cls.env["res.company"].create({
             "name": name,
+            "siret": siret,
+            "vat": vat,
             "webo_workspace": True,
             "country_id": cls.env.ref("base.fr").id,
             "currency_id": cls.env.ref("base.EUR").id,
@@ -49,12 +66,15 @@ class WeboWorkspaceCase(SavepointCase):
         })
 
     @classmethod
-    def _create_client(cls, name, company):
+    def _create_client(cls, name, company, email=True):
+        """A business client of the workspace; its email address (every
+        invoice is sent by email) unless ``email`` is false."""
         return cls.env["res.partner"].create({
             "name": name,
             "is_company": True,
             "customer": True,
             "company_id": company.id,
+            "email": email and "%s@example.com" % "-".join(name.lower().split()),
         })
 
     @classmethod

@@ -38,10 +38,12 @@ class TestDocumentReview(OpeningCase):
                         "an email is queued for the designer")
 
     def test_refusal_needs_a_reason_then_the_designer_replaces_the_document(self):
-        refuse = self.env["webo.sale.document.refuse"].sudo(self.operator).create(
-            {"document_ids": [(6, 0, self.identity.ids)], "reason": "   "})
+        refusals = self.env["webo.sale.document.refuse"].sudo(self.operator)
         with self.env.cr.savepoint(), self.assertRaises(UserError):
-            refuse.action_refuse()
+            refusals.create({"document_ids": [(6, 0, self.identity.ids)], "reason": "   "})
+        refuse = refusals.create({"document_ids": [(6, 0, self.identity.ids)], "reason": "A"})
+        with self.env.cr.savepoint(), self.assertRaises(UserError):
+            refuse.write({"reason": " "})
         self.assertEqual(self.identity.state, "submitted")
 
         refuse.reason = "La pièce d'identité a expiré"
@@ -100,8 +102,14 @@ class TestDocumentReview(OpeningCase):
         self.assertTrue(attachment.sudo(self.designer_a).read(["datas"])[0]["datas"])
 
     def test_another_workspace_cannot_replace_a_document(self):
-        replace = self.env["webo.sale.document.replace"].sudo(self.designer_b).create(
+        # Refused as soon as the document is named: it is out of reach.
+        with self.assertRaises(UserError) as refusal, self.env.cr.savepoint():
+            self.env["webo.sale.document.replace"].sudo(self.designer_b).create(
+                {"document_id": self.identity.id, "file": b64(sample_pdf()), "filename": "x.pdf"})
+        self.assertIn("autre espace", str(refusal.exception))
+        # And by the replacement itself, had it been made otherwise.
+        replace = self.env["webo.sale.document.replace"].create(
             {"document_id": self.identity.id, "file": b64(sample_pdf()), "filename": "x.pdf"})
         with self.assertRaises(AccessError):
-            replace.action_replace()
+            replace.sudo(self.designer_b).action_replace()
         self.assertEqual(self.identity.filename, "cni.jpg")

@@ -11,6 +11,7 @@ from unittest.mock import patch
 import facturx
 from lxml import etree
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config, float_compare
@@ -87,9 +88,9 @@ class TestFacturx(WeboWorkspaceCase):
             ("Formation à l'outil d'édition", 2, 100.0, tax_10),
         ])
         # (b) VAT franchise, no bank account known
-        cls.workspace_b.write({"webo_vat_regime": "franchise", "siret": SELLER_B_SIRET,
+        cls.workspace_b.write({"webo_vat_regime": "franchise", "siret": SELLER_B_SIRET, "vat": False,
                                "zip": "35000", "city": "Rennes"})
-        cls.client_b.write({"lang": "fr_FR", "is_company": False})
+        cls.client_b.write({"lang": "fr_FR", "is_company": False, "email": "client-b@example.com"})
         cls.invoice_b = cls._open_invoice(cls.workspace_b, cls.client_b, [
             ("Refonte du blog", 2, 250.0, cls.env["account.tax"])])
         # (c) the credit note that cancels (a)
@@ -104,8 +105,8 @@ class TestFacturx(WeboWorkspaceCase):
         cls.xml_credit_note = xml_of(cls.pdf_credit_note)
 
     @classmethod
-    def _open_invoice(cls, company, partner, lines):
-        return open_invoice(cls.env, company, partner, lines)
+    def _open_invoice(cls, company, partner, lines, **values):
+        return open_invoice(cls.env, company, partner, lines, **values)
 
     @classmethod
     def _stored_pdf(cls, invoice, user):
@@ -183,7 +184,7 @@ class TestFacturx(WeboWorkspaceCase):
         self.assertEqual(value(root, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode"), "58")
         self.assertEqual(value(root, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID"), IBAN)
         notes = values(root, "//ram:IncludedNote/ram:SubjectCode")
-        self.assertEqual(sorted(notes), ["AAB", "PMD", "PMT"])
+        self.assertEqual(sorted(notes), ["AAB", "BAR", "PMD", "PMT"])
 
     def test_franchise_invoice_states_art_293_b_and_has_no_iban(self):
         root = self.xml_b
@@ -198,21 +199,29 @@ class TestFacturx(WeboWorkspaceCase):
         self.assertEqual(value(root, "//ram:TaxTotalAmount"), "0.00")
         self.assertEqual(value(root, "//ram:GrandTotalAmount"), "500.00")
         self.assertEqual(values(root, "//ram:SpecifiedLineTradeSettlement//ram:CategoryCode"), ["E"])
-        self.assertFalse(values(root, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"))
+        # no VAT number: the SIREN as tax registration identifier (BR-E-02)
+        self.assertEqual(values(root, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"),
+                         [SELLER_B_SIRET[:9]])
+        self.assertEqual(root.xpath("//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID/"
+                                    "@schemeID", namespaces=NS), ["FC"])
         # no IBAN known: no payment means, and the XML is valid all the same
         self.assertFalse(self.invoice_b._webo_receiving_bank_account())
         self.assertFalse(root.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NS))
         self.assertTrue(facturx.xml_check_xsd(etree.tostring(root), flavor="factur-x", level="en16931"))
-        # a private client owes no recovery indemnity
-        self.assertNotIn("PMT", values(root, "//ram:IncludedNote/ram:SubjectCode"))
+        # a private client owes no recovery indemnity: the note (which
+        # BR-FR-05 wants on every invoice) says so
+        self.assertIn("non applicable", value(root, "//ram:IncludedNote[ram:SubjectCode='PMT']/ram:Content"))
 
     def test_invoice_bank_account_comes_first(self):
         other = self.env["res.partner.bank"].create({
             "acc_number": "FR7630006000011234567890189", "partner_id": self.workspace_a.partner_id.id,
             "company_id": self.workspace_a.id})
-        self.invoice_a.partner_bank_id = other
-        self.assertEqual(self.invoice_a._webo_receiving_bank_account(), other)
-        root = etree.fromstring(self.invoice_a._webo_facturx_xml())
+        # Dated as the credit note issued last in the journal (numbers follow dates).
+        invoice = self._open_invoice(self.workspace_a, self.client_a, [
+            ("Maintenance", 1, 100.0, self.workspace_a._webo_default_sale_tax())],
+            partner_bank_id=other.id, date_invoice=self.credit_note.date_invoice)
+        self.assertEqual(invoice._webo_receiving_bank_account(), other)
+        root = etree.fromstring(invoice._webo_facturx_xml())
         self.assertEqual(value(root, "//ram:IBANID"), "FR7630006000011234567890189")
 
     def test_credit_note_has_type_381_and_refers_to_the_invoice(self):
@@ -242,3 +251,116 @@ class TestFacturx(WeboWorkspaceCase):
     def test_another_designer_cannot_download_it(self):
         with self.assertRaises(AccessError):
             self.invoice_a.sudo(self.designer_b).webo_facturx_pdf()
+
+
+    # The issued PDF is a PDF/A-3b in fact, not only in its XMP: what a
+    # PDF/A validator checks first, read back with pypdf (no full PDF/A
+    # validator is at hand).
+
+    XMP = {
+        "x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "dc": "http://purl.org/dc/elements/1.1/", "pdf": "http://ns.adobe.com/pdf/1.3/",
+        "xmp": "http://ns.adobe.com/xap/1.0/", "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+        "fx": "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#",
+    }
+
+    def _reader(self, pdf):
+        return PdfReader(io.BytesIO(pdf))
+
+    def test_pdfa_header_identifiers_and_no_encryption(self):
+        for pdf in (self.pdf_a, self.pdf_b, self.pdf_credit_note):
+            reader = self._reader(pdf)
+            self.assertTrue(pdf.startswith(b"%PDF-1.7\n"))
+            self.assertFalse(reader.is_encrypted)
+            identifiers = reader.trailer["/ID"]
+            self.assertEqual(len(identifiers), 2)
+            self.assertEqual(len(identifiers[0]), 16)
+
+    def test_pdfa_srgb_output_intent_with_its_icc_profile(self):
+        intents = self._reader(self.pdf_a).trailer["/Root"]["/OutputIntents"]
+        self.assertEqual(len(intents), 1)
+        intent = intents[0].get_object()
+        self.assertEqual(intent["/S"], "/GTS_PDFA1")
+        self.assertEqual(intent["/OutputConditionIdentifier"], "sRGB IEC61966-2.1")
+        profile = intent["/DestOutputProfile"].get_object()
+        self.assertEqual(profile["/N"], 3)
+        data = profile.get_data()
+        self.assertEqual(data[36:40], b"acsp", "an ICC profile")
+        self.assertEqual((data[12:16], data[16:20]), (b"mntr", b"RGB "))
+        self.assertLess(data[8], 5, "an ICC version PDF/A-3 knows")
+
+    def test_pdfa_fonts_embedded_and_no_cmyk(self):
+        reader = self._reader(self.pdf_a)
+        fonts = []
+
+        def walk(resources):
+            resources = resources.get_object() if resources else {}
+            self.assertNotIn("/DeviceCMYK", str(resources.get("/ColorSpace", "")))
+            for font in (resources.get("/Font") or {}).values():
+                fonts.append(font.get_object())
+            for xobject in (resources.get("/XObject") or {}).values():
+                xobject = xobject.get_object()
+                if xobject.get("/Subtype") == "/Form":
+                    walk(xobject.get("/Resources"))
+        for page in reader.pages:
+            walk(page.get("/Resources"))
+            operators = {operator for _operands, operator in ContentStream(
+                page.get_contents(), reader).operations}
+            self.assertFalse(operators & {b"k", b"K"}, "no device CMYK colour")
+        self.assertTrue(fonts)
+        for font in fonts:
+            if font["/Subtype"] == "/Type3":
+                continue
+            if font["/Subtype"] == "/Type0":
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            self.assertTrue({"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor),
+                            "%s is embedded" % font.get("/BaseFont"))
+
+    def test_pdfa_xmp_and_document_information_agree(self):
+        reader = self._reader(self.pdf_a)
+        stream = reader.trailer["/Root"]["/Metadata"].get_object()
+        self.assertNotIn("/Filter", stream, "PDF/A: the metadata stream is not filtered")
+        xmp = etree.fromstring(stream.get_data())
+        info = reader.metadata
+
+        def one(path):
+            found = xmp.xpath(path, namespaces=self.XMP)
+            self.assertEqual(len(found), 1, path)
+            return found[0].text
+
+        self.assertEqual(one("//pdfaid:part"), "3")
+        self.assertEqual(one("//pdfaid:conformance"), "B")
+        self.assertEqual(one("//dc:title/rdf:Alt/rdf:li"), info["/Title"])
+        self.assertEqual(one("//dc:creator/rdf:Seq/rdf:li"), info["/Author"])
+        self.assertEqual(one("//dc:description/rdf:Alt/rdf:li"), info["/Subject"])
+        self.assertEqual(one("//pdf:Keywords"), info["/Keywords"])
+        self.assertEqual(one("//pdf:Producer"), info["/Producer"])
+        self.assertEqual(one("//xmp:CreatorTool"), info["/Creator"])
+        for xmp_date, info_date in (("//xmp:CreateDate", "/CreationDate"), ("//xmp:ModifyDate", "/ModDate")):
+            self.assertEqual(one(xmp_date).replace("-", "").replace(":", "").replace("T", "")[:14],
+                             info[info_date][2:16])
+        self.assertIn("Facture %s" % self.invoice_a.number, info["/Title"])
+        self.assertEqual(one("//fx:DocumentFileName"), "factur-x.xml")
+        self.assertEqual(one("//fx:ConformanceLevel"), "EN 16931")
+
+    def test_pdfa_facturx_attachment_declared_as_factur_x_says(self):
+        root = self._reader(self.pdf_a).trailer["/Root"]
+        (filespec,) = [spec.get_object() for spec in root["/AF"]]
+        self.assertEqual((filespec["/F"], filespec["/UF"]), ("factur-x.xml", "factur-x.xml"))
+        self.assertEqual(filespec["/AFRelationship"], "/Alternative")
+        embedded = filespec["/EF"]["/F"].get_object()
+        self.assertEqual(embedded["/Subtype"], "/text/xml")
+        self.assertIn("/ModDate", embedded["/Params"])
+        names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+        self.assertEqual(names[0], "factur-x.xml")
+        self.assertEqual(names[1].get_object(), filespec)
+
+    def test_pdfa_annotations_are_printed(self):
+        annotations = [annotation.get_object() for page in self._reader(self.pdf_a).pages
+                       for annotation in page.get("/Annots") or []]
+        self.assertTrue(annotations, "the payment link")
+        for annotation in annotations:
+            flags = int(annotation.get("/F", 0))
+            self.assertEqual(flags & 4, 4, "printed")
+            self.assertEqual(flags & (1 | 2 | 32), 0, "neither invisible nor hidden")

@@ -5,6 +5,7 @@ import base64
 import io
 
 import facturx
+from lxml import etree
 from pypdf import PdfWriter
 
 from odoo.exceptions import AccessError, UserError
@@ -161,3 +162,30 @@ class TestFacturxImport(WeboWorkspaceCase):
         parent = self.env.ref("webo_sale.menu_supplier_bills")
         names = menus.search([("parent_id", "=", parent.id)]).mapped("name")
         self.assertEqual(names, ["Factures fournisseur", "Importer une facture fournisseur (Factur-X)"])
+
+    def test_rules_the_supplier_fails_are_shown_in_french_on_the_draft_bill(self):
+        """A supplier's XML that passes the schema but fails official rules
+        (no seller VAT number on an invoice with VAT: BR-S-02; no billing
+        framework: BR-FR-08) still becomes a draft bill, which names the
+        rules in French on its form and in its history."""
+        root = etree.fromstring(self.supplier_invoice._webo_facturx_xml())
+        ram = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
+        root.find(".//%sBusinessProcessSpecifiedDocumentContextParameter/%sID" % (ram, ram)).text = "XX"
+        vat = root.find(".//%sSellerTradeParty/%sSpecifiedTaxRegistration" % (ram, ram))
+        vat.getparent().remove(vat)
+        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        self.assertTrue(facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931"))
+        failing = facturx.generate_from_binary(
+            self.plain_pdf, xml, flavor="factur-x", level="en16931", check_xsd=False,
+            pdf_metadata={"author": "x", "keywords": "x", "title": "x", "subject": "x"})
+        bill = self._import(failing).with_context(lang="fr_FR")
+        self.assertEqual(bill.state, "draft")
+        self.assertIn("BR-S-02 (EN16931)", bill.webo_facturx_rule_failures)
+        self.assertIn("BR-FR-08_BT-23 (BR-FR)", bill.webo_facturx_rule_failures)
+        message = bill.message_ids.filtered(lambda m: "BR-FR-08" in (m.body or ""))
+        self.assertRegex(message.body, r"ne respecte pas \d+ des règles officielles")
+        view = self.env.ref("webo_sale.account_invoice_supplier_form_facturx_rules")
+        self.assertIn("webo_facturx_rule_failures", view.arch)
+
+    def test_a_valid_supplier_invoice_has_no_rule_failure(self):
+        self.assertFalse(self._import(self.pdf).webo_facturx_rule_failures)

@@ -18,7 +18,7 @@ class TestMenus(WeboWorkspaceCase):
             ["Synthèse", "Factures", "Comptes Clients", "Abonnements", "Configuration"])
         self.assertEqual(
             self._visible_children(self.env.ref("webo_sale.menu_sale_configuration"), self.designer_a),
-            ["Relances"])
+            ["Relances", "Contrôle d'inaltérabilité"])
 
     def test_plain_employee_does_not_see_the_menu(self):
         employee = self.env["res.users"].with_context(no_reset_password=True).create({

@@ -4,6 +4,12 @@ from .common_opening import STEP1, VALID_IBAN, OpeningCase, b64, sample_pdf, ste
 
 
 class TestOpening(OpeningCase):
+    """The workspaces' identifiers are what the opening gives them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        (cls.workspace_a | cls.workspace_b).write({"siret": False, "vat": False})
 
     def _service(self, designer):
         return self.env["webo.sale.service"].sudo()._webo_for_company(designer.company_id)
@@ -126,7 +132,6 @@ class TestOpening(OpeningCase):
              "n'est pas un fichier PDF, JPEG ou PNG"),
             ({"address_file": b64(b"%PDF-1.4 this is no PDF at all")}, "n'est pas un fichier PDF"),
             ({"identity_file": b64(b"\x89PNG\r\n\x1a\nnot an image")}, "n'est pas un fichier PDF"),
-            ({"bank_file": b64(too_large)}, "10 Mo"),
             ({"registration_file": False}, "Extrait d'immatriculation"),
         ]
         wizard = self._wizard(self.designer_a, STEP1).with_context(lang="fr_FR")
@@ -143,6 +148,13 @@ class TestOpening(OpeningCase):
             self.assertFalse(service.payment_journal_id, values)
             self.assertFalse(self.env["account.journal"].search(
                 [("company_id", "=", self.workspace_a.id), ("code", "=", "WEBO")]), values)
+        # An oversized file is refused as soon as it is given, before it is stored.
+        stored = wizard.bank_file
+        with self.env.cr.savepoint(), self.assertRaises(UserError) as error:
+            wizard.write({"bank_file": b64(too_large)})
+        self.assertIn("la limite est de 10 Mo", str(error.exception))
+        wizard.invalidate_cache()
+        self.assertEqual(wizard.bank_file, stored)
 
     def test_documents_before_information_are_refused(self):
         wizard = self._wizard(self.designer_a, dict(step2()))
@@ -173,10 +185,11 @@ class TestOpening(OpeningCase):
             service_a.sudo(self.designer_b).webo_synthesis()
         self.assertFalse(self.env["webo.sale.service"].sudo(self.designer_b).search(
             [("id", "=", service_a.id)]))
-        wizard = self.env["webo.sale.opening"].sudo(self.designer_b).create(
-            dict(STEP1, service_id=service_a.id, mode="information", step="company"))
-        with self.assertRaises(AccessError):
-            wizard.action_save()
+        # Another workspace's service is refused as soon as it is named.
+        with self.assertRaises(UserError) as refusal, self.env.cr.savepoint():
+            self.env["webo.sale.opening"].sudo(self.designer_b).create(
+                dict(STEP1, service_id=service_a.id, mode="information", step="company"))
+        self.assertIn("autre espace", str(refusal.exception))
         self.assertEqual(self.workspace_a.name, "Studio Test SARL")
         with self.assertRaises(AccessError):
             service_a.sudo(self.designer_b).write({"state": "new"})
@@ -207,14 +220,50 @@ class TestOpening(OpeningCase):
         self.assertEqual(service.bank_account_id.sanitized_acc_number, "FR7630006000011234567890189")
         wizard.write({"bank_file": b64(sample_pdf()), "bank_filename": "nouveau-rib.pdf"})
         wizard.action_submit()
-        self.assertEqual(service.bank_account_id.sanitized_acc_number, "FR1420041010050500013M02606")
+        # Until the platform validates the new RIB, clients pay into the old IBAN.
+        self.assertEqual(service.pending_iban, "FR1420041010050500013M02606")
+        self.assertEqual(service.bank_account_id.sanitized_acc_number, "FR7630006000011234567890189")
         self.assertEqual(service.payment_journal_id.bank_account_id, service.bank_account_id)
         transfer = service.acquirer_ids.filtered(lambda a: a.provider == "transfer")
-        self.assertIn("FR14 2004 1010 0505 0001 3M02 606", transfer.post_msg)
+        self.assertIn("FR76 3000 6000 0112 3456 7890 189", transfer.sudo().post_msg)
         bank = service.document_ids.filtered(lambda d: d.kind == "bank")
         self.assertEqual(bank.filename, "nouveau-rib.pdf")
         self.assertEqual(bank.state, "submitted")
         self.assertEqual(len(service.document_ids), 4)
+        # A refused RIB changes nothing either; a validated one moves the account.
+        operator = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Opérateur RIB", "login": "operator_rib", "email": "rib@webo-facto.fr",
+            "groups_id": [(6, 0, self.env.ref("webo_sale.group_platform_operator").ids)]})
+        bank.sudo(operator)._webo_refuse("Illisible")
+        self.assertEqual(service.bank_account_id.sanitized_acc_number, "FR7630006000011234567890189")
+        bank.sudo(operator).action_validate()
+        self.assertFalse(service.pending_iban)
+        self.assertEqual(service.bank_account_id.sanitized_acc_number, "FR1420041010050500013M02606")
+        self.assertEqual(service.payment_journal_id.bank_account_id, service.bank_account_id)
+        self.assertIn("FR14 2004 1010 0505 0001 3M02 606", transfer.sudo().post_msg)
+
+    def test_payment_account_is_not_changed_by_a_plain_write(self):
+        service = self._open_service(self.designer_a).sudo(self.designer_a)
+        account, journal = service.bank_account_id, service.payment_journal_id
+        with self.env.cr.savepoint(), self.assertRaises(UserError) as error:
+            account.sudo(self.designer_a).with_context(lang="fr_FR").write(
+                {"acc_number": "FR14 2004 1010 0505 0001 3M02 606"})
+        self.assertIn("celui sur lequel vos clients paient", str(error.exception))
+        with self.env.cr.savepoint(), self.assertRaises(UserError):
+            account.sudo(self.designer_a).unlink()
+        operator = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Opérateur IBAN", "login": "operator_iban", "email": "iban@webo-facto.fr",
+            "groups_id": [(6, 0, self.env.ref("webo_sale.group_platform_operator").ids)]})
+        other = self.env["res.partner.bank"].create({
+            "acc_number": "FR14 2004 1010 0505 0001 3M02 606", "partner_id": account.partner_id.id})
+        for record, values in ((service, {"bank_account_id": other.id}),
+                               (journal, {"bank_account_id": other.id}),
+                               (service, {"pending_iban": "FR1420041010050500013M02606"})):
+            with self.env.cr.savepoint(), self.assertRaises(UserError):
+                record.sudo(operator).write(values)
+        self.assertEqual(service.bank_account_id, account)
+        self.assertEqual(journal.bank_account_id, account)
+        self.assertEqual(account.sanitized_acc_number, "FR7630006000011234567890189")
 
     def test_open_in_one_call_for_api_clients(self):
         service_id = self.env["webo.sale.opening"].sudo(self.designer_b).webo_open_service(

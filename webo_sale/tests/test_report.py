@@ -78,7 +78,7 @@ class TestInvoiceReport(WeboWorkspaceCase):
         ])
 
         # (b) A workspace under the VAT franchise invoicing a private person.
-        cls.workspace_b.write({"webo_vat_regime": "franchise", "webo_late_penalty_rate": 12.5,
+        cls.workspace_b.write({"webo_vat_regime": "franchise", "webo_late_penalty_rate": 12.5, "vat": False,
                                "siret": "73282932000074"})
         cls.client_b.write({"name": "Julie Martin", "is_company": False, "lang": "fr_FR",
                             "street": "8 allée des Tilleuls", "zip": "35000", "city": "Rennes"})
@@ -249,8 +249,10 @@ class TestInvoiceReport(WeboWorkspaceCase):
         self.assertEqual(name(self.credit_note), "Avoir %s" % self.credit_note.number)
 
     def test_printing_a_selection_gives_every_invoice(self):
+        # Dated as the credit note issued last in the journal (numbers follow dates).
         second = self._open_invoice(self.workspace_a, self.client_a, [
-            ("Maintenance annuelle", 1, 300.0, self.workspace_a._webo_default_sale_tax())])
+            ("Maintenance annuelle", 1, 300.0, self.workspace_a._webo_default_sale_tax())],
+            date_invoice=self.credit_note.date_invoice)
         drafts = self._create_invoice(self.workspace_a, self.client_a)
         pdf = self._render_pdf(second | drafts, self.designer_a)
         text = " ".join(pdf_lines(pdf))

@@ -1,7 +1,9 @@
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
-from .test_subscriptions import SubscriptionCase
+from ..models.webo_subscription import period_date
+from .test_subscriptions import SubscriptionCase, a_31st_before_a_shorter_month, month_day
 
 
 class TestSubscriptionActions(SubscriptionCase):
@@ -22,8 +24,9 @@ class TestSubscriptionActions(SubscriptionCase):
         self.assertEqual(sorted(bound.mapped("name")), ["Arrêter", "Dupliquer", "Modifier"])
 
     def test_modify_applies_from_the_next_period_and_is_logged(self):
-        subscription = self._subscription(date_start="2026-01-31", lines=((1.0, 50.0),))
-        self._run("2026-01-31")
+        start = a_31st_before_a_shorter_month()
+        subscription = self._subscription(date_start=start, lines=((1.0, 50.0),))
+        self._run(start)
         first_invoice = subscription.invoice_ids
         action = self._run_action("webo_sale.webo_subscription_action_modify", subscription)
         self.assertEqual(action["res_model"], "webo.subscription.modify")
@@ -37,37 +40,39 @@ class TestSubscriptionActions(SubscriptionCase):
         wizard.action_apply()
 
         self.assertEqual(subscription.billing_day, 10)
-        self.assertEqual(subscription.next_invoice_date, "2026-02-10", "period 2 on the new day")
+        second_date = fields.Date.to_string(period_date(fields.Date.from_string(start), 10, 2))
+        self.assertEqual(subscription.next_invoice_date, second_date, "period 2 on the new day")
         self.assertAlmostEqual(subscription.amount_untaxed, 110.0, places=2)
         self.assertAlmostEqual(first_invoice.amount_untaxed, 50.0, places=2, msg="issued: untouched")
         log = subscription.message_ids[0].body
         self.assertIn("Ligne 1: 1.0 x 50.0", log)
         self.assertIn("Maintenance: 2.0 x 15.0", log)
 
-        self._run("2026-02-10")
+        self._run(second_date)
         second = subscription.invoice_ids - first_invoice
-        self.assertEqual(second.date_invoice, "2026-02-10")
+        self.assertEqual(second.date_invoice, self.today)
+        self.assertEqual(second.webo_period_start, second_date)
         self.assertAlmostEqual(second.amount_untaxed, 110.0, places=2)
         self.assertEqual(second.invoice_line_ids.mapped("name"), ["Ligne 1", "Maintenance"])
 
     def test_duplicate_a_running_subscription(self):
-        subscription = self._subscription(date_start="2026-01-05", lines=((2.0, 30.0),))
+        subscription = self._subscription(date_start=month_day(3, 5), lines=((2.0, 30.0),))
         action = self._run_action("webo_sale.webo_subscription_action_duplicate", subscription)
         wizard = self.env["webo.subscription.duplicate"].sudo(self.designer_a).with_context(
-            **action["context"]).create({"date_start": "2026-03-20"})
+            **action["context"]).create({"date_start": month_day(1, 20)})
         new = self.env["webo.subscription"].browse(wizard.action_duplicate()["res_id"])
         self.assertNotEqual(new, subscription)
         self.assertEqual(new.state, "running")
         self.assertEqual(new.partner_id, subscription.partner_id)
-        self.assertEqual(new.next_invoice_date, "2026-03-20")
+        self.assertEqual(new.next_invoice_date, month_day(1, 20))
         self.assertEqual(new.billing_day, 20)
         self.assertAlmostEqual(new.amount_untaxed, 60.0, places=2)
         self.assertFalse(new.predecessor_id, "a copy, not a resumption")
         self.assertEqual(subscription.state, "running")
 
     def test_duplicate_resumes_a_stopped_subscription_as_its_successor(self):
-        subscription = self._subscription(date_start="2026-01-05")
-        self._run("2026-02-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
+        self._run(month_day(1, 5))
         self._as_a(subscription).webo_stop()
         new = self.env["webo.subscription"].browse(self._as_a(subscription).webo_duplicate())
         self.assertEqual(new.predecessor_id, subscription)
@@ -77,7 +82,7 @@ class TestSubscriptionActions(SubscriptionCase):
         self.assertEqual(new.next_period, 1)
 
     def test_stop_from_the_list(self):
-        subscription = self._subscription(date_start="2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
         self._run_action("webo_sale.webo_subscription_action_stop", subscription)
         self.assertEqual(subscription.state, "stopped")
         self.assertIn("plus aucune facture", subscription.message_ids[0].body, "in the designer's French")
@@ -92,7 +97,7 @@ class TestSubscriptionBadInput(SubscriptionCase):
         self.assertIn(fragment, caught.exception.name)
 
     def test_modifying_a_stopped_subscription(self):
-        subscription = self._subscription(date_start="2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
         subscription.sudo(self.designer_a).webo_stop()
         as_a = subscription.sudo(self.designer_a).with_context(lang="fr_FR")
         self._assert_refused(UserError, lambda: as_a.webo_modify({"billing_day": 12}),
@@ -102,7 +107,7 @@ class TestSubscriptionBadInput(SubscriptionCase):
         self._assert_refused(UserError, as_a.webo_stop, "est arrêté")
 
     def test_duplicating_a_stopped_subscription_twice_or_into_the_past(self):
-        subscription = self._subscription(date_start="2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
         as_a = subscription.sudo(self.designer_a).with_context(lang="fr_FR")
         as_a.webo_stop()
         self._assert_refused(UserError, lambda: as_a.webo_duplicate("2020-01-01"), "aujourd'hui ou plus tard")
@@ -120,7 +125,7 @@ class TestSubscriptionBadInput(SubscriptionCase):
             self._assert_refused(ValidationError, lambda d=day: self._subscription(
                 billing_day=d, lang="fr_FR"), "entre 1 et 31")
         self.assertEqual(model.search_count([]), count)
-        subscription = self._subscription(date_start="2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
         self._assert_refused(ValidationError, lambda: subscription.sudo(self.designer_a).with_context(
             lang="fr_FR").webo_modify({"billing_day": 40}), "entre 1 et 31")
         self.assertEqual(subscription.billing_day, 5)
@@ -131,10 +136,12 @@ class TestSubscriptionBadInput(SubscriptionCase):
         self._assert_refused(ValidationError, lambda: self._subscription(
             lines=((1.0, 0.0),), lang="fr_FR"), "au-dessus de zéro")
         self._assert_refused(ValidationError, lambda: self._subscription(
-            lines=((0.0, 50.0),)), "au-dessus de zéro")
+            lines=((0.0, 50.0),)), "quantité supérieure à zéro")
+        self._assert_refused(ValidationError, lambda: self._subscription(
+            lines=((-1.0, 50.0), (2.0, 50.0))), "quantité supérieure à zéro")
         self._assert_refused(ValidationError, lambda: self._subscription(lines=()), "au moins une ligne")
         self.assertEqual(model.search_count([]), count)
-        subscription = self._subscription(date_start="2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
         free = [(0, 0, {"name": "Gratuit", "quantity": 1, "price_unit": 0.0})]
         self._assert_refused(ValidationError, lambda: subscription.sudo(self.designer_a).webo_modify(
             {"line_ids": free}), "au-dessus de zéro")
@@ -146,7 +153,7 @@ class TestSubscriptionBadInput(SubscriptionCase):
         self.assertAlmostEqual(subscription.amount_untaxed, 50.0, places=2)
 
     def test_unknown_field_in_a_modification(self):
-        subscription = self._subscription(date_start="2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
         self._assert_refused(UserError, lambda: subscription.sudo(self.designer_a).webo_modify(
             {"partner_id": self.client_b.id}), "partner_id")
         self.assertEqual(subscription.partner_id, self.client_a)
@@ -156,7 +163,7 @@ class TestSubscriptionSecurity(SubscriptionCase):
     """A designer never sees nor touches another workspace's subscriptions."""
 
     def test_designer_b_cannot_touch_a_subscription_of_a(self):
-        subscription = self._subscription(date_start="2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
         as_b = subscription.sudo(self.designer_b)
         self.assertFalse(self.env["webo.subscription"].sudo(self.designer_b).search([]))
         for call in (lambda: as_b.read(["name"]), lambda: as_b.webo_modify({"billing_day": 9}),
@@ -172,14 +179,14 @@ class TestSubscriptionSecurity(SubscriptionCase):
             [("partner_id", "=", self.client_a.id)]), 1, "nothing duplicated")
 
     def test_designer_b_cannot_subscribe_a_client_of_a(self):
-        with self.assertRaises((ValidationError, AccessError)), self.env.cr.savepoint():
+        with self.assertRaises((UserError, ValidationError, AccessError)), self.env.cr.savepoint():
             self._subscription(user=self.designer_b)
         self.assertFalse(self.env["webo.subscription"].search([("partner_id", "=", self.client_a.id)]))
 
     def test_designers_delete_no_subscription_and_only_the_operator_runs_the_batch(self):
-        subscription = self._subscription(date_start="2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             subscription.sudo(self.designer_a).unlink()
         with self.assertRaises(UserError), self.env.cr.savepoint():
-            self.env["webo.subscription"].sudo(self.designer_a).webo_run("2026-01-05")
+            self.env["webo.subscription"].sudo(self.designer_a).webo_run(month_day(2, 5))
         self.assertFalse(subscription.invoice_ids)

@@ -1,15 +1,16 @@
 import base64
+import calendar
 import io
 import logging
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import psycopg2
 from lxml import etree
 from pypdf import PdfReader
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import mute_logger
 
 from ..models.webo_subscription import period_date
@@ -20,17 +21,41 @@ from .test_report import pdf_lines
 RUN_LOGGER = "odoo.addons.webo_sale.models.webo_subscription"
 
 
+def month_day(months_back, day):
+    """The ``day`` of the month ``months_back`` months before this one (its
+    last day when shorter), as Odoo writes dates: subscriptions start
+    within a year of today, so the tests' dates follow the calendar."""
+    today = date.today()
+    year, month = divmod(today.year * 12 + today.month - 1 - months_back, 12)
+    month += 1
+    return fields.Date.to_string(date(year, month, min(day, calendar.monthrange(year, month)[1])))
+
+
+def a_31st_before_a_shorter_month():
+    """The most recent 31st, two months back or more, whose next month has
+    fewer days (a subscription billed on the 31st bills then on its last day)."""
+    for months_back in range(2, 12):
+        start = fields.Date.from_string(month_day(months_back, 31))
+        if start.day == 31 and (start + timedelta(days=31)).day != 31:
+            return fields.Date.to_string(start)
+    raise AssertionError("every ten months have one")
+
+
+def iso(day):
+    return fields.Date.to_string(day)
+
+
 class SubscriptionCase(InvoiceWizardCase):
     """Subscriptions of workspace A; the monthly run in the test's
     transaction (``webo_subscription_no_commit``)."""
 
     @classmethod
-    def _subscription(cls, user=None, date_start="2026-01-31", lines=((1.0, 50.0),), lang=None,
+    def _subscription(cls, user=None, date_start=None, lines=((1.0, 50.0),), lang=None,
                       **values):
         values = dict({
             "name": "Hébergement du site",
             "partner_id": cls.client_a.id,
-            "date_start": date_start,
+            "date_start": date_start or month_day(2, 5),
             "line_ids": [(0, 0, {"name": "Ligne %d" % index, "quantity": quantity, "price_unit": price})
                          for index, (quantity, price) in enumerate(lines, 1)],
         }, **values)
@@ -45,7 +70,9 @@ class SubscriptionCase(InvoiceWizardCase):
 class TestSubscriptionFromWizard(SubscriptionCase):
 
     def test_monthly_invoice_starts_a_subscription_whose_period_1_it_is(self):
-        wizard = self._wizard(recurrence="monthly", date_invoice="2026-03-15", date_due="2026-04-14")
+        start = month_day(2, 15)
+        due = iso(fields.Date.from_string(start) + timedelta(days=30))
+        wizard = self._wizard(recurrence="monthly", date_invoice=start, date_due=due)
         wizard.action_send()
         invoice = wizard.invoice_id
         subscription = invoice.webo_subscription_id
@@ -59,7 +86,10 @@ class TestSubscriptionFromWizard(SubscriptionCase):
         self.assertEqual(subscription.billing_day, 15)
         self.assertEqual(subscription.payment_days, 30)
         self.assertEqual(subscription.next_period, 2)
-        self.assertEqual(subscription.next_invoice_date, "2026-04-15")
+        self.assertEqual(subscription.next_invoice_date, month_day(1, 15))
+        self.assertEqual((invoice.webo_period_start, invoice.webo_period_end),
+                         (start, iso(fields.Date.from_string(month_day(1, 15)) - timedelta(days=1))),
+                         "the invoice states the month it bills")
         self.assertEqual(subscription.line_ids.mapped("name"), ["Ligne 1"])
         self.assertAlmostEqual(subscription.amount_total, 600.0, places=2)
         self.assertEqual(subscription.invoice_ids, invoice)
@@ -83,21 +113,26 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertEqual(period_date(date(2026, 11, 5), 5, 3), date(2027, 1, 5), "across the year")
 
     def test_due_period_is_issued_validated_and_sent_once(self):
-        subscription = self._subscription(date_start="2026-01-31")
-        self.assertEqual(subscription.next_invoice_date, "2026-01-31")
-        self.assertEqual(self._run("2026-01-30"), 0, "nothing due the day before")
+        start = a_31st_before_a_shorter_month()
+        second = period_date(fields.Date.from_string(start), 31, 2)  # the next month's last day
+        subscription = self._subscription(date_start=start)
+        self.assertEqual(subscription.next_invoice_date, start)
+        day_before = iso(fields.Date.from_string(start) - timedelta(days=1))
+        self.assertEqual(self._run(day_before), 0, "nothing due the day before")
 
-        self.assertEqual(self._run("2026-01-31"), 1)
+        self.assertEqual(self._run(start), 1)
         invoice = subscription.invoice_ids
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "open")
         self.assertTrue(invoice.number)
-        self.assertEqual(invoice.date_invoice, "2026-01-31")
-        self.assertEqual(invoice.date_due, "2026-03-02", "30 days to pay")
+        self.assertEqual(invoice.date_invoice, self.today, "dated the day it is issued")
+        self.assertEqual(invoice.date_due, iso(date.today() + timedelta(days=30)), "30 days to pay")
+        self.assertEqual((invoice.webo_period_start, invoice.webo_period_end),
+                         (start, iso(second - timedelta(days=1))), "the month it bills")
         self.assertEqual(invoice.webo_subscription_period, 1)
         self.assertEqual(invoice.name, "Hébergement du site")
         self.assertAlmostEqual(invoice.amount_total, 60.0, places=2)
-        self.assertTrue(invoice.sent)
+        self.assertEqual(invoice.webo_email_state, "pending", "sent once the mail server accepts it")
         self.assertEqual(len(self._queued_mails(invoice)), 1, "one email queued")
         self.assertEqual(self._queued_mails(invoice).recipient_ids, self.billing_a)
         self.assertEqual(self._queued_mails(invoice).author_id, self.designer_a.partner_id,
@@ -106,32 +141,53 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertEqual(invoice.message_partner_ids, self.client_a | self.designer_a.partner_id,
                          "the client and the designer follow it, as any invoice validated in Odoo")
         self.assertEqual(subscription.next_period, 2)
-        self.assertEqual(subscription.next_invoice_date, "2026-02-28", "the 31st bills on 28 February")
+        self.assertEqual(subscription.next_invoice_date, iso(second),
+                         "the 31st bills on a shorter month's last day")
 
-        self.assertEqual(self._run("2026-01-31"), 0, "a second run the same day issues nothing")
+        self.assertEqual(self._run(start), 0, "a second run the same day issues nothing")
         self.assertEqual(len(subscription.invoice_ids), 1)
 
+    def test_the_pdf_and_the_email_state_the_period_billed(self):
+        start = month_day(1, 5)
+        subscription = self._subscription(date_start=start)
+        self._run(start)
+        invoice = subscription.invoice_ids.sudo(self.designer_a)
+        period = "du %s au %s" % (fields.Date.from_string(start).strftime("%d/%m/%Y"),
+                                  (fields.Date.from_string(month_day(0, 5)) - timedelta(days=1)).strftime(
+                                      "%d/%m/%Y"))
+        html = invoice._webo_report().render_qweb_html(invoice.ids)[0].decode()
+        self.assertIn("Période facturée", html)
+        self.assertIn(fields.Date.from_string(start).strftime("%d/%m/%Y"), html)
+        body = self._queued_mails(invoice).body_html
+        self.assertIn("période %s" % period, body)
+
     def test_catch_up_after_downtime_one_invoice_per_missed_period(self):
-        subscription = self._subscription(date_start="2026-01-31")
-        other = self._subscription(date_start="2026-03-10")
-        # Nothing ran from January to the end of May: each missed period
-        # gets its invoice, dated to its period, across small batches.
-        self.assertEqual(self._run("2026-05-31", batch_size=2), 5 + 3)
-        self.assertEqual(subscription.invoice_ids.sorted("webo_subscription_period").mapped("date_invoice"),
-                         ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"])
-        self.assertEqual(other.invoice_ids.sorted("webo_subscription_period").mapped("date_invoice"),
-                         ["2026-03-10", "2026-04-10", "2026-05-10"])
-        self.assertEqual(sorted(subscription.invoice_ids.mapped("webo_subscription_period")), [1, 2, 3, 4, 5])
+        subscription = self._subscription(date_start=month_day(4, 10))
+        other = self._subscription(date_start=month_day(2, 20))
+        # Nothing ran for four months: each missed period gets its invoice,
+        # across small batches, all dated today (numbers follow dates), each
+        # stating the month it bills.
+        run_day = month_day(0, 1)
+        self.assertEqual(self._run(run_day, batch_size=2), 4 + 2)
+        invoices = subscription.invoice_ids.sorted("webo_subscription_period")
+        self.assertEqual(invoices.mapped("webo_period_start"), [month_day(n, 10) for n in (4, 3, 2, 1)])
+        self.assertEqual(invoices.mapped("webo_period_end"), [month_day(n, 9) for n in (3, 2, 1, 0)])
+        self.assertEqual(set(invoices.mapped("date_invoice")), {self.today})
+        self.assertEqual(other.invoice_ids.sorted("webo_subscription_period").mapped("webo_period_start"),
+                         [month_day(2, 20), month_day(1, 20)])
+        self.assertEqual(sorted(subscription.invoice_ids.mapped("webo_subscription_period")), [1, 2, 3, 4])
         self.assertTrue(all(invoice.state == "open" for invoice in subscription.invoice_ids))
-        self.assertEqual(subscription.next_invoice_date, "2026-06-30")
-        self.assertEqual(self._run("2026-05-31"), 0)
+        numbers = invoices.mapped("number")
+        self.assertEqual(numbers, sorted(numbers), "the periods in the order of their numbers")
+        self.assertEqual(subscription.next_invoice_date, month_day(0, 10))
+        self.assertEqual(self._run(run_day), 0)
 
     def test_progress_log(self):
-        self._subscription(date_start="2026-01-10")
-        self._subscription(date_start="2026-01-20")
+        self._subscription(date_start=month_day(2, 10))
+        self._subscription(date_start=month_day(2, 20))
         # A number: Odoo names its own level 25 "INFO".
         with self.assertLogs(RUN_LOGGER, level=logging.INFO) as logs:
-            self._run("2026-02-15", batch_size=1)
+            self._run(month_day(1, 15), batch_size=1)
         output = "\n".join(logs.output)
         self.assertIn("3 periods to invoice", output)
         for progress in ("1/3 periods invoiced", "2/3 periods invoiced", "3/3 periods invoiced"):
@@ -139,8 +195,8 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertIn("invoices/s", output)
 
     def test_one_invoice_per_period_is_a_database_constraint(self):
-        subscription = self._subscription(date_start="2026-01-31")
-        self._run("2026-01-31")
+        subscription = self._subscription(date_start=month_day(1, 5))
+        self._run(month_day(1, 5))
         values = subscription._invoice_values(1)
         with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"), \
                 self.env.cr.savepoint():
@@ -148,41 +204,76 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertEqual(len(subscription.invoice_ids), 1)
 
     def test_per_batch_method_issues_the_next_period_of_each(self):
-        first = self._subscription(date_start="2026-01-05")
-        second = self._subscription(date_start="2026-01-06")
-        batch = self.env["webo.subscription"]._claim_due_batch("2026-03-31", 10)
+        first = self._subscription(date_start=month_day(3, 5))
+        second = self._subscription(date_start=month_day(3, 6))
+        batch = self.env["webo.subscription"]._claim_due_batch(month_day(1, 28), 10)
         self.assertEqual(batch, first | second)
         invoices, failed = batch._invoice_next_period()
-        self.assertEqual(failed, [])
+        self.assertEqual(failed, {})
         self.assertEqual(len(invoices), 2)
         self.assertEqual((first | second).mapped("next_period"), [2, 2], "one period each per batch")
-        self.assertEqual(self.env["webo.subscription"]._claim_due_batch("2026-01-05", 10), self.env[
-            "webo.subscription"], "the next periods are not due on 5 January")
+        self.assertEqual(self.env["webo.subscription"]._claim_due_batch(month_day(3, 5), 10), self.env[
+            "webo.subscription"], "the next periods are not due a month before")
 
     def test_a_failing_subscription_is_logged_and_the_others_go_on(self):
         no_email = self.env["res.partner"].create({
             "name": "Client sans adresse", "is_company": True, "customer": True,
             "company_id": self.workspace_a.id})
-        broken = self._subscription(date_start="2026-01-05", partner_id=no_email.id)
-        fine = self._subscription(date_start="2026-01-05")
+        broken = self._subscription(date_start=month_day(2, 5), partner_id=no_email.id)
+        fine = self._subscription(date_start=month_day(2, 5))
         with mute_logger(RUN_LOGGER):
-            self.assertEqual(self._run("2026-02-05"), 2)
+            self.assertEqual(self._run(month_day(1, 5)), 2)
         self.assertFalse(broken.invoice_ids, "nothing half-written")
         self.assertEqual(broken.next_period, 1)
         self.assertIn("n'a pas pu être éditée", broken.message_ids[0].body)
         self.assertIn("adresse e-mail", broken.message_ids[0].body, "what to fix")
         self.assertEqual(len(fine.invoice_ids), 2)
 
+    def test_a_poisoned_subscription_fails_alone_whatever_the_error(self):
+        """A subscription whose designer belongs to another workspace (an
+        access error when its invoice is made in that user's name) among
+        good ones: logged on it, the others invoiced, the run goes on."""
+        first = self._subscription(date_start="2026-01-05")
+        poisoned = self._subscription(date_start="2026-01-05")
+        last = self._subscription(date_start="2026-01-05")
+        self.env.cr.execute("UPDATE webo_subscription SET user_id = %s WHERE id = %s",
+                            (self.designer_b.id, poisoned.id))
+        poisoned.invalidate_cache()
+        with mute_logger(RUN_LOGGER):
+            self.assertEqual(self._run("2026-01-05"), 2)
+        self.assertFalse(poisoned.invoice_ids, "nothing half-written")
+        self.assertEqual(poisoned.next_period, 1, "left for the next run")
+        log = poisoned.message_ids[0]
+        self.assertIn("n'a pas pu être éditée", log.body)
+        self.assertIn("Le prochain passage réessaie", log.body)
+        self.assertIn(self.designer_a.partner_id, log.needaction_partner_ids,
+                      "the workspace's designer is told")
+        self.assertEqual(len(first.invoice_ids), 1)
+        self.assertEqual(len(last.invoice_ids), 1)
+
     def test_stopped_subscription_issues_nothing_and_keeps_its_invoices(self):
-        subscription = self._subscription(date_start="2026-01-05")
-        self._run("2026-01-05")
+        subscription = self._subscription(date_start=month_day(2, 5))
+        self._run(month_day(2, 5))
         invoice = subscription.invoice_ids
         subscription.sudo(self.designer_a).webo_stop()
         self.assertEqual(subscription.state, "stopped")
         self.assertEqual(subscription.date_stop, fields.Date.context_today(subscription))
-        self.assertEqual(self._run("2026-06-30"), 0)
+        self.assertEqual(self._run(self.today), 0)
         self.assertEqual(subscription.invoice_ids, invoice)
         self.assertEqual(invoice.state, "open", "issued invoices are untouched")
+
+    def test_a_run_ahead_of_time_and_a_start_out_of_range_are_refused(self):
+        operator = self.env["webo.subscription"].sudo(self.env.ref("base.user_root"))
+        tomorrow = iso(date.today() + timedelta(days=1))
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            operator.webo_run(tomorrow)
+        for start in (iso(date.today() + timedelta(days=400)), iso(date.today() - timedelta(days=400)),
+                      "9999-12-31"):
+            with self.subTest(start=start), self.assertRaises(ValidationError) as refusal, \
+                    self.env.cr.savepoint():
+                self._subscription(date_start=start)
+            self.assertIn("n'est pas permise", str(refusal.exception))
+        self.assertFalse(self.env["webo.subscription"].search([("partner_id", "=", self.client_a.id)]))
 
     def test_daily_job_runs_the_batch_itself_without_queue_job(self):
         model = self.env["webo.subscription"].with_context(webo_subscription_no_commit=True)
@@ -216,11 +307,11 @@ class TestMonthlyRunPdfs(SubscriptionCase):
         return base64.b64decode(attachment.datas)
 
     def test_each_invoice_of_a_batch_gets_its_own_legal_pdf_and_email(self):
-        subscriptions = (self._subscription(date_start="2026-01-05")
-                         | self._subscription(date_start="2026-01-05", lines=((2.0, 40.0),))
-                         | self._subscription(date_start="2026-01-05", name="Maintenance"))
+        subscriptions = (self._subscription(date_start=month_day(1, 5))
+                         | self._subscription(date_start=month_day(1, 5), lines=((2.0, 40.0),))
+                         | self._subscription(date_start=month_day(1, 5), name="Maintenance"))
         with real_pdfs():
-            self.assertEqual(self._run("2026-01-05"), 3)
+            self.assertEqual(self._run(month_day(1, 5)), 3)
         invoices = subscriptions.mapped("invoice_ids")
         self.assertEqual(len(invoices), 3)
         for invoice in invoices:
@@ -235,10 +326,10 @@ class TestMonthlyRunPdfs(SubscriptionCase):
                              "the email carries the stored PDF")
 
     def test_a_batch_pdf_is_the_pdf_printed_alone(self):
-        self._subscription(date_start="2026-01-05", name="Maintenance")
-        subscription = self._subscription(date_start="2026-01-05", lines=((1.0, 50.0), (3.0, 12.5)))
+        self._subscription(date_start=month_day(1, 5), name="Maintenance")
+        subscription = self._subscription(date_start=month_day(1, 5), lines=((1.0, 50.0), (3.0, 12.5)))
         with real_pdfs():
-            self._run("2026-01-05")
+            self._run(month_day(1, 5))
         invoice = subscription.invoice_ids
         together = self._stored_pdf(invoice)
         # Printed alone, as the invoice wizard and a resend print it.
@@ -254,14 +345,14 @@ class TestMonthlyRunPdfs(SubscriptionCase):
             ("company_id", "=", self.workspace_a.id), ("type_tax_use", "=", "sale"),
             ("amount_type", "=", "percent"), ("amount", "=", 10.0), ("price_include", "=", False)],
             limit=1)
-        first = self._subscription(date_start="2026-01-05")
+        first = self._subscription(date_start=month_day(1, 5))
         # Two VAT rates on one line: no Factur-X, hence no legal PDF.
-        broken = self._subscription(date_start="2026-01-05", line_ids=[(0, 0, {
+        broken = self._subscription(date_start=month_day(1, 5), line_ids=[(0, 0, {
             "name": "Hébergement", "quantity": 1.0, "price_unit": 50.0,
             "tax_ids": [(6, 0, (self.workspace_a._webo_default_sale_tax() | tax_10).ids)]})])
-        last = self._subscription(date_start="2026-01-05")
+        last = self._subscription(date_start=month_day(1, 5))
         with real_pdfs(), mute_logger(RUN_LOGGER):
-            self.assertEqual(self._run("2026-01-05"), 2)
+            self.assertEqual(self._run(month_day(1, 5)), 2)
         self.assertFalse(broken.invoice_ids, "nothing half-written")
         self.assertEqual(broken.next_period, 1)
         self.assertIn("plusieurs taxes", broken.message_ids[0].body, "what to fix")

@@ -16,12 +16,13 @@ class TestSynthesis(OpeningCase):
         cls.client_a.email = "compta@client-a.example.org"  # the credit note is emailed
         today = date.today()
         cls.today = today
+        # Issued in the order of their dates, as numbers follow dates.
+        cls.overdue = cls._issue(cls.workspace_a, 80.0, today - timedelta(days=60),
+                                 today - timedelta(days=30))
         cls.paid = cls._issue(cls.workspace_a, 120.0, today - timedelta(days=5), today + timedelta(days=25))
         cls._pay(cls.paid, 120.0)
         cls.partly_paid = cls._issue(cls.workspace_a, 300.0, today, today + timedelta(days=30))
         cls._pay(cls.partly_paid, 100.0)
-        cls.overdue = cls._issue(cls.workspace_a, 80.0, today - timedelta(days=60),
-                                 today - timedelta(days=30))
         cls.cancelled = cls._issue(cls.workspace_a, 50.0, today, today + timedelta(days=30))
         cls.cancelled.sudo(cls.designer_a).webo_cancel_with_credit_note()
         cls._issue(cls.workspace_b, 999.0, today, today + timedelta(days=30))
@@ -33,7 +34,6 @@ class TestSynthesis(OpeningCase):
         invoice.write({"date_invoice": fields.Date.to_string(invoice_date),
                        "date_due": fields.Date.to_string(due_date)})
         invoice.action_invoice_open()
-        invoice.date_due = fields.Date.to_string(due_date)
         return invoice
 
     @classmethod

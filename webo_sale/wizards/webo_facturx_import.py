@@ -5,18 +5,31 @@ import base64
 import binascii
 import io
 import logging
+from html import escape as html_escape
 
 import facturx
-from lxml import etree
 from pypdf import PdfReader
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from ..facturx_cii import BILL_TYPES, IMPORTABLE_LEVELS, TAXED_CATEGORIES, FacturxReader, quiet_facturx_errors
+from ..facturx_cii import (
+    BILL_TYPES,
+    IMPORTABLE_LEVELS,
+    TAXED_CATEGORIES,
+    FacturxReader,
+    check_facturx,
+    quiet_facturx_errors,
+)
+from ..tools import MAX_XML_SIZE, UntrustedXmlError, check_upload_size, parse_untrusted_xml
 
 _logger = logging.getLogger(__name__)
+
+# A Factur-X invoice is a PDF of a few hundred kilobytes.
+MAX_PDF_SIZE = 10 * 1024 * 1024
+# The names the Factur-X (and ZUGFeRD 2) standard gives the embedded XML.
+FACTURX_XML_NAMES = ("factur-x.xml", "zugferd-invoice.xml")
 
 
 class WeboFacturxImport(models.TransientModel):
@@ -27,6 +40,20 @@ class WeboFacturxImport(models.TransientModel):
         string="Factur-X PDF", required=True, attachment=False,
         help="The PDF invoice of your supplier, with its Factur-X XML inside.")
     filename = fields.Char(string="File Name")
+
+    @api.model
+    def create(self, values):
+        # Refused before the file is stored in the wizard's row.
+        check_upload_size(self, values.get("data"), MAX_PDF_SIZE,
+                          values.get("filename") or _("the file"))
+        return super().create(values)
+
+    @api.multi
+    def write(self, values):
+        if "data" in values:
+            check_upload_size(self, values["data"], MAX_PDF_SIZE,
+                              values.get("filename") or _("the file"))
+        return super().write(values)
 
     @api.multi
     def action_import(self):
@@ -53,14 +80,18 @@ class WeboFacturxImport(models.TransientModel):
         and nothing is written."""
         filename = filename or _("the file")
         pdf = self._decode_upload(content, filename)
-        data = FacturxReader(self._facturx_root(pdf, filename)).invoice_values()
+        root, xml, level = self._facturx_root(pdf, filename)
+        data = FacturxReader(root).invoice_values()
         with self.env.cr.savepoint():
-            return self._create_vendor_bill(data, pdf, filename)
+            bill = self._create_vendor_bill(data, pdf, filename)
+            self._record_rule_failures(bill, xml, level)
+            return bill
 
     # Reading the file
 
     @api.model
     def _decode_upload(self, content, filename):
+        check_upload_size(self, content, MAX_PDF_SIZE, filename)
         try:
             if isinstance(content, str):
                 content = content.encode("ascii")
@@ -77,23 +108,15 @@ class WeboFacturxImport(models.TransientModel):
 
     @api.model
     def _facturx_root(self, pdf, filename):
-        """The XML tree of the PDF's Factur-X, checked against its schema."""
-        try:
-            with quiet_facturx_errors():
-                PdfReader(io.BytesIO(pdf))
-                _name, xml = facturx.get_facturx_xml_from_pdf(pdf, check_xsd=False)
-        except Exception as error:  # pypdf raises many kinds on a damaged file
-            _logger.info("Unreadable PDF %s: %s", filename, error)
-            raise UserError(_(
-                "%(file)s is a damaged PDF that cannot be read: ask your supplier to send "
-                "it again."
-            ) % {"file": filename}) from error
+        """(XML tree, XML bytes, Factur-X profile) of the PDF's Factur-X,
+        checked against the schema of its profile."""
+        xml = self._facturx_xml(pdf, filename)
         if not xml:
             raise UserError(_(
                 "%(file)s holds no Factur-X XML: it is a plain PDF. Ask your supplier for "
                 "its Factur-X invoice, or enter the bill by hand."
             ) % {"file": filename})
-        root = etree.fromstring(xml)
+        root = self._parse_xml(xml, filename)
         try:
             with quiet_facturx_errors():
                 level = facturx.get_level(root, "factur-x")
@@ -109,7 +132,66 @@ class WeboFacturxImport(models.TransientModel):
                 "%(file)s is a Factur-X of the MINIMUM profile, which has no VAT detail: ask "
                 "your supplier for its invoice at the BASIC, EN 16931 or EXTENDED profile."
             ) % {"file": filename})
-        return root
+        return root, xml, level
+
+    @api.model
+    def _record_rule_failures(self, bill, xml, level):
+        """The official rules (EN 16931, BR-FR) the supplier's XML fails:
+        the bill is made all the same, as a draft, and says so in French
+        on its form and in its history."""
+        failures = [failure for failure in check_facturx(xml, level=level)
+                    if failure.artefact != "XSD"]
+        if not failures:
+            return
+        listing = "\n".join("%s (%s) : %s" % (failure.rule, failure.artefact, failure.message)
+                             for failure in failures)
+        bill.webo_facturx_rule_failures = listing
+        bill.message_post(body=_(
+            "The supplier's Factur-X fails %(count)s of the official e-invoicing rules "
+            "(EN 16931, French reform): check this bill and ask your supplier for a "
+            "corrected invoice before validating it.<br/>%(rules)s"
+        ) % {"count": len(failures),
+             "rules": "<br/>".join(html_escape(line) for line in listing.splitlines())})
+
+    @api.model
+    def _facturx_xml(self, pdf, filename):
+        """The bytes of the XML the PDF embeds under its Factur-X name, or
+        None. Taken out here rather than by the factur-x library, which
+        parses it with lxml's default parser (external entities resolved)."""
+        try:
+            with quiet_facturx_errors():
+                for attachment in PdfReader(io.BytesIO(pdf)).attachment_list:
+                    if (attachment.name or "").lower() in FACTURX_XML_NAMES and attachment.content:
+                        return attachment.content
+        except Exception as error:  # pypdf raises many kinds on a damaged file
+            _logger.info("Unreadable PDF %s: %s", filename, error)
+            raise UserError(_(
+                "%(file)s is a damaged PDF that cannot be read: ask your supplier to send "
+                "it again."
+            ) % {"file": filename}) from error
+        return None
+
+    @api.model
+    def _parse_xml(self, xml, filename):
+        try:
+            return parse_untrusted_xml(xml)
+        except UntrustedXmlError as error:
+            _logger.warning("Refused the Factur-X XML of %s (%s)", filename, error)
+            if error.reason == "dtd":
+                raise UserError(_(
+                    "The Factur-X XML of %(file)s declares a DTD or entities (<!DOCTYPE ...>), "
+                    "which no Factur-X invoice needs and which are refused for security: ask "
+                    "your supplier for a standard Factur-X invoice."
+                ) % {"file": filename}) from None
+            if error.reason == "size":
+                raise UserError(_(
+                    "The Factur-X XML of %(file)s is larger than %(limit)s MB: it cannot be "
+                    "an ordinary invoice. Ask your supplier for a standard Factur-X invoice."
+                ) % {"file": filename, "limit": MAX_XML_SIZE // (1024 * 1024)}) from None
+            raise UserError(_(
+                "The Factur-X XML of %(file)s is not well-formed XML: ask your supplier for a "
+                "corrected invoice."
+            ) % {"file": filename}) from None
 
     # Writing the bill
 

@@ -7,6 +7,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
+from ..models.webo_api import public_method
+
 
 @contextmanager
 def rolled_back(env):
@@ -48,6 +50,7 @@ def reopen_action(wizard, name):
 
 class WeboInvoiceWizard(models.TransientModel):
     _name = "webo.invoice.wizard"
+    _inherit = ["webo.api.checked"]
     _description = "Create an invoice"
 
     state = fields.Selection(
@@ -107,12 +110,16 @@ class WeboInvoiceWizard(models.TransientModel):
                 ) % {"due": wizard.date_due, "date": wizard.date_invoice})
 
     @api.multi
+    @public_method
     def action_next(self):
         """"Suivant": from the details to the invoice preview, then to the
         email preview."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         if self.state == "details":
             self._check_details()
+            # The previews are rolled back to a savepoint, which a commit
+            # (generating the style sheets) would destroy.
+            self.env["ir.actions.report"]._webo_prepare_report_assets()
             self._render_previews()
             self.state = "preview"
         elif self.state == "preview":
@@ -120,25 +127,28 @@ class WeboInvoiceWizard(models.TransientModel):
         return self._reopen()
 
     @api.multi
+    @public_method
     def action_back(self):
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self.state = {"preview": "details", "email": "preview"}.get(self.state, self.state)
         return self._reopen()
 
     @api.multi
+    @public_method
     def action_send(self):
         """"Envoyer la facture": issue the invoice (its number is given now),
         send it with its PDF, and hand a monthly one to the subscriptions.
         Over XML-RPC it can be called right after create."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
+        # Before the number is taken: generating the PDF's style sheets
+        # commits (see ir.actions.report).
+        self.env["ir.actions.report"]._webo_prepare_report_assets()
         self._lock()
         if self.invoice_id:
             raise UserError(_("This invoice has already been sent (%s).") % self.invoice_id.number)
         self._check_details()
         invoice = self._create_invoice()
         invoice.action_invoice_open()
-        if self.recurrence == "monthly":
-            invoice._webo_start_subscription()
         # Without a previewed email (a script calls action_send right after
         # create), the template is rendered on the issued invoice itself.
         subject, body = self._final_email_text(invoice) if self.email_body else (None, None)
@@ -156,8 +166,15 @@ class WeboInvoiceWizard(models.TransientModel):
 
     def _check_details(self):
         partner = self.partner_id.sudo()
+        self.env["account.invoice"]._webo_check_invoice_date(self._sale_journal(), self.date_invoice)
         if not self.line_ids:
             raise UserError(_("Add at least one line to the invoice."))
+        # As stored, whatever the user may read.
+        foreign = self.sudo().line_ids.mapped("tax_ids").filtered(
+            lambda tax: tax.company_id != self.env.user.company_id or tax.type_tax_use != "sale")
+        if foreign:
+            raise UserError(_("%(tax)s is not a sales tax of your workspace: choose the VAT among "
+                              "your workspace's sales taxes.") % {"tax": foreign[0].sudo().name})
         if any(float_compare(line.quantity, 0.0, precision_digits=6) <= 0 for line in self.line_ids):
             raise UserError(_("Each line needs a quantity above zero."))
         if float_compare(self.amount_total, 0.0, precision_rounding=self.currency_id.rounding) <= 0:
@@ -200,12 +217,11 @@ class WeboInvoiceWizard(models.TransientModel):
         return subject, body
 
     def _create_invoice(self):
+        """The draft invoice; a monthly one already the first period of
+        its subscription."""
         company = self.env.user.company_id
-        journal = self.env["account.journal"].search(
-            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
-        if not journal:
-            raise UserError(_("Your workspace has no sales journal: its accounting is not set up."))
-        return self.env["account.invoice"].create({
+        journal = self._sale_journal()
+        invoice = self.env["account.invoice"].create({
             "type": "out_invoice",
             "name": self.name,
             "partner_id": self.partner_id.id,
@@ -215,6 +231,16 @@ class WeboInvoiceWizard(models.TransientModel):
             "date_due": self.date_due,
             "invoice_line_ids": [(0, 0, line._invoice_line_values(journal)) for line in self.line_ids],
         })
+        if self.recurrence == "monthly":
+            invoice._webo_start_subscription()
+        return invoice
+
+    def _sale_journal(self):
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.env.user.company_id.id), ("type", "=", "sale")], limit=1)
+        if not journal:
+            raise UserError(_("Your workspace has no sales journal: its accounting is not set up."))
+        return journal
 
     def _lock(self):
         """Two clicks on "Envoyer la facture" must not issue two invoices:

@@ -12,11 +12,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import single_email_re
 
 from ..models.res_company import LEGAL_FORMS, SOLE_PROPRIETOR_FORMS
+from ..models.webo_api import public_method
 from ..models.webo_sale_document import DOCUMENT_KINDS
 
 COMPANY_FIELDS = ("company_name", "legal_form", "siret", "vat", "street", "street2", "zip", "city",
                   "country_id", "share_capital", "rcs_city", "vat_regime")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "birth_date", "nationality_id")
+STEP2_FIELDS = (*("%s_%s" % (kind, suffix) for kind in ("identity", "address", "registration", "bank")
+                  for suffix in ("file", "filename")), "iban", "bic")
 
 
 class WeboSaleOpening(models.TransientModel):
@@ -26,6 +29,7 @@ class WeboSaleOpening(models.TransientModel):
     the documents of an open service."""
 
     _name = "webo.sale.opening"
+    _inherit = ["webo.api.checked"]
     _description = "Opening of the Sales Service"
 
     service_id = fields.Many2one("webo.sale.service", string="Sales Service", required=True,
@@ -81,6 +85,17 @@ class WeboSaleOpening(models.TransientModel):
     iban = fields.Char(string="IBAN")
     bic = fields.Char(string="BIC")
 
+    @api.model
+    def create(self, vals):
+        # An oversized document is refused before the wizard's row stores it.
+        self._webo_check_file_sizes(vals)
+        return super().create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._webo_check_file_sizes(vals)
+        return super().write(vals)
+
     # Actions (buttons)
 
     def action_start(self):
@@ -99,9 +114,11 @@ class WeboSaleOpening(models.TransientModel):
         self._webo_check_user()
         return self.service_id._webo_synthesis_action()
 
+    @api.multi
+    @public_method
     def action_save(self):
         """"Enregistrer": check every field of step 1, then write them."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self._webo_check_user()
         if self.mode == "open" and self.service_id.state == "open":
             raise UserError(_("Your sales service is already open."))
@@ -115,11 +132,13 @@ class WeboSaleOpening(models.TransientModel):
         self.step = "documents"
         return self._webo_reopen()
 
+    @api.multi
+    @public_method
     def action_submit(self):
         """"Transmettre les documents": check every file and the IBAN, store
         the documents for review and, when opening, open the service with
         its payment-receiving account."""
-        self.ensure_one()
+        self.env["webo.api"]._check_one(self)
         self._webo_check_user()
         service = self.service_id
         if self.mode == "open":
@@ -129,8 +148,10 @@ class WeboSaleOpening(models.TransientModel):
                 raise UserError(_("Save your company and personal information first (step 1)."))
         files = self._webo_step2_files()
         iban, bic = self._webo_step2_bank()
-        if self.mode == "documents" and iban and iban != service.bank_account_id.sanitized_acc_number \
-                and "bank" not in files:
+        current = service.bank_account_id
+        bank_changed = iban and (iban, bic or False) != (current.sanitized_acc_number,
+                                                         current.bank_bic or False)
+        if self.mode == "documents" and bank_changed and "bank" not in files:
             raise UserError(_("A new IBAN needs the matching bank details (RIB): add the file."))
         documents = {document.kind: document for document in service.sudo().document_ids}
         for kind, values in files.items():
@@ -146,15 +167,19 @@ class WeboSaleOpening(models.TransientModel):
         if self.mode == "open":
             service._webo_open(iban, bic)
         elif iban:
-            service.sudo()._webo_set_bank_account(iban, bic)
+            # Used once the platform validates the RIB just sent.
+            service.sudo()._webo_request_bank_change(iban, bic)
         return service._webo_synthesis_action()
 
     # Public API
 
     @api.model
+    @public_method
     def webo_open_service(self, values):
         """Both steps in one call (XML-RPC): ``values`` holds the fields of
         step 1 and step 2 (files in base64). Returns the service id."""
+        self.env["webo.api"]._check_dict(values, _("The opening"),
+                                         allowed=COMPANY_FIELDS + PERSONAL_FIELDS + STEP2_FIELDS)
         service = self.env["webo.sale.service"]._webo_for_company(self.env.user.company_id)
         wizard = self.create(dict(values, service_id=service.id, user_id=self.env.uid,
                                   mode="open", step="company"))
@@ -318,6 +343,14 @@ class WeboSaleOpening(models.TransientModel):
         if missing:
             raise UserError(_("Add these documents: %(documents)s.") % {"documents": ", ".join(missing)})
         return files
+
+    @api.model
+    def _webo_check_file_sizes(self, values):
+        Document = self.env["webo.sale.document"]
+        labels = dict(Document._fields["kind"]._description_selection(self.env))
+        for kind, _label in DOCUMENT_KINDS:
+            if values.get("%s_file" % kind):
+                Document._webo_check_file_size(values["%s_file" % kind], labels[kind])
 
     def _webo_step2_bank(self):
         """The IBAN and BIC, compacted, once valid; (False, False) when
