@@ -3,7 +3,8 @@
 Workspace A is claire's. The module seeds it with data carrying unique
 markers (client names, emails, invoice labels and their payment tokens,
 IBANs, a Stripe secret key, a card token, a statement line, an analytic
-account, a note, an attachment, a reminder level, a subscription...), and
+account, a note, an attachment, a reminder level, a subscription, an
+integrity check of its books, a failed login...), and
 leaves its invoice emails in Odoo's mail queue, where they wait in real
 life. Then, for julien (the designer of another workspace) and for a client
 of julien's with a portal login, every model the user may read (its
@@ -24,7 +25,10 @@ walked the same way, and must see nothing of A's other clients.
 
 Models shared on purpose between workspaces are listed once, in
 ``SHARED_ON_PURPOSE``, with the reason; markers must not appear there
-either. ``test_every_route`` walks Odoo's URL map the same way.
+either. The models holding a workspace's data that only the platform
+operator reads are listed in ``OPERATOR_ONLY``, with the reason, and no
+walked user may read them. ``test_every_route`` walks Odoo's URL map the
+same way.
 """
 import base64
 import datetime
@@ -47,6 +51,15 @@ from test_invoicing_api import send_invoice
 SHARED_ON_PURPOSE = {
     "ir.model.data": "the external ids of records installed by the modules (demo data included): "
                      "a technical name and an id, no content",
+}
+
+# The models that hold a workspace's data but that only the platform
+# operator may read (no ir.model.access row for designers, portal or public
+# users), and why; a test checks that no walked user may read them, so that
+# a model opened to workspaces later is walked (and needs its rules).
+OPERATOR_ONLY = {
+    "webo.login.failure": "the wrong passwords of every login (designers' and clients'), with the "
+                          "address they came from: the login throttle's and the operator's",
 }
 
 # Relational fields that tie a record to whoever created or last changed it,
@@ -193,10 +206,11 @@ def fill_seed(seed, admin, claire, julien, rpc, odoo_url):
             "date": today})]})
     seed.analytic = admin.execute("account.analytic.account", "create", {
         "name": seed.mark("analytic account", "Analytique isolation %s" % run), "company_id": company})
-    # A fully paid invoice (a full reconciliation), a draft with VAT (invoice taxes).
+    # A fully paid invoice (a full reconciliation), a supplier bill with VAT (invoice taxes).
     paid = send_invoice(claire, seed.second_client, name=seed.mark(
         "paid invoice label", "Facture payée isolation %s" % run, second=True))
-    claire.execute("account.invoice", "webo_register_payment", [paid], 500.0)
+    claire.execute("account.invoice", "webo_register_payment", [paid], 500.0, idempotency_key=seed.mark(
+        "a payment's idempotency key", "isolation-payment-%s" % run, second=True))
     seed.invoices.append(paid)
     seed.taxed = taxed_draft(claire, seed.first_client, seed.mark("draft label", "Brouillon taxé %s" % run))
     (analytic_account,) = admin.execute("account.analytic.account", "read", [seed.analytic], ["id"])
@@ -231,6 +245,16 @@ def fill_seed(seed, admin, claire, julien, rpc, odoo_url):
         "partner_id": seed.first_client, "date_start": today,
         "line_ids": [(0, 0, {"name": "Hébergement %s" % run, "quantity": 1, "price_unit": 31.0})]})
 
+    # The inalterability of A's books: an integrity check of claire's (a
+    # wizard), the daily sales closing of every French company.
+    seed.integrity = claire.execute("webo.integrity.check", "create", {})
+    claire.execute("webo.integrity.check", "action_check", [seed.integrity])
+    (closing,) = admin.execute("ir.model.data", "search_read", [
+        ("module", "=", "l10n_fr_sale_closing"), ("name", "=", "account_sale_closing_daily")],
+        fields=["res_id"])
+    admin.execute("ir.cron", "method_direct_trigger", [closing["res_id"]])
+    assert admin.execute("account.sale.closing", "search", [("company_id", "=", company)])
+
     # julien's own client, with a portal login; A's first client too.
     seed.other_client = julien.execute("res.partner", "create", {
         "name": "Isolation B %s" % run, "is_company": True, "customer": True,
@@ -244,19 +268,25 @@ def fill_seed(seed, admin, claire, julien, rpc, odoo_url):
     seed.portal_users.append(user)
     seed.own_portal = rpc(login, password)
     assert seed.other_portal.uid and seed.own_portal.uid
+    # A wrong password of A's client: a failed login of A's.
+    assert not rpc(login, "wrong-%s" % run).uid
+    assert admin.execute("webo.login.failure", "search", [("login", "=", login)])
 
 
-def taxed_draft(designer, client, label):
-    """A draft invoice with 20 % VAT, made with the ORM's raw methods."""
-    (account,) = designer.execute("account.account", "search", [("code", "=like", "411%")], limit=1)
-    (income,) = designer.execute("account.account", "search", [("code", "=like", "706%")], limit=1)
+def taxed_draft(designer, supplier, label):
+    """A draft supplier bill with 20 % VAT (invoice taxes), made with the
+    ORM's raw methods: the workspace's own invoices may carry no VAT (it is
+    under the franchise), its suppliers' do."""
+    (account,) = designer.execute("account.account", "search", [("code", "=like", "401%")], limit=1)
+    (expense,) = designer.execute("account.account", "search", [("code", "=like", "6%")], limit=1)
     (tax,) = designer.execute("account.tax", "search", [
-        ("type_tax_use", "=", "sale"), ("amount", "=", 20.0), ("amount_type", "=", "percent")], limit=1)
+        ("type_tax_use", "=", "purchase"), ("amount", "=", 20.0), ("amount_type", "=", "percent")], limit=1)
     invoice = designer.execute("account.invoice", "create", {
-        "partner_id": client, "account_id": account, "name": label, "type": "out_invoice",
-        "invoice_line_ids": [(0, 0, {"name": label, "account_id": income, "quantity": 1,
+        "partner_id": supplier, "account_id": account, "name": label, "type": "in_invoice",
+        "invoice_line_ids": [(0, 0, {"name": label, "account_id": expense, "quantity": 1,
                                      "price_unit": 100.0, "invoice_line_tax_ids": [(6, 0, [tax])]})]})
     designer.execute("account.invoice", "compute_taxes", [invoice])
+    assert designer.execute("account.invoice.tax", "search", [("invoice_id", "=", invoice)])
     return invoice
 
 
@@ -560,6 +590,17 @@ def test_a_client_reads_nothing_of_the_workspace_other_clients(admin, catalog, s
     models, findings = walk(admin, catalog, seed.own_portal, owned_by_second_client, seed.client_markers,
                             seed.client_names)
     assert_nothing_found(models, findings)
+
+
+def test_operator_only_models_are_read_by_no_workspace_user(admin, julien, catalog, seed):
+    """The models of OPERATOR_ONLY hold records of A (the seed made some)
+    and no walked user may read them, by its access rows or by a call."""
+    assert set(OPERATOR_ONLY) <= catalog.populated
+    for session in (julien, seed.other_portal, seed.own_portal):
+        assert not set(OPERATOR_ONLY) & set(readable_models(admin, catalog, session))
+        for model in OPERATOR_ONLY:
+            records, fault = faults_of(session.execute, model, "search_read", [], fields=["id"])
+            assert records is None and fault.faultCode == ACCESS_ERROR, (model, records, fault)
 
 
 # Every HTTP route -----------------------------------------------------------------
