@@ -162,9 +162,10 @@ class TestInvoiceWizardRefusals(InvoiceWizardCase):
 
     def test_another_workspace_client_is_refused(self):
         self.client_b.email = "b@example.com"
-        with self.assertRaises(ValidationError) as refused, self.env.cr.savepoint():
+        with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
             self._wizard(partner_id=self.client_b.id)
-        # Refused as the wizard is made, naming the client by its id only.
+        # Refused as the wizard is made (by the API's check of its ids),
+        # naming the client by its id only.
         self.assertIn(str(self.client_b.id), refused.exception.name)
         self.assertNotIn(self.client_b.name, refused.exception.name)
         self.assertFalse(self.env["webo.invoice.wizard"].search([("partner_id", "=", self.client_b.id)]))
