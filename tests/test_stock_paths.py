@@ -170,3 +170,29 @@ def test_json_rpc_errors_carry_no_traceback_to_an_anonymous_caller(odoo_url, pat
     assert error, "the call was expected to fail"
     assert "Traceback" not in str(error) and "File \"" not in str(error), error
     assert error["data"]["debug"] == ""
+
+
+@pytest.mark.parametrize("service, method, args", [
+    ("common", "authenticate", ["no-such-database"]),
+    ("common", "version", [1, 2, 3]),
+    ("db", "server_version", ["extra"]),
+    ("db", "exp_nothing", []),
+])
+@pytest.mark.parametrize("prefix", ["/xmlrpc/2/", "/xmlrpc/"])
+def test_xmlrpc_errors_carry_no_traceback_to_a_caller_without_password(odoo_url, prefix, service, method,
+                                                                        args):
+    proxy = xmlrpc.client.ServerProxy(odoo_url + prefix + service)
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        getattr(proxy, method)(*args)
+    text = "%s %s" % (refused.value.faultCode, refused.value.faultString)
+    assert "Traceback" not in text and 'File "' not in text and ".py" not in text, text
+
+
+def test_xmlrpc_errors_of_a_signed_in_caller_keep_their_message(claire):
+    """The object service (a password given) answers as before: a refusal
+    with its French message."""
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        claire.execute("res.partner", "create", {"name": "SIRET faux", "is_company": True,
+                                                  "customer": True, "siret": "123"})
+    assert "SIRET" in refused.value.faultString
+    assert claire.execute("res.partner", "search", [("name", "=", "SIRET faux")]) == []
