@@ -10,7 +10,10 @@ the test server process is started with.
 A charge answers with the recorded success, its amount, currency and
 reference taken from the request as Stripe does; the card token
 ``tok_chargeDeclined`` (Stripe's own test token for a declined card) answers
-with the recorded decline. Every request is kept in ``requests``.
+with the recorded decline. A request with an ``Idempotency-Key`` already
+seen gets the first answer again and makes no new charge, as Stripe does.
+Every request is kept in ``requests``; ``delay`` (seconds) holds each
+answer back, as a slow network would.
 """
 import base64
 import copy
@@ -19,6 +22,7 @@ import json
 import ssl
 import subprocess
 import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -44,8 +48,10 @@ class FakeStripe:
     def __init__(self, directory):
         self.cert, self.key = self_signed_certificate(directory)
         self.requests = []
+        self.delay = 0.0
         self._charges = 0
-        self._lock = threading.Lock()
+        self._answered = {}  # idempotency key -> (status, answer)
+        self._lock = threading.RLock()
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, self.key)
@@ -65,6 +71,15 @@ class FakeStripe:
     def charges(self, reference=None):
         return [r for r in self.requests if r["path"] == "/v1/charges"
                 and (reference is None or r["params"].get("metadata[reference]") == reference)]
+
+    def _answer_once(self, path, params, key):
+        """The answer, or the one already given for ``key``."""
+        if not key:
+            return self._answer(path, params)
+        with self._lock:
+            if key not in self._answered:
+                self._answered[key] = self._answer(path, params)
+            return self._answered[key]
 
     def _answer(self, path, params):
         if path != "/v1/charges":
@@ -100,9 +115,12 @@ class FakeStripe:
                 secret = None
                 if auth.startswith("Basic "):
                     secret = base64.b64decode(auth[6:]).decode().split(":")[0]
+                key = self.headers.get("Idempotency-Key")
                 stripe.requests.append({"path": url.path, "params": params, "secret": secret,
-                                        "version": self.headers.get("Stripe-Version")})
-                status, answer = stripe._answer(url.path, params)
+                                        "version": self.headers.get("Stripe-Version"),
+                                        "idempotency_key": key})
+                time.sleep(stripe.delay)
+                status, answer = stripe._answer_once(url.path, params, key)
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -8,6 +8,7 @@ payments in "Compte de paiement webo" and offers bank transfer; card
 payment is switched on by the platform for the tests that need it.
 """
 import re
+import threading
 import uuid
 import xmlrpc.client
 from urllib.parse import parse_qs, urlsplit
@@ -40,7 +41,7 @@ def token_of(url):
 
 def transactions(admin, invoice):
     return admin.execute("payment.transaction", "search_read", [("account_invoice_id", "=", invoice)],
-                         fields=["reference", "state", "amount"])
+                         fields=["id", "reference", "state", "amount"])
 
 
 def payments(admin, invoice):
@@ -128,13 +129,32 @@ def test_wrong_missing_or_foreign_tokens_find_nothing(claire, new_client, odoo_u
     assert missing.status_code == 404
 
 
+@pytest.mark.parametrize("token", ["jéton-ü-\u2603", "%00", "x" * 5000, "' OR 1=1 --", "[]"],
+                         ids=["non-ascii", "nul", "long", "quote", "brackets"])
+def test_odd_tokens_get_the_404_of_a_wrong_one(claire, new_client, odoo_url, token):
+    """The same answer for an issued invoice and an unknown id, on the page
+    and its PDF: no error, nothing that tells which ids are invoices."""
+    client, _address = new_client()
+    invoice = send_invoice(claire, client)
+    number = read_invoice(claire, invoice)["number"]
+    answers = []
+    for invoice_id in (invoice, 10 ** 8):
+        for path in ("/my/invoices/%d", "/my/invoices/pdf/%d"):
+            reply = requests.get(odoo_url + path % invoice_id, params={"access_token": token},
+                                 allow_redirects=False, timeout=120)
+            assert reply.status_code == 404, (path, invoice_id, reply.status_code)
+            assert number not in reply.text and "Traceback" not in reply.text
+            answers.append(reply.content)
+    assert answers[0] == answers[2] and answers[1] == answers[3]
+
+
 def test_no_transaction_without_the_token_or_with_another_workspace_method(
         claire, admin, claire_card, new_client, odoo_url):
     client, _address = new_client()
     first, second = send_invoice(claire, client), send_invoice(claire, client)
     foreign = token_of(page_url(claire, odoo_url, second))
     browser = requests.Session()
-    for token in (foreign, "", None, str(uuid.uuid4())):
+    for token in (foreign, "", None, str(uuid.uuid4()), "jéton-ü"):
         result, error = jsonrpc(browser, "%s/invoice/pay/%d/form_tx" % (odoo_url, first),
                                 {"acquirer_id": claire_card, "access_token": token})
         assert result is False and error is None, (token, result, error)
@@ -193,6 +213,41 @@ def test_card_payment_end_to_end_pays_once(claire, admin, claire_card, new_clien
     result, _error = jsonrpc(requests.Session(), "%s/invoice/pay/%d/form_tx" % (odoo_url, invoice),
                              {"acquirer_id": claire_card, "access_token": token_of(url)})
     assert result is False
+
+
+def test_simultaneous_card_notifications_charge_once(claire, admin, claire_card, new_client, odoo_url,
+                                                    fake_stripe):
+    """The card form submitted twice at the same moment (two tabs, a double
+    click on a slow network): Stripe is asked once, with an idempotency key,
+    and the invoice is paid once."""
+    client, address = new_client()
+    invoice = send_invoice(claire, client)
+    url = page_url(claire, odoo_url, invoice)
+    _browser, fields = start_card_payment(odoo_url, invoice, url, claire_card)
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def notify():
+        barrier.wait()
+        answers.append(pay_by_card(requests.Session(), odoo_url, fields, address))
+
+    fake_stripe.delay = 1.0
+    try:
+        notifications = [threading.Thread(target=notify) for _ in range(2)]
+        for notification in notifications:
+            notification.start()
+        for notification in notifications:
+            notification.join(300)
+    finally:
+        fake_stripe.delay = 0.0
+    assert answers == [(fields["return_url"], None)] * 2, answers
+    (charge,) = fake_stripe.charges(fields["invoice_num"])
+    (transaction,) = transactions(admin, invoice)
+    assert charge["idempotency_key"] and charge["idempotency_key"].endswith(
+        "-%d-%s" % (transaction["id"], recorded("token_card")["id"])), charge["idempotency_key"]
+    assert transaction["state"] == "done"
+    assert len(payments(admin, invoice)) == 1
+    assert read_invoice(claire, invoice)["state"] == "paid"
 
 
 def test_declined_card_leaves_the_invoice_due(claire, admin, claire_card, new_client, odoo_url, fake_stripe):

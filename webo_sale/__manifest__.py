@@ -13,6 +13,7 @@
     "depends": [
         "account_invoicing",
         "account_payment",
+        "auth_signup",
         "base_iban",
         "base_vat",
         "l10n_fr",

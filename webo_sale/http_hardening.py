@@ -11,11 +11,15 @@ per process:
   ``webo_no_cookies`` (the client's payment page to an anonymous visitor)
   sets no cookie at all, the session's or the language's;
 * the client's address of each request is kept for the login throttle
-  (res.users), XML-RPC included.
+  (res.users), XML-RPC included;
+* an XML-RPC call to a service that takes no password (``common``, ``db``)
+  gets no server traceback in its fault: Odoo puts one in the fault of any
+  unexpected error, whoever the caller.
 """
 import threading
+import xmlrpc.client
 
-from odoo import http
+from odoo import exceptions, http
 from odoo.service import wsgi_server
 
 SESSION_COOKIE = "session_id"
@@ -56,6 +60,52 @@ def _harden_cookies(httprequest, response):
         headers.add("Set-Cookie", cookie)
 
 
+# The XML-RPC services a caller reaches without a password.
+ANONYMOUS_SERVICES = ("common", "db")
+# Odoo's exceptions whose fault is their message alone.
+MESSAGE_ONLY = (exceptions.UserError, exceptions.RedirectWarning, exceptions.MissingError,
+                exceptions.AccessError, exceptions.AccessDenied)
+
+
+def _xmlrpc_service(environ):
+    """``common`` for /xmlrpc/common and /xmlrpc/2/common."""
+    path = environ.get("PATH_INFO") or ""
+    return path[len("/xmlrpc/"):].rsplit("/", 1)[-1] if path.startswith("/xmlrpc/") else None
+
+
+def _fault_without_traceback(handle_exception, string_faultcode):
+    def handle(error):
+        if not getattr(_local, "anonymous_rpc", False) or isinstance(error, MESSAGE_ONLY):
+            return handle_exception(error)
+        # What kind of error, and a constraint's message: never where in the code.
+        text = error.name if isinstance(error, exceptions.except_orm) else type(error).__name__
+        if string_faultcode:
+            fault = xmlrpc.client.Fault(text, "")
+        else:
+            fault = xmlrpc.client.Fault(wsgi_server.RPC_FAULT_CODE_APPLICATION_ERROR, text)
+        return xmlrpc.client.dumps(fault, allow_none=None)
+    return handle
+
+
+def _install_xmlrpc():
+    wsgi_xmlrpc = wsgi_server.wsgi_xmlrpc
+
+    def wsgi_xmlrpc_guarded(environ, start_response):
+        _local.anonymous_rpc = _xmlrpc_service(environ) in ANONYMOUS_SERVICES
+        try:
+            return wsgi_xmlrpc(environ, start_response)
+        finally:
+            _local.anonymous_rpc = False
+
+    # Looked up by name when a request comes (application_unproxied,
+    # wsgi_xmlrpc): replacing them in their module is enough.
+    wsgi_server.wsgi_xmlrpc = wsgi_xmlrpc_guarded
+    wsgi_server.xmlrpc_handle_exception_int = _fault_without_traceback(
+        wsgi_server.xmlrpc_handle_exception_int, string_faultcode=False)
+    wsgi_server.xmlrpc_handle_exception_string = _fault_without_traceback(
+        wsgi_server.xmlrpc_handle_exception_string, string_faultcode=True)
+
+
 def _install():
     if getattr(http.Root, "_webo_hardened", False):
         return
@@ -77,6 +127,7 @@ def _install():
         return application_unproxied(environ, start_response)
 
     wsgi_server.application_unproxied = application_tracked
+    _install_xmlrpc()
 
 
 _install()

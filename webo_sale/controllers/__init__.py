@@ -1,2 +1,5 @@
 from . import portal
+from . import payment
+from . import mail
+from . import web_login
 from . import database

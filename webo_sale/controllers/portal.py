@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError
 from odoo.http import request
 from odoo.tools import consteq
 
+from ..models.ir_http import is_local_url
 from . import payment_page
 from .security_headers import secure_response
 
@@ -28,10 +29,17 @@ def _workspace_invoice(invoice_id):
     return True, invoice if issued else None
 
 
+def _token_matches(expected, given):
+    """Whether ``given`` is the token ``expected``. A token that is not
+    ASCII text (which ``consteq`` refuses with an error) is a wrong one."""
+    return bool(expected and given and isinstance(given, str) and given.isascii()
+                and consteq(expected, given))
+
+
 def _can_see(invoice_sudo, access_token):
     """The invoice's own token, or a user allowed to read it (its
     designer, the client's portal login)."""
-    if access_token and invoice_sudo.access_token and consteq(invoice_sudo.access_token, access_token):
+    if _token_matches(invoice_sudo.access_token, access_token):
         return True
     if request.env.user._is_public():
         return False
@@ -59,7 +67,7 @@ class WeboPortalAccount(PortalAccount):
         issued = row and row["type"] in ("out_invoice", "out_refund") and row["state"] in ("open", "paid")
         if not issued:
             return request.not_found()
-        has_token = bool(access_token and row["access_token"] and consteq(row["access_token"], access_token))
+        has_token = _token_matches(row["access_token"], access_token)
         if not has_token and not _can_see(request.env["account.invoice"].sudo().browse(invoice_id), None):
             return request.not_found()
         # In the client's language, whoever opens it (the public user's is English).
@@ -135,6 +143,18 @@ class WeboPaymentPortal(PaymentPortal):
         return super().invoice_pay_form(acquirer.id, invoice.id, save_token=False,
                                         access_token=access_token, **kwargs)
 
+    @http.route()
+    def invoice_pay_token(self, invoice_id, pm_id=None, **kwargs):
+        """Paying with a saved card: no workspace invoice is paid that way
+        (no card is saved), and the answer goes back to this site only."""
+        ours, _invoice = _workspace_invoice(invoice_id)
+        if ours:
+            return request.not_found()
+        for key in ("error_url", "success_url"):
+            if not is_local_url(kwargs.get(key) or "/"):
+                kwargs.pop(key)
+        return super().invoice_pay_token(invoice_id, pm_id=pm_id, **kwargs)
+
 
 class WeboStripeController(StripeController):
 
@@ -142,7 +162,10 @@ class WeboStripeController(StripeController):
     def stripe_create_charge(self, **post):
         """Charge a card once per transaction: a second submission of the
         same transaction (a double click, a replayed request) is not sent
-        to Stripe again."""
+        to Stripe again. The page the payment form then opens is one of
+        this site."""
+        if not is_local_url(post.get("return_url") or "/"):
+            post["return_url"] = "/"
         transactions = request.env["payment.transaction"].sudo()
         tx = transactions.search([("reference", "=", post.get("tx_ref"))]) if post.get("tx_ref") else None
         if tx and len(tx) == 1 and tx.state not in ("draft", "pending"):

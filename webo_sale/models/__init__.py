@@ -20,8 +20,15 @@ from . import payment_acquirer
 from . import payment_transaction
 from . import webo_reminder_level
 from . import webo_invoice_reminder
+from . import webo_document_reader
+from . import mail_followers
+from . import mail_activity
+from . import ir_translation
+from . import mail_message
+from . import ir_attachment
+from . import mail_channel
+from . import ir_http
 from . import res_partner_bank
 from . import account_journal
 from . import webo_login_failure
-from . import mail_message
 from . import mail_mail

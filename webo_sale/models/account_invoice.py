@@ -251,7 +251,7 @@ class AccountInvoice(models.Model):
             if partner_company and partner_company != invoice.company_id:
                 raise ValidationError(_(
                     "%s is not a client of this workspace: you can only invoice your own clients."
-                ) % invoice.partner_id.sudo().display_name)
+                ) % invoice.partner_id._webo_label())
 
     @api.multi
     def unlink(self):

@@ -30,5 +30,20 @@ class IrRule(models.Model):
         return list(clauses), list(params), list(tables)
 
     @api.model
+    def _webo_readable_ids_sql(self, model_name, user_id):
+        """``(sql, params)`` selecting the ids of ``model_name`` that the user
+        may read (its access rights, then its record rules); ``("", [])``
+        when they may read them all, None when none."""
+        records = self.env[model_name].sudo(user_id)
+        if not records.check_access_rights("read", raise_exception=False):
+            return None
+        query = records._where_calc([], active_test=False)
+        records._apply_ir_rules(query, "read")
+        from_clause, where_clause, params = query.get_sql()
+        if not where_clause:
+            return "", []
+        return 'SELECT "%s".id FROM %s WHERE %s' % (records._table, from_clause, where_clause), params
+
+    @api.model
     def _webo_clear_rule_cache(self):
         self.env.cr.cache.pop(RULE_CACHE, None)

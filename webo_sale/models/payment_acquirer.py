@@ -1,8 +1,12 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class PaymentAcquirer(models.Model):
     _inherit = "payment.acquirer"
+
+    # The platform holds the Stripe keys of every workspace: a designer
+    # never reads the secret one, not even their own workspace's.
+    stripe_secret_key = fields.Char(groups="webo_sale.group_platform_operator")
 
     @api.model
     def _get_stripe_api_url(self):

@@ -1,7 +1,10 @@
 import logging
 
+import requests
+
 from odoo import _, api, fields, models
-from odoo.tools import float_compare
+from odoo.addons.payment_stripe.models.payment import STRIPE_HEADERS
+from odoo.tools import float_compare, float_round
 
 _logger = logging.getLogger(__name__)
 
@@ -78,3 +81,38 @@ class PaymentTransaction(models.Model):
             })
         payment.post()
         return True
+
+    def _create_stripe_charge(self, acquirer_ref=None, tokenid=None, email=None):
+        """Charge a workspace's client once per transaction, however many
+        times the card form is submitted, even at the same moment: the
+        transaction's row is locked while Stripe is asked (a second
+        submission waits, then finds it paid and charges nothing), and the
+        request carries an idempotency key of the transaction and the card,
+        so that Stripe itself answers a replay with the first charge."""
+        self.ensure_one()
+        if not self.acquirer_id.company_id.webo_workspace:
+            return super()._create_stripe_charge(acquirer_ref=acquirer_ref, tokenid=tokenid, email=email)
+        self.env.cr.execute("SELECT state FROM payment_transaction WHERE id = %s FOR UPDATE", [self.id])
+        (state,) = self.env.cr.fetchone()
+        if state not in ("draft", "pending"):
+            _logger.info("transaction %s is %s: no new charge", self.reference, state)
+            return {}
+        currency = self.currency_id
+        params = {
+            "amount": int(float_round(self.amount * 10 ** currency.decimal_places, 0)),
+            "currency": currency.name,
+            "metadata[reference]": self.reference,
+            "description": self.reference,
+        }
+        if acquirer_ref:
+            params["customer"] = acquirer_ref
+        if tokenid:
+            params["card"] = str(tokenid)
+        if email:
+            params["receipt_email"] = email.strip()
+        database = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        key = "webo-%s-%d-%s" % (database, self.id, tokenid or acquirer_ref)
+        reply = requests.post("https://%s/charges" % self.acquirer_id._get_stripe_api_url(),
+                              auth=(self.acquirer_id.sudo().stripe_secret_key, ""), params=params,
+                              headers=dict(STRIPE_HEADERS, **{"Idempotency-Key": key}), timeout=60)
+        return reply.json()

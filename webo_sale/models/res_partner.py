@@ -96,6 +96,18 @@ class ResPartner(models.Model):
                     "Leave the field empty if the client has none."
                 ) % partner.vat)
 
+    @api.constrains("parent_id", "company_id")
+    def _check_webo_parent_company(self):
+        # Odoo 11 reads a many2one's name as superuser: a contact attached
+        # to another workspace's client would show that client's name.
+        for partner in self:
+            parent_company = partner.parent_id.sudo().company_id
+            if parent_company and partner.company_id and parent_company != partner.company_id:
+                raise ValidationError(_(
+                    "A contact belongs to the workspace of its company: %(parent)s is not one of "
+                    "this workspace's clients."
+                ) % {"parent": partner.parent_id._webo_label()})
+
     @api.model
     def create(self, vals):
         self.env["webo.api"]._check_values(self._name, vals, create=True)
@@ -195,6 +207,18 @@ class ResPartner(models.Model):
             "partner_id": self.id, "email": self.email, "in_portal": True})]})
         wizard.action_apply()
         return self.sudo().user_ids[:1].id
+
+    def _webo_label(self):
+        """How a message names this partner to the current user: its name
+        if they may read it, else its id only (an error must not tell a
+        designer the name of another workspace's client)."""
+        self.ensure_one()
+        try:
+            self.check_access_rights("read")
+            self.check_access_rule("read")
+        except AccessError:
+            return _("client #%d") % self.id
+        return self.sudo().display_name
 
     def _webo_check_name(self, name):
         """A client account or a contact has a name (a billing contact may

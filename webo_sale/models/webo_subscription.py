@@ -203,7 +203,7 @@ class WeboSubscription(models.Model):
                 raise ValidationError(_(
                     "%(client)s is not a client of this workspace: a subscription bills "
                     "the workspace's own clients."
-                ) % {"client": subscription.partner_id.sudo().display_name})
+                ) % {"client": subscription.partner_id._webo_label()})
 
     @api.model
     def create(self, values):

@@ -14,6 +14,7 @@ from . import test_facturx
 from . import test_facturx_import
 from . import test_payments
 from . import test_reminders
+from . import test_isolation_rules
 from . import test_hardened_inputs
 from . import test_inalterability
 from . import test_mail_delivery

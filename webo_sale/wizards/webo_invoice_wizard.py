@@ -90,6 +90,16 @@ class WeboInvoiceWizard(models.TransientModel):
             wizard.amount_untaxed = sum(wizard.line_ids.mapped("price_subtotal"))
             wizard.amount_total = sum(wizard.line_ids.mapped("price_total"))
 
+    @api.constrains("partner_id")
+    def _check_partner(self):
+        # Refused as soon as the wizard is made: Odoo 11 reads a
+        # many2one's name as superuser, and the wizard would show the name
+        # of another workspace's client to whoever made it.
+        for wizard in self:
+            client_company = wizard.partner_id.sudo().commercial_partner_id.company_id
+            if client_company and client_company != self.env.user.company_id:
+                raise ValidationError(_("%s is not one of your clients.") % wizard.partner_id._webo_label())
+
     @api.constrains("date_invoice", "date_due")
     def _check_dates(self):
         for wizard in self:
@@ -156,9 +166,6 @@ class WeboInvoiceWizard(models.TransientModel):
 
     def _check_details(self):
         partner = self.partner_id.sudo()
-        client_company = partner.commercial_partner_id.company_id
-        if client_company and client_company != self.env.user.company_id:
-            raise UserError(_("%s is not one of your clients.") % partner.display_name)
         self.env["account.invoice"]._webo_check_invoice_date(self._sale_journal(), self.date_invoice)
         if not self.line_ids:
             raise UserError(_("Add at least one line to the invoice."))
