@@ -15,13 +15,15 @@ from odoo import fields
 from odoo.tools import float_compare
 
 from ..models.account_invoice import webo_state_of
+from ..models.res_company import name_with_ei
 
 INVOICE_SQL = """
 SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.date_invoice,
        inv.date_due, inv.amount_untaxed, inv.amount_tax, inv.amount_total, inv.residual,
        inv.partner_id, inv.company_id, company.webo_workspace, note.number AS credit_note_number,
        client.name AS client_name, COALESCE(partner.lang, seller.lang) AS lang,
-       company.name AS company_name, seller.street, seller.street2, seller.zip, seller.city,
+       company.name AS company_name, company.webo_legal_form,
+       seller.street, seller.street2, seller.zip, seller.city,
        seller.email, seller.phone, seller.vat, seller.siret,
        currency.symbol, currency.position, currency.rounding,
        bank.acc_number AS iban, bank_name.bic,
@@ -113,7 +115,8 @@ def page_values(env, row, access_token):
         amount_due=money(row["residual"] if state != "credited" else 0.0),
         credit_note_number=row["credit_note_number"],
         company=SimpleNamespace(
-            name=row["company_name"], street=row["street"], street2=row["street2"], zip=row["zip"],
+            name=name_with_ei(row["company_name"], row["webo_legal_form"]),
+            street=row["street"], street2=row["street2"], zip=row["zip"],
             city=row["city"], email=row["email"], phone=row["phone"], vat=row["vat"], siret=row["siret"]),
         transfer=next((a for a in acquirers if a.provider == "transfer"), None) if row["iban"] else None,
         cards=[a for a in acquirers if a.provider == "stripe"],

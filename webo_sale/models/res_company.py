@@ -19,6 +19,18 @@ LEGAL_FORMS = [
 SOLE_PROPRIETOR_FORMS = ("ei", "micro")
 
 
+def name_with_ei(name, legal_form):
+    """The company's name as its documents carry it: followed by "EI" for
+    an individual entrepreneur (``legal_form``), unless it already says so."""
+    name = name or ""
+    if legal_form not in SOLE_PROPRIETOR_FORMS:
+        return name
+    words = re.sub(r"[^\w]+", " ", name.upper()).split()
+    if "EI" in words or "ENTREPRENEUR INDIVIDUEL" in " ".join(words):
+        return name
+    return "%s EI" % name
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 
@@ -129,15 +141,7 @@ class ResCompany(models.Model):
             ("price_include", "=", False)], limit=1)
 
     def _webo_name_with_ei(self):
-        """The company's name, followed by "EI" for an individual
-        entrepreneur unless it already says so."""
-        name = self.name or ""
-        if self.webo_legal_form not in SOLE_PROPRIETOR_FORMS:
-            return name
-        words = re.sub(r"[^\w]+", " ", name.upper()).split()
-        if "EI" in words or "ENTREPRENEUR INDIVIDUEL" in " ".join(words):
-            return name
-        return "%s EI" % name
+        return name_with_ei(self.name, self.webo_legal_form)
 
     def _webo_check_no_vat(self, taxes, where):
         """A workspace under the VAT franchise charges no VAT: refuse any

@@ -18,3 +18,4 @@ from . import test_isolation_rules
 from . import test_hardened_inputs
 from . import test_inalterability
 from . import test_mail_delivery
+from . import test_facturx_rules

@@ -12,6 +12,7 @@ from lxml import etree
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
+from ..controllers.payment_page import page_values, read_invoice
 from ..facturx_cii import FacturxWriter, check_facturx
 from .common import WeboWorkspaceCase, french_identifiers, open_invoice
 
@@ -67,7 +68,7 @@ class FacturxRulesCase(WeboWorkspaceCase):
         if is_company:
             cls.env["res.partner"].create({
                 "name": "Comptabilité", "type": "invoice", "parent_id": client.id,
-                "email": "compta-%s@example.com" % client.id})
+                "company_id": company.id, "email": "compta-%s@example.com" % client.id})
         return client
 
     def xml_of(self, invoice):
@@ -395,3 +396,5 @@ class TestLegalDocuments(FacturxRulesCase):
         email = invoice._webo_render_email()
         self.assertIn("Atelier B EI", email["subject"])
         self.assertIn("Atelier B EI", email["body"])
+        page = page_values(self.env, read_invoice(self.env, invoice.id), invoice.access_token)
+        self.assertEqual(page.company.name, "Atelier B EI", "the payment page names the seller as the PDF")
