@@ -8,9 +8,11 @@
     "author": "webo",
     "license": "LGPL-3",
     "external_dependencies": {
-        "python": ["facturx", "pypdf", "saxonche"],
+        "python": ["facturx", "ofxparse", "pypdf", "saxonche", "segno"],
     },
     "depends": [
+        "account_bank_statement_import_camt_oca",
+        "account_bank_statement_import_ofx",
         "account_invoicing",
         "account_payment",
         "base_iban",
@@ -42,6 +44,8 @@
         "views/assets.xml",
         "views/menus.xml",
         "views/webo_reminder_level_views.xml",
+        "security/webo_bank_security.xml",
+        "views/account_bank_statement_views.xml",
         "wizards/webo_integrity_check_views.xml",
     ],
     "demo": [

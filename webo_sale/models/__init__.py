@@ -23,3 +23,7 @@ from . import webo_invoice_reminder
 from . import res_partner_bank
 from . import account_journal
 from . import webo_login_failure
+from . import webo_bank_match
+from . import account_bank_statement_import
+from . import account_bank_statement
+from . import account_bank_statement_line
