@@ -235,6 +235,9 @@ class WeboSaleService(models.Model):
     unpaid_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Unpaid")
     overdue_count = fields.Integer(compute="_compute_synthesis", string="Overdue Invoices")
     overdue_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Overdue")
+    unviewed_count = fields.Integer(
+        compute="_compute_synthesis", string="Not Viewed Yet",
+        help="Sent invoices awaiting payment whose client has not opened the payment page yet.")
     chart_html = fields.Html(
         compute="_compute_synthesis", string="Invoiced and Collected", sanitize=False,
         help="The last twelve months: invoiced (taxes included, less credit notes) "
@@ -316,7 +319,7 @@ class WeboSaleService(models.Model):
         for service in self:
             figures = service._webo_figures()
             for name in ("sale_outstanding", "paid_count", "paid_amount", "unpaid_count",
-                         "unpaid_amount", "overdue_count", "overdue_amount"):
+                         "unpaid_amount", "overdue_count", "overdue_amount", "unviewed_count"):
                 service[name] = figures[name]
             service.chart_html = service._webo_chart_html(figures["months"])
 
@@ -565,6 +568,13 @@ class WeboSaleService(models.Model):
             months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
                            "collected": collected.get(start, 0.0)})
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        # A partial index holds exactly these rows (account.invoice.init).
+        cr.execute("""
+            SELECT COUNT(*) FROM account_invoice
+             WHERE company_id = %s AND type = 'out_invoice' AND state = 'open'
+               AND webo_viewed_date IS NULL
+        """, [self.company_id.id])
+        unviewed_count = cr.fetchone()[0]
         rounding = self.currency_id.rounding
         figures = self._webo_purchase_credit_figures()
         figures.update({
@@ -575,6 +585,7 @@ class WeboSaleService(models.Model):
             "unpaid_amount": float_round(unpaid_amount, precision_rounding=rounding),
             "overdue_count": int(overdue_count),
             "overdue_amount": float_round(overdue_amount, precision_rounding=rounding),
+            "unviewed_count": int(unviewed_count),
             "months": months,
         })
         return figures
