@@ -118,11 +118,12 @@ class CamtParser(models.AbstractModel):
     _inherit = "account.bank.statement.import.camt.parser"
 
     def parse_entry(self, ns, node):
-        """Each transaction gets the bank's own reference of its entry
-        (AcctSvcrRef, else NtryRef) as its import id, numbered within the
-        entry: a line imported twice is recognised."""
-        references = [ref.strip() for ref in node.xpath(
-            "./ns:AcctSvcrRef/text() | ./ns:NtryRef/text()", namespaces={"ns": ns}) if ref.strip()]
+        """Each transaction gets the bank's own unique reference of its
+        entry (AcctSvcrRef) as its import id, numbered within the entry: a
+        line imported twice is recognised. (Without it, the import names
+        the line by its content.)"""
+        references = [ref.strip() for ref in node.xpath("./ns:AcctSvcrRef/text()", namespaces={"ns": ns})
+                      if ref.strip()]
         for index, transaction in enumerate(super().parse_entry(ns, node)):
             if references:
                 transaction["unique_import_id"] = "%s-%d" % (references[0], index)

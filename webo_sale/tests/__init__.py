@@ -16,3 +16,5 @@ from . import test_payments
 from . import test_reminders
 from . import test_hardened_inputs
 from . import test_inalterability
+from . import test_bank_matching
+from . import test_bank_statement_import
