@@ -54,7 +54,9 @@ class AccountBankStatementImport(models.TransientModel):
                 # OCA's OFX parser, through the parsers' chain (CAMT's, tried
                 # first, gives way to it).
                 parsed = self._parse_file(data)
-        except (UserError, ValueError):
+        except (UserError, ValueError, IndexError, KeyError, TypeError, AttributeError):
+            # The parsers' ways of saying a well-formed file is not the
+            # statement they expect (an element missing, say).
             parsed = None
         if not parsed or not parsed[2]:
             raise UserError(_("%(file)s could not be read as a bank statement: check that it is "

@@ -18,3 +18,4 @@ from . import test_hardened_inputs
 from . import test_inalterability
 from . import test_bank_matching
 from . import test_bank_statement_import
+from . import test_invoice_viewed
