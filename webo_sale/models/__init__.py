@@ -27,3 +27,5 @@ from . import webo_bank_match
 from . import account_bank_statement_import
 from . import account_bank_statement
 from . import account_bank_statement_line
+from . import mail_message
+from . import mail_mail

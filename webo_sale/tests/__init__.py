@@ -19,3 +19,4 @@ from . import test_inalterability
 from . import test_bank_matching
 from . import test_bank_statement_import
 from . import test_invoice_viewed
+from . import test_mail_delivery
