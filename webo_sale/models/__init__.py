@@ -24,7 +24,6 @@ from . import res_partner_bank
 from . import account_journal
 from . import webo_login_failure
 from . import webo_bank_match
-from . import account_bank_statement_import
 from . import account_bank_statement
 from . import account_bank_statement_line
 from . import mail_message

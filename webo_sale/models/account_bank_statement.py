@@ -11,12 +11,12 @@ import hashlib
 from stdnum import iban as stdnum_iban
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 from odoo.addons.base.res.res_bank import sanitize_account_number
 from odoo.addons.base_iban.models.res_partner_bank import _map_iban_template
+from odoo.exceptions import UserError
 
 from ..tools import check_upload_size
-from .account_bank_statement_import import MAX_STATEMENT_SIZE
+from ..wizards.account_bank_statement_import import MAX_STATEMENT_SIZE
 from .webo_api import public_method
 
 
@@ -95,8 +95,9 @@ class AccountBankStatement(models.Model):
     @api.model
     def _webo_importing_company(self):
         user = self.env.user
-        if not (user.has_group("webo_sale.group_designer") or user.has_group("webo_sale.group_platform_operator")) \
-                or not user.company_id.webo_workspace:
+        allowed = user.has_group("webo_sale.group_designer") or user.has_group(
+            "webo_sale.group_platform_operator")
+        if not allowed or not user.company_id.webo_workspace:
             raise UserError(_("Bank statements are imported by a designer, into their workspace."))
         return user.company_id
 
@@ -145,7 +146,7 @@ class AccountBankStatement(models.Model):
         if account == iban or (stdnum_iban.is_valid(iban) and account == iban[4:]):
             return True
         template = _map_iban_template.get(iban[:2].lower(), "").replace(" ", "")
-        national = "".join(char for char, kind in zip(iban, template) if kind == "C")
+        national = "".join(char for char, kind in zip(iban, template, strict=False) if kind == "C")
         return bool(national) and account.lstrip("0") == national.lstrip("0")
 
     @api.model

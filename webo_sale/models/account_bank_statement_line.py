@@ -47,10 +47,11 @@ class AccountBankStatementLine(models.Model):
         for company in lines.mapped("company_id"):
             mine = lines.filtered(lambda line, company=company: line.company_id == company)
             mine.filtered(lambda line: line.amount <= 0).write({"webo_match_state": "debit"})
-            credits = mine.filtered(lambda line: line.amount > 0).sorted(lambda l: (l.date, l.id))
-            for currency in credits.mapped(lambda l: l.journal_id.currency_id or company.currency_id):
-                same = credits.filtered(
-                    lambda l, c=currency: (l.journal_id.currency_id or company.currency_id) == c)
+            incoming = mine.filtered(lambda line: line.amount > 0).sorted(lambda line: (line.date, line.id))
+            currency_of = {line: line.journal_id.currency_id or company.currency_id for line in incoming}
+            for currency in dict.fromkeys(currency_of.values()):
+                same = incoming.filtered(
+                    lambda line, currency=currency, of=currency_of: of[line] == currency)
                 workspace = self._webo_workspace(company, currency, same)
                 for line in same:
                     line._webo_apply(workspace, workspace.decide(line._webo_as_match_line(currency)))
@@ -62,7 +63,7 @@ class AccountBankStatementLine(models.Model):
 
     @staticmethod
     def _webo_cents(amount, currency):
-        return int(round(float_round(amount, precision_rounding=currency.rounding) * 100))
+        return round(float_round(amount, precision_rounding=currency.rounding) * 100)
 
     @api.model
     def _webo_workspace(self, company, currency, lines):
@@ -149,8 +150,8 @@ class AccountBankStatementLine(models.Model):
         for invoice, amount in zip(invoices, amounts, strict=True):
             left = amount
             receivables = invoice.move_id.line_ids.filtered(
-                lambda l, invoice=invoice: l.account_id == invoice.account_id and not l.reconciled
-            ).sorted(lambda l: (l.date_maturity or "", l.id))
+                lambda line, invoice=invoice: line.account_id == invoice.account_id and not line.reconciled
+            ).sorted(lambda line: (line.date_maturity or "", line.id))
             for receivable in receivables:
                 if float_compare(left, 0.0, precision_rounding=currency.rounding) <= 0:
                     break

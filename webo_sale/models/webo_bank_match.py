@@ -15,16 +15,17 @@ class WeboBankMatch(models.Model):
     _order = "date desc, id desc"
 
     statement_line_id = fields.Many2one(
-        "account.bank.statement.line", string="Statement Line", required=True, readonly=True,
+        "account.bank.statement.line", required=True, readonly=True,
         ondelete="cascade", index=True)
-    statement_id = fields.Many2one(related="statement_line_id.statement_id", store=True, readonly=True,
-                                   string="Statement")
+    statement_id = fields.Many2one(related="statement_line_id.statement_id", store=True, readonly=True)
     company_id = fields.Many2one(related="statement_line_id.company_id", store=True, readonly=True,
                                  string="Workspace", index=True)
     currency_id = fields.Many2one(related="company_id.currency_id", readonly=True)
     date = fields.Date(related="statement_line_id.date", store=True, readonly=True)
     amount = fields.Monetary(related="statement_line_id.amount", readonly=True, currency_field="currency_id")
-    payer = fields.Char(related="statement_line_id.partner_name", readonly=True, string="Payer")
+    # A related field takes its target's label ("Partner Name") unless given one.
+    payer = fields.Char(related="statement_line_id.partner_name", readonly=True,
+                        string="Payer")  # pylint: disable=attribute-string-redundant
     label = fields.Char(related="statement_line_id.name", readonly=True, string="Transfer Label")
     invoice_ids = fields.Many2many(
         "account.invoice", "webo_bank_match_invoice_rel", "match_id", "invoice_id",
@@ -36,7 +37,7 @@ class WeboBankMatch(models.Model):
          ("confirmed", "Confirmed"), ("rejected", "Rejected")],
         required=True, readonly=True, index=True)
     rule = fields.Selection(lambda self: self._webo_rule_labels(), required=True, readonly=True)
-    reason = fields.Char(compute="_compute_reason", string="Reason",
+    reason = fields.Char(compute="_compute_reason",
                          help="Why the transfer was matched with these invoices.")
 
     def _compute_reason(self):
@@ -135,7 +136,8 @@ class WeboBankMatch(models.Model):
         self.check_access_rights("read")
         self.check_access_rule("read")
         user = self.env.user
-        if not (user.has_group("webo_sale.group_designer") or user.has_group("webo_sale.group_platform_operator")):
+        if not (user.has_group("webo_sale.group_designer")
+                or user.has_group("webo_sale.group_platform_operator")):
             raise UserError(_("Only a designer of the workspace confirms or rejects its bank transfers."))
 
     def _webo_check_proposed(self):

@@ -78,7 +78,8 @@ class TestSureMatches(BankCase):
                 self.assertEqual(line.partner_id, self.client_a)
                 # The same path as every payment: alert, receipt, Synthèse.
                 self.assertEqual(len(self._alerts(invoice)), 1)
-                self.assertTrue(invoice.message_ids.filtered(lambda m: "Reçu de paiement" in (m.subject or "")))
+                self.assertTrue(invoice.message_ids.filtered(
+                    lambda message: "Reçu de paiement" in (message.subject or "")))
                 after = self.service_a.webo_synthesis()
                 self.assertEqual(after["unpaid_count"], before["unpaid_count"] - 1)
 
@@ -116,8 +117,9 @@ class TestProposals(BankCase):
         self.assertEqual((line.webo_match_state, match.state, match.rule),
                          ("proposed", "proposed", "reference_unsure"))
         self.assertEqual(invoice.residual, 300.0)
-        proposals = self.env["webo.bank.match"].sudo(self.designer_a).with_context(lang="fr_FR").webo_proposals()
-        proposal = [p for p in proposals if p["id"] == match.id][0]
+        proposals = self.env["webo.bank.match"].sudo(self.designer_a).with_context(
+            lang="fr_FR").webo_proposals()
+        proposal = next(p for p in proposals if p["id"] == match.id)
         self.assertEqual(proposal["invoices"][0]["number"], invoice.number)
         self.assertIn("numéro de facture", proposal["reason"])
 

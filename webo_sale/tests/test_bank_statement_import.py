@@ -5,27 +5,32 @@ statement, a truncated file, a file declaring entities, a file too large)."""
 import base64
 
 from odoo.exceptions import UserError
+from odoo.tools.safe_eval import safe_eval
 
 from .bank_files import camt053, ofx
 from .common_opening import VALID_IBAN
 from .test_bank_matching import BankCase
+
+OTHER_ACCOUNT = "FR7630001007941234567890185"
 
 
 class TestStatementImport(BankCase):
 
     def _refused(self, content, message, user=None, journal_id=None, filename="releve.xml"):
         statements = self.env["account.bank.statement"].sudo()
-        before = (statements.search_count([]), self.env["account.bank.statement.line"].sudo().search_count([]),
-                  self.env["webo.bank.match"].sudo().search_count([]))
+        before = self._counts()
         if isinstance(content, bytes):
             content = base64.b64encode(content).decode()
         with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
             statements.sudo(user or self.designer_a).with_context(lang="fr_FR").webo_import_statement(
                 content, filename, journal_id=journal_id)
         self.assertIn(message, str(refused.exception.name))
-        after = (statements.search_count([]), self.env["account.bank.statement.line"].sudo().search_count([]),
-                 self.env["webo.bank.match"].sudo().search_count([]))
-        self.assertEqual(after, before, "nothing is written")
+        self.assertEqual(self._counts(), before, "nothing is written")
+
+    def _counts(self):
+        return tuple(self.env[model].sudo().search_count([]) for model in (
+            "account.bank.statement", "account.bank.statement.line", "webo.bank.match",
+            "account.move", "res.partner.bank"))
 
     def _camt(self, **kwargs):
         entries = kwargs.pop("entries", None) or [
@@ -34,15 +39,17 @@ class TestStatementImport(BankCase):
         return camt053(kwargs.pop("iban", VALID_IBAN), entries, **kwargs)
 
     def test_camt_into_the_payment_receiving_account(self):
-        statement = self._import([{"amount": 10.0, "text": "VIR", "name": "X", "iban": "FR7630001007941234567890185"}])
+        statement = self._import([{"amount": 10.0, "text": "VIR", "name": "X", "iban": OTHER_ACCOUNT}])
         self.assertEqual(statement.journal_id, self.service_a.payment_journal_id)
         self.assertEqual(statement.company_id, self.workspace_a)
         line = statement.line_ids
-        self.assertEqual((line.partner_name, line.webo_payer_iban, line.amount), ("X", "FR7630001007941234567890185", 10.0))
+        self.assertEqual((line.partner_name, line.webo_payer_iban, line.amount), ("X", OTHER_ACCOUNT, 10.0))
         self.assertTrue(line.unique_import_id)
         # Gestion commerciale > Vente > Relevés bancaires lists it for A, not for B.
         action = self.env.ref("webo_sale.account_bank_statement_action")
-        self.assertIn(statement, self.env["account.bank.statement"].sudo(self.designer_a).search(eval(action.domain)))
+        domain = safe_eval(action.domain or "[]")
+        listed = self.env["account.bank.statement"].sudo(self.designer_a).search(domain)
+        self.assertIn(statement, listed)
         self.assertNotIn(statement, self.env["account.bank.statement"].sudo(self.designer_b).search([]))
 
     def test_ofx_with_the_national_account_number(self):
@@ -59,25 +66,28 @@ class TestStatementImport(BankCase):
     def test_into_another_bank_journal_of_the_workspace(self):
         journal = self.env["account.journal"].create({
             "name": "Banque 2", "code": "BNK9", "type": "bank", "company_id": self.workspace_a.id,
-            "bank_acc_number": "FR7630001007941234567890185"})
+            "bank_acc_number": OTHER_ACCOUNT})
         summary = self.env["account.bank.statement"].sudo(self.designer_a).webo_import_statement(
-            base64.b64encode(self._camt(iban="FR7630001007941234567890185")).decode(), "b.xml",
+            base64.b64encode(self._camt(iban=OTHER_ACCOUNT)).decode(), "b.xml",
             journal_id=journal.id)
-        self.assertEqual(self.env["account.bank.statement"].browse(summary["statement_ids"]).journal_id, journal)
+        statement = self.env["account.bank.statement"].browse(summary["statement_ids"])
+        self.assertEqual(statement.journal_id, journal)
 
     def test_not_a_statement(self):
         self._refused(b"Bonjour, ceci est un texte", "ni un relevé CAMT.053")
         self._refused(b"%PDF-1.4 fake", "ni un relevé CAMT.053")
-        self._refused(b"<?xml version='1.0'?><Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'>"
+        self._refused(b"<?xml version='1.0'?>"
+                      b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'>"
                       b"<Other/></Document>", "n'a pu être lu")
         self._refused(b"<?xml version='1.0'?><facture><camt.053/></facture>", "pas un relevé bancaire CAMT")
         self._refused("pas du base64 !!", "pas encodé en base64")
 
     def test_iban_of_another_account(self):
-        self._refused(self._camt(iban="FR7630001007941234567890185"), "n'est pas un compte de votre espace")
+        self._refused(self._camt(iban=OTHER_ACCOUNT), "n'est pas un compte de votre espace")
         # Julien's (B) IBAN is his: A cannot import it either.
         journal_b = self.service_b.payment_journal_id
-        self._refused(self._camt(), "Choisissez un journal de banque de votre espace", journal_id=journal_b.id)
+        self._refused(self._camt(), "Choisissez un journal de banque de votre espace",
+                      journal_id=journal_b.id)
 
     def test_currency_other_than_the_journal(self):
         self._refused(self._camt(currency="USD"), "en USD")

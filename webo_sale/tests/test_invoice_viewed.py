@@ -21,7 +21,8 @@ from .test_reminders import ReminderCase
 
 def set_viewed(invoice, when="2026-04-05 09:30:00"):
     """As the payment page does, by SQL."""
-    invoice.env.cr.execute("UPDATE account_invoice SET webo_viewed_date = %s WHERE id = %s", [when, invoice.id])
+    invoice.env.cr.execute("UPDATE account_invoice SET webo_viewed_date = %s WHERE id = %s",
+                           [when, invoice.id])
     invoice.invalidate_cache(["webo_viewed_date"], invoice.ids)
 
 
@@ -62,7 +63,7 @@ class TestViewedDate(ReminderCase):
         self.assertNotIn("consulté", self._mails(unseen).body_html)
 
     def test_the_default_firm_reminder_names_the_view(self):
-        level = self._levels().with_context(lang="fr_FR").filtered(lambda l: l.days == 8)
+        level = self._levels().with_context(lang="fr_FR").filtered(lambda level: level.days == 8)
         self.assertIn("{viewed}", level.body)
 
 

@@ -4,8 +4,8 @@ its credit lines matched with the invoices they pay. Over XML-RPC:
 account.bank.statement.webo_import_statement."""
 from odoo import _, api, fields, models
 
-from ..models.account_bank_statement_import import MAX_STATEMENT_SIZE
 from ..tools import check_upload_size
+from .account_bank_statement_import import MAX_STATEMENT_SIZE
 
 
 class WeboBankStatementImport(models.TransientModel):

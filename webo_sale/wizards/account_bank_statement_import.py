@@ -134,8 +134,9 @@ class CamtParser(models.AbstractModel):
     def parse_transaction_details(self, ns, node, transaction):
         """The remittance information as the client typed it, unstructured
         and structured (OCA's parser keeps only the first it finds)."""
-        super().parse_transaction_details(ns, node, transaction)
+        result = super().parse_transaction_details(ns, node, transaction)
         structured = node.xpath("./ns:RmtInf/ns:Strd/ns:CdtrRefInf/ns:Ref/text()", namespaces={"ns": ns})
         unstructured = node.xpath("./ns:RmtInf/ns:Ustrd/text()", namespaces={"ns": ns})
         transaction["webo_remittance"] = " ".join(
             part.strip() for part in unstructured + structured if part and part.strip())
+        return result
