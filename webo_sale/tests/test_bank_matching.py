@@ -157,6 +157,35 @@ class TestProposals(BankCase):
         self.assertEqual(line.webo_match_ids.invoice_ids, older)
         self.assertEqual(newer.state, "open")
 
+    def test_numbers_of_invoices_of_two_clients_are_only_a_proposal(self):
+        mine, theirs = self._invoice(100.0), self._invoice(50.0, client=self.other_client)
+        line = self._line(self._import([{
+            "amount": 150.0, "text": "Factures %s et %s" % (mine.number, theirs.number)}]))
+        self.assertEqual((line.webo_match_state, line.webo_match_rule),
+                         ("proposed", "reference_several_clients"))
+        self.assertEqual(line.webo_match_ids.invoice_ids, mine | theirs)
+        self.assertEqual((mine.state, theirs.state), ("open", "open"))
+
+    def test_year_and_sequence_without_the_prefix_and_the_amount(self):
+        invoice = self._invoice(213.45)
+        _prefix, year, sequence = invoice.number.split("/")
+        line = self._line(self._import([{"amount": 213.45, "text": "Virement %s-%s" % (year, sequence),
+                                         "name": "M. INCONNU"}]))
+        self.assertEqual((line.webo_match_state, line.webo_match_rule),
+                         ("proposed", "number_only_amount"))
+        self.assertEqual(line.webo_match_ids.invoice_ids, invoice)
+        self.assertEqual(invoice.state, "open")
+
+    def test_two_invoices_of_a_known_iban_adding_up_to_the_amount(self):
+        self.env["res.partner.bank"].create({"acc_number": PAYER_IBAN, "partner_id": self.client_a.id,
+                                             "company_id": self.workspace_a.id})
+        first, second = self._invoice(111.11), self._invoice(222.22)
+        line = self._line(self._import([{"amount": 333.33, "text": "VIR SEPA", "iban": PAYER_IBAN}]))
+        self.assertEqual((line.webo_match_state, line.webo_match_rule), ("proposed", "iban_sum"))
+        self.assertEqual(line.webo_match_ids.invoice_ids, first | second)
+        line.webo_match_ids.sudo(self.designer_a).webo_confirm()
+        self.assertEqual((first.state, second.state), ("paid", "paid"))
+
     def test_right_number_paid_from_another_clients_iban(self):
         self.env["res.partner.bank"].create({"acc_number": OTHER_IBAN, "partner_id": self.other_client.id,
                                              "company_id": self.workspace_a.id})
@@ -191,6 +220,13 @@ class TestNoMatch(BankCase):
         invoice.sudo(self.designer_a).webo_register_payment(40.0)
         line = self._line(self._import([{"amount": 40.0, "text": invoice.number}]))
         self.assertEqual((line.webo_match_state, line.webo_match_rule), ("unmatched", "already_paid"))
+
+    def test_no_number_no_known_payer_no_single_invoice_of_the_amount(self):
+        first, second = self._invoice(64.32), self._invoice(64.32, client=self.other_client)
+        line = self._line(self._import([{"amount": 64.32, "text": "VIR SEPA", "name": "Inconnu"}]))
+        self.assertEqual((line.webo_match_state, line.webo_match_rule), ("unmatched", "nothing"))
+        self.assertFalse(line.webo_match_ids)
+        self.assertEqual((first.state, second.state), ("open", "open"))
 
     def test_debits_are_left_alone(self):
         statement = self._import([{"amount": -12.0, "text": "Frais bancaires"}])
