@@ -3,8 +3,9 @@
 set -euo pipefail
 
 # icc-profiles-free: the sRGB colour profile of the invoices' PDF/A-3.
+# libzbar0: the QR decoder the tests read the EPC QR code back with (pyzbar).
 packages=(postgresql libpq-dev wkhtmltopdf node-less fonts-dejavu-core chromium chromium-driver openssl
-          poppler-utils icc-profiles-free)
+          poppler-utils icc-profiles-free libzbar0)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -17,7 +17,7 @@ from test_invoicing_api import USER_ERROR, send_invoice
 # docs/xmlrpc.rst, "An issued invoice cannot change".
 ALTERABLE = {
     "account.invoice": {"state", "sent", "webo_email_state", "webo_email_error", "webo_reminder_paused",
-                        "webo_credit_note_id", "payment_tx_id"},
+                        "webo_credit_note_id", "payment_tx_id", "webo_viewed_date"},
     "account.invoice.line": set(),
     "account.invoice.tax": set(),
     "account.move": set(),

@@ -35,7 +35,8 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         (clients, invoice, cancelled, refusal, subscription, resumed, facturx_pdf, bill, duplicate,
          partly_paid, overpayment, iban_refusal, service, synthesis, reminders_due, reminders_run,
          reminders_refused, reminders_paused, purchase_credit, purchase_order,
-         purchase_refusal) = result.stdout.splitlines()
+         purchase_refusal, bank_summary, bank_paid, bank_proposals, bank_residual,
+         bank_duplicate) = result.stdout.splitlines()
         assert "Boulangerie Dupont" in clients and "Garage Lefèvre SAS" not in clients
         assert "'amount_total': 1200.0" in invoice, "no VAT under Claire's franchise"
         # Its email queued, not yet accepted by the mail server.
@@ -72,6 +73,12 @@ def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_u
         assert "Cette commande de 750,00" in purchase_refusal, purchase_refusal
         assert "crédit d'achat disponible de %s" % ("%.2f" % available).replace(".", ",") \
             in purchase_refusal, purchase_refusal
+        # The bank statement: one transfer paid at once, one proposed then confirmed.
+        assert bank_summary == "{'lines': 2, 'reconciled': 1, 'proposed': 1, 'unmatched': 0}", bank_summary
+        assert bank_paid == "paid", bank_paid
+        assert bank_proposals == "[(True, 'reference_unsure')]", bank_proposals
+        assert bank_residual == "250.0", bank_residual
+        assert "déjà été importé" in bank_duplicate, bank_duplicate
     finally:
         # Issued invoices stay (French law): archive the example's clients
         # once their emails are sent (Odoo fails the mail of an archived

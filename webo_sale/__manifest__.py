@@ -8,9 +8,11 @@
     "author": "webo",
     "license": "LGPL-3",
     "external_dependencies": {
-        "python": ["facturx", "pypdf", "saxonche"],
+        "python": ["facturx", "ofxparse", "pypdf", "saxonche", "segno"],
     },
     "depends": [
+        "account_bank_statement_import_camt_oca",
+        "account_bank_statement_import_ofx",
         "account_invoicing",
         "account_payment",
         "auth_signup",
@@ -40,9 +42,14 @@
         "views/webo_sale_document_views.xml",
         "wizards/webo_facturx_import_views.xml",
         "templates/portal_templates.xml",
+        "templates/payment_page_transfer.xml",
         "views/assets.xml",
         "views/menus.xml",
         "views/webo_reminder_level_views.xml",
+        "security/webo_bank_security.xml",
+        "views/account_bank_statement_views.xml",
+        "views/account_invoice_viewed_views.xml",
+        "report/account_invoice_report_epc_qr.xml",
         "wizards/webo_integrity_check_views.xml",
     ],
     "demo": [

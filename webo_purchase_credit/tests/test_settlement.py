@@ -1,3 +1,8 @@
+import base64
+from datetime import date
+
+from odoo.addons.webo_sale.tests.bank_files import camt053
+from odoo.addons.webo_sale.tests.common_opening import VALID_IBAN
 from odoo.exceptions import AccessError
 
 from .common import PurchaseCase
@@ -54,6 +59,21 @@ class TestSettlement(PurchaseCase):
             "bill_payment_id")
         self.assertFalse(self.env["mail.mail"].search([
             ("model", "=", "account.payment"), ("res_id", "in", payments.ids)]))
+
+    def test_a_bank_transfer_matched_from_a_statement_settles(self):
+        invoice = self._client_invoice(30.0)
+        statement = camt053(VALID_IBAN, [{"amount": 30.0, "date": str(date.today()),
+                                          "text": "Virement %s merci" % invoice.number}],
+                            statement_id="STMT-SETTLE")
+        summary = self.env["account.bank.statement"].sudo(self.designer_a).webo_import_statement(
+            base64.b64encode(statement).decode(), "releve.xml")
+        self.assertEqual(summary["reconciled"], 1)
+        self.assertEqual(invoice.state, "paid")
+        line = self.env["account.bank.statement"].browse(summary["statement_ids"]).line_ids
+        payment = line.journal_entry_ids.mapped("payment_id")
+        self.assertEqual(self.first.state, "settled")
+        self.assertEqual(self.first.settlement_ids.client_payment_id, payment)
+        self.assertEqual(self.second.amount_settled, 0.0)
 
     def test_a_client_payment_settles_once(self):
         payment = self._client_pays(10.0)

@@ -8,14 +8,44 @@ about forty queries), so that it costs no more than Odoo's own login page.
 The workspace's card payment is the exception: Odoo's payment form needs
 the acquirer's records, read when card payment is switched on.
 """
+import logging
 import math
+import re
 from types import SimpleNamespace
+
+import psycopg2
 
 from odoo import fields
 from odoo.tools import float_compare
 
 from ..models.account_invoice import webo_state_of
 from ..models.res_company import name_with_ei
+from ..tools.epc_qr import epc_qr_data_uri
+
+_logger = logging.getLogger(__name__)
+
+# Link previews (chat apps, social networks, mail clients and their link
+# checkers), crawlers and HTTP libraries fetch a link without anybody
+# reading it: their visit is not the client's.
+PREVIEW_AGENTS = re.compile(
+    r"bot\b|crawl|spider|slurp|preview|facebookexternalhit|facebookcatalog|meta-externalagent"
+    r"|whatsapp|telegram|skypeuripreview|linkedin|pinterest|embedly|iframely|vkshare|w3c_validator"
+    r"|google-pagerenderer|googleimageproxy|yahoomailproxy|ms-office|microsoft office|outlook"
+    r"|bitlybot|tumblr|redditbot|mattermost|rocket\.chat|nextcloud|snapchat|viber|line/"
+    r"|curl|wget|python-|python/|go-http-client|java/|okhttp|node-fetch|axios|libwww|httpclient"
+    r"|headless|phantomjs|lighthouse|barracuda|proofpoint|mimecast|safelinks|symantec",
+    re.IGNORECASE)
+# Headers of a page fetched ahead of a click (browser prefetch, prerender).
+PREFETCH_HEADERS = {"purpose": "prefetch", "sec-purpose": "prefetch", "x-moz": "prefetch",
+                    "x-purpose": "preview"}
+
+# The first view, once: the row is skipped rather than waited for when a
+# payment or a batch holds it (the next view records it).
+FIRST_VIEW_SQL = """
+UPDATE account_invoice SET webo_viewed_date = (now() AT TIME ZONE 'UTC')
+ WHERE id = (SELECT id FROM account_invoice WHERE id = %s AND webo_viewed_date IS NULL
+               FOR NO KEY UPDATE SKIP LOCKED)
+"""
 
 INVOICE_SQL = """
 SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.date_invoice,
@@ -25,7 +55,8 @@ SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.
        company.name AS company_name, company.webo_legal_form,
        seller.street, seller.street2, seller.zip, seller.city,
        seller.email, seller.phone, seller.vat, seller.siret,
-       currency.symbol, currency.position, currency.rounding,
+       currency.symbol, currency.position, currency.rounding, currency.name AS currency_name,
+       inv.webo_viewed_date,
        bank.acc_number AS iban, bank_name.bic,
        EXISTS (SELECT 1 FROM payment_transaction tx
                 WHERE tx.account_invoice_id = inv.id AND tx.state IN ('pending', 'authorized'))
@@ -121,8 +152,37 @@ def page_values(env, row, access_token):
         transfer=next((a for a in acquirers if a.provider == "transfer"), None) if row["iban"] else None,
         cards=[a for a in acquirers if a.provider == "stripe"],
         iban=row["iban"], bic=row["bic"],
+        epc_qr=epc_qr_data_uri(row["company_name"], row["iban"], row["residual"], row["number"],
+                               row["bic"]) if payable and row["currency_name"] == "EUR" else None,
         url="/my/invoices/%d%s" % (row["id"], query),
         pdf_url="/my/invoices/pdf/%d%s" % (row["id"], query),
         prepare_tx_url="/invoice/pay/%d/form_tx/" % row["id"],
         access_token=access_token or "",
     )
+
+
+def is_person_reading(httprequest):
+    """Whether this request is somebody opening the page: a GET, not a
+    prefetch, from a browser rather than a link preview or a crawler."""
+    if httprequest.method != "GET":
+        return False
+    headers = httprequest.headers
+    for name, value in PREFETCH_HEADERS.items():
+        if value in (headers.get(name) or "").lower():
+            return False
+    agent = headers.get("User-Agent") or ""
+    return bool(agent) and "mozilla/" in agent.lower() and not PREVIEW_AGENTS.search(agent)
+
+
+def record_first_view(env, row):
+    """Record that the client opened the page (once: one conditional
+    UPDATE, only while the date is not set)."""
+    if row["webo_viewed_date"]:
+        return
+    try:
+        with env.cr.savepoint():
+            env.cr.execute(FIRST_VIEW_SQL, [row["id"]])
+    except psycopg2.errors.SerializationFailure:
+        # Changed by a transaction that committed after this request began:
+        # the next view records it.
+        _logger.info("first view of invoice %s not recorded (changed meanwhile)", row["id"])

@@ -52,6 +52,17 @@ def _can_see(invoice_sudo, access_token):
     return True
 
 
+def _is_the_client(row):
+    """Whether the page is opened by the invoice's client: an anonymous
+    visitor with the link, or the client's own portal login; not the
+    designer's preview, nor anybody else signed in."""
+    user = request.env.user
+    if user._is_public():
+        return True
+    return user.share and user.sudo().commercial_partner_id.id == request.env[
+        "res.partner"].sudo().browse(row["partner_id"]).commercial_partner_id.id
+
+
 class WeboPortalAccount(PortalAccount):
 
     # Not a "website" route: the page sets its language itself (the
@@ -77,6 +88,8 @@ class WeboPortalAccount(PortalAccount):
         # whole template record (its translated arch) on every request.
         html = request.env["ir.qweb"].render("webo_sale.portal_invoice_payment_page", {
             "page": page, "pay_label": _("Pay now"), "request": request, "json": json})
+        if _is_the_client(row) and payment_page.is_person_reading(request.httprequest):
+            payment_page.record_first_view(request.env, row)
         return secure_response(
             request.make_response(html, headers=[("Content-Type", "text/html; charset=utf-8")]))
 

@@ -4,7 +4,7 @@ import time
 
 from num2words import num2words
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
 from odoo.tools.misc import formatLang
@@ -12,6 +12,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..facturx_cii import FacturxWriter
 from ..facturx_cii.pdfa import facturx_pdfa3
+from ..tools.epc_qr import epc_qr_data_uri
 from .ir_actions_report import PdfRenderingError
 from .webo_api import public_method
 from .webo_subscription import error_text
@@ -154,6 +155,10 @@ class AccountInvoice(models.Model):
         string="E-invoicing Rules Failed", readonly=True, copy=False,
         help="The official e-invoicing rules (EN 16931, French reform) the supplier's "
              "Factur-X failed when it was imported: ask the supplier for a corrected invoice.")
+    webo_viewed_date = fields.Datetime(
+        string="Viewed On", readonly=True, copy=False,
+        help="When the client first opened the invoice's payment page (the designer's "
+             "preview and link previews do not count). Empty: not viewed yet.")
     webo_reminder_paused = fields.Boolean(
         string="Reminders Paused", copy=False, readonly=True,
         help="No reminder is sent for this invoice until they are resumed.")
@@ -172,6 +177,12 @@ class AccountInvoice(models.Model):
         self.env.cr.execute("""
             CREATE INDEX IF NOT EXISTS account_invoice_webo_issued_date_index
                 ON account_invoice (journal_id, date_invoice) WHERE move_name IS NOT NULL
+        """)
+        # The Synthèse counts the sent invoices their client has not opened.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS account_invoice_webo_unviewed_index
+                ON account_invoice (company_id)
+             WHERE type = 'out_invoice' AND state = 'open' AND webo_viewed_date IS NULL
         """)
         # The Synthèse counts the invoices whose email waits or failed: few
         # among all, found in this index alone.
@@ -604,6 +615,18 @@ class AccountInvoice(models.Model):
         return (service.bank_account_id or self.partner_bank_id
                 or self.company_id.partner_id.bank_ids[:1])
 
+    def _webo_epc_qr(self, kind="svg"):
+        """The EPC QR code (data URI) asking for a transfer of what this
+        invoice still owes, the number as reference; None when there is
+        nothing to pay by transfer."""
+        self.ensure_one()
+        bank = self._webo_receiving_bank_account()
+        if (self.type != "out_invoice" or self.state != "open" or self.currency_id.name != "EUR"
+                or not bank or not self.number):
+            return None
+        return epc_qr_data_uri(self.company_id.name, bank.acc_number, self.residual, self.number,
+                               bank.bank_bic or None, kind=kind)
+
     def _webo_facturx_xml(self):
         """The Factur-X XML (EN 16931) of the issued invoice, as bytes,
         checked against the official schema."""
@@ -785,6 +808,9 @@ class AccountInvoice(models.Model):
         return self.filtered(lambda invoice: invoice._webo_is_issued())
 
     def _webo_check_write(self, vals):
+        if "webo_viewed_date" in vals and self.env.uid != SUPERUSER_ID:
+            raise UserError(_("The date the client viewed the invoice is recorded by its payment "
+                              "page only: it cannot be written."))
         result = super()._webo_check_write(vals)
         if "state" in vals:
             self._webo_issued_invoices()._webo_check_state_change(vals["state"])

@@ -210,7 +210,7 @@ class WeboInvoiceReminder(models.Model):
             [row[0] for row in due])
         levels = self.env["webo.reminder.level"].sudo().browse({row[1] for row in due})
         invoices.read(["number", "partner_id", "commercial_partner_id", "company_id",
-                       "currency_id", "residual", "date_due"])
+                       "currency_id", "residual", "date_due", "webo_viewed_date"])
         recipients = self._recipients(invoices)
         # Records taken from the batch's recordsets (not browsed one by
         # one), so that their fields are read for the whole batch at once.
@@ -351,6 +351,11 @@ class WeboInvoiceReminder(models.Model):
                  "(art. L441-10 of the French Commercial Code).") % {"amount": amount}
 
     @api.model
+    def _viewed_sentence(self, viewed_date):
+        """The sentence of the {viewed} placeholder, in the context's language."""
+        return _("You viewed this invoice on %(date)s.") % {"date": viewed_date}
+
+    @api.model
     def _penalty(self, invoice, days):
         """Late-payment penalties due after ``days`` days: the amount due at
         the workspace's yearly rate, pro rata temporis."""
@@ -403,6 +408,12 @@ class _Renderer:
         if invoice._webo_is_business_client():
             indemnity = self._indemnity(number_format, lang_code)
         due = fields.Date.from_string(invoice.date_due)
+        viewed_date = viewed = ""
+        if invoice.webo_viewed_date:
+            viewed_date = fields.Datetime.context_timestamp(
+                invoice, fields.Datetime.from_string(invoice.webo_viewed_date)).strftime(
+                    lang.date_format or "%Y-%m-%d")
+            viewed = self._viewed(viewed_date, lang_code)
         return {
             "client": invoice.commercial_partner_id.name or "",
             "invoice": invoice.number or "",
@@ -415,7 +426,12 @@ class _Renderer:
                 number_format, invoice.company_id.webo_late_penalty_rate, 2),
             "indemnity": indemnity,
             "workspace": invoice.company_id.webo_legal_name or "",
+            "viewed": viewed,
+            "viewed_date": viewed_date,
         }
+
+    def _viewed(self, viewed_date, lang_code):
+        return self.env["webo.invoice.reminder"].with_context(lang=lang_code)._viewed_sentence(viewed_date)
 
     def _indemnity(self, number_format, lang_code):
         key = ("indemnity", lang_code)

@@ -37,6 +37,8 @@ ALTERABLE_AFTER_ISSUE = {
         "webo_credit_note_id",
         # The last online payment transaction (account_payment's portal).
         "payment_tx_id",
+        # "Consultée": when the client first opened its payment page.
+        "webo_viewed_date",
     }),
     "account.invoice.line": frozenset(),
     "account.invoice.tax": frozenset(),

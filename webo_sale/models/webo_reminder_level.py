@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 PLACEHOLDERS = (
     "client", "invoice", "amount_due", "due_date", "days_late", "payment_link",
-    "penalty", "penalty_rate", "indemnity", "workspace",
+    "penalty", "penalty_rate", "indemnity", "workspace", "viewed", "viewed_date",
 )
 
 
@@ -42,7 +42,9 @@ class WeboReminderLevel(models.Model):
              "{payment_link} (the invoice's secure payment page), {penalty} (late-payment "
              "penalties due to date), {penalty_rate}, {indemnity} (the 40 EUR fixed "
              "recovery indemnity sentence, for business clients only; empty otherwise), "
-             "{workspace}. A blank line starts a new paragraph.")
+             "{workspace}, {viewed} (\"You viewed this invoice on ...\" once the client has "
+             "opened its payment page; empty otherwise), {viewed_date} (that date). A blank "
+             "line starts a new paragraph.")
     active = fields.Boolean(
         default=True,
         help="An archived level is no longer sent; the reminders already sent stay logged.")
@@ -107,7 +109,7 @@ class WeboReminderLevel(models.Model):
         firm = _(
             "Hello,\n\n"
             "Despite our first reminder, invoice {invoice} of {amount_due}, due on "
-            "{due_date}, is still unpaid {days_late} days after its due date.\n\n"
+            "{due_date}, is still unpaid {days_late} days after its due date. {viewed}\n\n"
             "Please pay it without delay on its secure page: {payment_link}\n\n"
             "Kind regards,\n{workspace}")
         formal = _(

@@ -235,6 +235,9 @@ class WeboSaleService(models.Model):
     unpaid_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Unpaid")
     overdue_count = fields.Integer(compute="_compute_synthesis", string="Overdue Invoices")
     overdue_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Overdue")
+    unviewed_count = fields.Integer(
+        compute="_compute_synthesis", string="Not Viewed Yet",
+        help="Sent invoices awaiting payment whose client has not opened the payment page yet.")
     email_pending_count = fields.Integer(
         compute="_compute_synthesis", string="Emails Pending",
         help="Invoices whose email the mail server has not accepted yet (tried again).")
@@ -322,7 +325,7 @@ class WeboSaleService(models.Model):
         for service in self:
             figures = service._webo_figures()
             for name in ("sale_outstanding", "paid_count", "paid_amount", "unpaid_count",
-                         "unpaid_amount", "overdue_count", "overdue_amount",
+                         "unpaid_amount", "overdue_count", "overdue_amount", "unviewed_count",
                          "email_pending_count", "email_failed_count"):
                 service[name] = figures[name]
             service.chart_html = service._webo_chart_html(figures["months"])
@@ -589,6 +592,13 @@ class WeboSaleService(models.Model):
             months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
                            "collected": collected.get(start, 0.0)})
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        # A partial index holds exactly these rows (account.invoice.init).
+        cr.execute("""
+            SELECT COUNT(*) FROM account_invoice
+             WHERE company_id = %s AND type = 'out_invoice' AND state = 'open'
+               AND webo_viewed_date IS NULL
+        """, [self.company_id.id])
+        unviewed_count = cr.fetchone()[0]
         # Few invoices wait for their email (a partial index holds them).
         cr.execute("""
             SELECT webo_email_state, count(*) FROM account_invoice
@@ -606,6 +616,7 @@ class WeboSaleService(models.Model):
             "unpaid_amount": float_round(unpaid_amount, precision_rounding=rounding),
             "overdue_count": int(overdue_count),
             "overdue_amount": float_round(overdue_amount, precision_rounding=rounding),
+            "unviewed_count": int(unviewed_count),
             "email_pending_count": emails.get("pending", 0),
             "email_failed_count": emails.get("failed", 0),
             "months": months,

@@ -17,5 +17,8 @@ from . import test_reminders
 from . import test_isolation_rules
 from . import test_hardened_inputs
 from . import test_inalterability
+from . import test_bank_matching
+from . import test_bank_statement_import
+from . import test_invoice_viewed
 from . import test_mail_delivery
 from . import test_facturx_rules

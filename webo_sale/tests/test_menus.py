@@ -15,10 +15,13 @@ class TestMenus(WeboWorkspaceCase):
         self.assertIn("Vente", self._visible_children(root, self.designer_a))
         self.assertEqual(
             self._visible_children(self.env.ref("webo_sale.menu_sale"), self.designer_a),
-            ["Synthèse", "Factures", "Comptes Clients", "Abonnements", "Configuration"])
+            ["Synthèse", "Factures", "Comptes Clients", "Relevés bancaires", "Abonnements", "Configuration"])
         self.assertEqual(
             self._visible_children(self.env.ref("webo_sale.menu_sale_configuration"), self.designer_a),
             ["Relances", "Contrôle d'inaltérabilité"])
+        self.assertEqual(
+            self._visible_children(self.env.ref("webo_sale.menu_sale_bank"), self.designer_a),
+            ["Relevés", "Virements à confirmer", "Importer"])
 
     def test_plain_employee_does_not_see_the_menu(self):
         employee = self.env["res.users"].with_context(no_reset_password=True).create({

@@ -8,3 +8,5 @@ from . import webo_sale_document_refuse
 from . import webo_sale_document_replace
 from . import webo_facturx_import
 from . import webo_integrity_check
+from . import account_bank_statement_import
+from . import webo_bank_statement_import
