@@ -22,4 +22,6 @@ from . import webo_reminder_level
 from . import webo_invoice_reminder
 from . import res_partner_bank
 from . import account_journal
+from . import ir_ui_menu
 from . import webo_login_failure
+from . import webo_sale_demo

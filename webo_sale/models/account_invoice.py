@@ -12,7 +12,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..facturx_cii import FacturxWriter
 from ..facturx_cii.pdfa import facturx_pdfa3
-from .webo_api import public_method
+from .webo_api import public_method, webo_date
 
 WEBO_STATES = [
     ("draft", "Draft"),
@@ -21,17 +21,22 @@ WEBO_STATES = [
     ("partial", "Partially paid"),
     ("paid", "Paid"),
     ("credited", "Cancelled by credit note"),
+    ("credit_note", "Credit note"),
 ]
 
 
-def webo_state_of(credited, state, date_due, residual, amount_total, rounding, today):
+def webo_state_of(credited, state, date_due, residual, amount_total, rounding, today, refund=False):
     """Where an invoice stands for the designer and the client (see
     WEBO_STATES), from its raw values: shared by the invoice's computed
-    field and the payment page, which reads the values by SQL."""
+    field and the payment page, which reads the values by SQL. An issued
+    credit note is a credit note (Odoo calls it paid once reconciled with
+    its invoice: nobody paid anything)."""
     if credited:
         return "credited"
     if state in ("draft", "cancel"):
         return "draft"
+    if refund:
+        return "credit_note"
     if state == "paid":
         return "paid"
     if date_due and date_due < today:
@@ -140,7 +145,7 @@ class AccountInvoice(models.Model):
                 ON account_invoice (journal_id, date_invoice) WHERE move_name IS NOT NULL
         """)
 
-    @api.depends("state", "residual", "amount_total", "date_due", "webo_credit_note_id")
+    @api.depends("type", "state", "residual", "amount_total", "date_due", "webo_credit_note_id")
     def _compute_webo_state(self):
         today = fields.Date.context_today(self)
         for invoice in self:
@@ -212,6 +217,10 @@ class AccountInvoice(models.Model):
         otherwise nothing is issued and the message names the rule."""
         to_check = self.filtered(lambda i: i.type in ("out_invoice", "out_refund")
                                  and i.company_id.webo_workspace)
+        # Issuing is sending: a client's invoice goes out only once the
+        # workspace can be paid (a credit note only follows a sent invoice).
+        to_check.filtered(lambda i: i.type == "out_invoice").mapped(
+            "company_id")._webo_check_service_open()
         to_check._webo_check_seller_identifiers()
         for invoice in to_check:
             # An e-invoice names an electronic address of its client
@@ -259,6 +268,17 @@ class AccountInvoice(models.Model):
         self.ensure_one()
         self._webo_check_can_be_credited()
         return self._webo_wizard_action("webo.invoice.cancel", _("Cancel the invoice"))
+
+    @api.multi
+    def action_webo_resume(self):
+        """A draft's "Reprendre et envoyer": the invoice wizard, where the
+        draft was left."""
+        self.ensure_one()
+        if self.state != "draft" or self.type != "out_invoice":
+            raise UserError(_("Only a draft invoice can be taken up again: %s is already sent.")
+                            % self.number)
+        wizard = self.env["webo.invoice.wizard"]._from_draft(self)
+        return wizard._reopen()
 
     @api.multi
     def action_webo_open_payment_page(self):
@@ -407,7 +427,7 @@ class AccountInvoice(models.Model):
             raise UserError(_(
                 "Reminders cannot be sent ahead of time (%(date)s given, today is %(today)s): "
                 "use webo_reminders_due to see what a later day will send."
-            ) % {"date": date, "today": today})
+            ) % {"date": webo_date(self.env, date), "today": webo_date(self.env, today)})
         return self.env["webo.invoice.reminder"].sudo()._run(date, companies)
 
     @api.multi
@@ -557,12 +577,12 @@ class AccountInvoice(models.Model):
         as each of them chose in their preferences), the client a receipt."""
         self.ensure_one()
         invoice = self.sudo()
-        method = payments[:1].payment_transaction_id.acquirer_id.name or payments[:1].journal_id.name
+        method = self._webo_payment_method_label(payments[:1])
         designers = self.company_id._webo_designers()
         for lang in set(designers.mapped("lang")) or {self.env.lang}:
             recipients = designers.filtered(lambda user, lang=lang: user.lang == lang)
             local = invoice.with_context(lang=lang, mail_notify_force_send=False)
-            local.message_post(
+            message = local.message_post(
                 subject=local._webo_payment_alert_subject(),
                 body=local._webo_payment_alert_body(amount, method),
                 subtype="webo_sale.mt_payment_received", message_type="notification",
@@ -571,11 +591,34 @@ class AccountInvoice(models.Model):
                 # workspace, Odoo would not email the designers who share its
                 # address.)
                 author_id=self.commercial_partner_id.id, email_from=self._webo_author()["email_from"])
+            self._webo_keep_in_inbox(message, recipients.mapped("partner_id"))
         client = self.webo_billing_partner_id
         if client.email:
             template = self.env.ref("webo_sale.mail_template_payment_receipt")
             invoice.with_context(webo_amount_received=amount, webo_payment_method=method)._webo_post_template(
                 template, client)
+
+    def _webo_keep_in_inbox(self, message, partners):
+        """Odoo files a notification its recipient handles by email as
+        already read: a payment alert stays in the designers' Odoo inbox as
+        well, and shows there at once."""
+        notifications = self.env["mail.notification"].sudo().search([
+            ("mail_message_id", "=", message.id), ("res_partner_id", "in", partners.ids),
+            ("is_read", "=", True)])
+        notifications.write({"is_read": False})
+        notifications.mapped("res_partner_id")._notify_by_chat(message)
+
+    def _webo_payment_method_label(self, payment):
+        """How the client paid, in words the client and the designer know:
+        the method chosen on the payment page (card, transfer), else a
+        transfer or a cheque (cash in a cash journal); never the name of the
+        workspace's internal journal."""
+        acquirer = payment.payment_transaction_id.acquirer_id
+        if acquirer:
+            return acquirer.name
+        if payment.journal_id.type == "cash":
+            return _("Cash")
+        return _("Bank transfer or cheque")
 
     def _webo_payment_alert_subject(self):
         return _("Payment received: %(number)s") % {"number": self.number}
@@ -625,7 +668,8 @@ class AccountInvoice(models.Model):
     def _webo_state_on(self, today):
         self.ensure_one()
         return webo_state_of(bool(self.webo_credit_note_id), self.state, self.date_due, self.residual,
-                             self.amount_total, self.currency_id.rounding, today)
+                             self.amount_total, self.currency_id.rounding, today,
+                             refund=self.type == "out_refund")
 
     def _webo_is_business_client(self):
         """A company client (or one with a VAT number or SIRET): the 40 EUR
@@ -822,6 +866,18 @@ class AccountInvoice(models.Model):
             subtype="webo_sale.mt_invoice_sent")
         if mark_sent:
             self.sent = True
+
+    def _webo_form_action(self):
+        """The invoice's own page (webo's form), in the main window."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("webo_sale.account_invoice_view_form").id, "form")],
+            "target": "current",
+        }
 
     def _webo_wizard_action(self, model, name):
         return {
