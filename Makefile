@@ -1,5 +1,5 @@
 # webo: the two commands are `make demo` and `make test`; see README.rst.
-.PHONY: demo test bench lint setup pot clean
+.PHONY: demo test test-faults bench lint setup pot clean
 
 PYTHON := .venv/bin/python
 
@@ -11,6 +11,11 @@ demo:
 test:
 	bash runtime/setup.sh
 	$(PYTHON) runtime/run_tests.py
+
+## The fault suite: mail server, PDF renderer and PostgreSQL failures, killed workers
+test-faults:
+	bash runtime/setup.sh
+	$(PYTHON) runtime/run_tests.py --faults
 
 ## make bench NAME=<name>: run bench/<name>.py on its own database
 bench:

@@ -165,7 +165,9 @@ class Bench:
         return time.perf_counter() - started, self.queries / count
 
     def check_sent(self, env, invoice_ids):
-        """Each path left a numbered invoice with its PDF attached and an email queued."""
+        """Each path left a numbered invoice with its PDF attached and an email
+        queued (stock Odoo marks it sent at once; ours once the mail server
+        accepts it, meanwhile its email is pending)."""
         for invoice in env["account.invoice"].browse(invoice_ids):
             pdfs = env["ir.attachment"].search_count([
                 ("res_model", "=", "account.invoice"), ("res_id", "=", invoice.id),
@@ -173,7 +175,8 @@ class Bench:
             mails = env["mail.mail"].search_count([
                 ("model", "=", "account.invoice"), ("res_id", "=", invoice.id),
                 ("state", "=", "outgoing")])
-            assert invoice.sent and pdfs >= 1 and mails == 1, (invoice.number, invoice.sent, pdfs, mails)
+            queued = invoice.sent or invoice.webo_email_state == "pending"
+            assert queued and pdfs >= 1 and mails == 1, (invoice.number, invoice.sent, pdfs, mails)
 
 
 def main():

@@ -9,6 +9,10 @@
    tests (tests/), which drive a real server from outside.
 
 The last line is the total, ``webo: N passed, N failed``.
+
+With ``--faults`` (``make test-faults``), the fault suite (tests/faults)
+alone, on a copy of the test database in a PostgreSQL cluster of its own;
+its last line is ``webo faults: N passed, N failed``.
 """
 import os
 import re
@@ -66,12 +70,15 @@ def run_odoo_tests():
     return max(ran - failed, 0), failed, bool(unexpected)
 
 
-def run_pytest():
-    report = os.path.join(OUTPUT, "pytest.xml")
+FAULTS = os.path.join(REPO, "tests", "faults")
+
+
+def run_pytest(paths, report_name, ignore=()):
+    report = os.path.join(OUTPUT, report_name)
     env = dict(os.environ, WEBO_TEST_DB=DATABASE)
     status = subprocess.call([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                              "--junitxml=" + report,
-                              os.path.join(REPO, "runtime", "tests"), os.path.join(REPO, "tests")],
+                              "--junitxml=" + report, *("--ignore=" + path for path in ignore),
+                              *paths],
                              cwd=REPO, env=env)
     suite = ElementTree.parse(report).getroot()
     suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
@@ -83,10 +90,24 @@ def run_pytest():
     return total - failed - skipped, failed, skipped
 
 
+def main_faults():
+    passed, failed, skipped = run_pytest([FAULTS], "pytest-faults.xml")
+    summary = "webo faults: %d passed, %d failed" % (passed, failed)
+    if skipped:
+        summary += ", %d skipped" % skipped
+    print(summary)
+    return 1 if failed else 0
+
+
 def main():
     os.makedirs(OUTPUT, exist_ok=True)
+    if "--faults" in sys.argv[1:]:
+        return main_faults()
     odoo_passed, odoo_failed, bad_log = run_odoo_tests()
-    py_passed, py_failed, skipped = run_pytest()
+    # The fault suite has its own command (make test-faults).
+    py_passed, py_failed, skipped = run_pytest(
+        [os.path.join(REPO, "runtime", "tests"), os.path.join(REPO, "tests")], "pytest.xml",
+        ignore=[FAULTS])
     passed = odoo_passed + py_passed
     failed = odoo_failed + py_failed + (1 if bad_log and not odoo_failed else 0)
     print("odoo: %d passed, %d failed; pytest: %d passed, %d failed, %d skipped"

@@ -135,7 +135,8 @@ def test_subscription_user_and_taxes_of_another_workspace_are_refused(claire, ju
 
     message = refusal(lambda: claire.execute("webo.subscription", "webo_create",
                                              dict(values, user_id=julien.uid)))
-    assert "doit être un utilisateur de son espace" in message, message
+    # webo_create takes no designer (the caller is the designer)
+    assert "user_id" in message, message
     assert "Julien" not in message, "the other workspace's user is not named"
     assert "Traceback" not in message
 
@@ -143,17 +144,17 @@ def test_subscription_user_and_taxes_of_another_workspace_are_refused(claire, ju
     foreign_line = dict(LINE, tax_ids=[(6, 0, [julien_tax])])
     message = refusal(lambda: claire.execute("webo.subscription", "webo_create",
                                              dict(values, line_ids=[(0, 0, foreign_line)])))
-    assert "taux de TVA d'un autre espace" in message and "Traceback" not in message, message
+    assert "autre espace" in message and "Traceback" not in message, message
     assert claire.execute("webo.subscription", "search_count", []) == subscriptions
 
     subscription = claire.execute("webo.subscription", "webo_create", values)
     try:
         message = refusal(lambda: claire.execute("webo.subscription", "write", [subscription],
                                                  {"user_id": julien.uid}))
-        assert "doit être un utilisateur de son espace" in message, message
+        assert "autre espace" in message and "Julien" not in message, message
         message = refusal(lambda: claire.execute("webo.subscription", "webo_modify", [subscription],
                                                  {"line_ids": [(0, 0, foreign_line)]}))
-        assert "taux de TVA d'un autre espace" in message, message
+        assert "autre espace" in message, message
         (after,) = claire.execute("webo.subscription", "read", [subscription],
                                   ["user_id", "line_ids", "amount_total"])
         assert after["user_id"][0] == claire.uid

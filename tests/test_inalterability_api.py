@@ -16,7 +16,8 @@ from test_invoicing_api import USER_ERROR, send_invoice
 
 # docs/xmlrpc.rst, "An issued invoice cannot change".
 ALTERABLE = {
-    "account.invoice": {"state", "sent", "webo_reminder_paused", "webo_credit_note_id", "payment_tx_id"},
+    "account.invoice": {"state", "sent", "webo_email_state", "webo_email_error", "webo_reminder_paused",
+                        "webo_credit_note_id", "payment_tx_id"},
     "account.invoice.line": set(),
     "account.invoice.tax": set(),
     "account.move": set(),

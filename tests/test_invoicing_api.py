@@ -163,7 +163,8 @@ def test_invoice_is_sent_by_email_with_its_pdf_and_its_payment_page(claire, new_
     record = read_invoice(claire, invoice)
     number = record["number"]
     assert INVOICE_NUMBER.match(number), number
-    assert (record["state"], record["webo_state"], record["amount_total"]) == ("open", "sent", 500.0)
+    # "Sent" once the mail server has accepted the email, not before.
+    assert (record["state"], record["webo_state"], record["amount_total"]) == ("open", "sending", 500.0)
     (url,) = claire.execute("account.invoice", "read", [invoice], ["webo_payment_url"])
     payment_url = url["webo_payment_url"]
     assert urlsplit(payment_url).path == "/my/invoices/%d" % invoice, payment_url
@@ -171,6 +172,9 @@ def test_invoice_is_sent_by_email_with_its_pdf_and_its_payment_page(claire, new_
 
     received = mail_to(outbox.collect(), address)
     assert len(received) == 1, [mail.subject for mail in received]
+    (state,) = claire.execute("account.invoice", "read", [invoice],
+                              ["webo_state", "webo_email_state", "sent"])
+    assert (state["webo_state"], state["webo_email_state"], state["sent"]) == ("sent", "sent", True)
     (mail,) = received
     assert mail.recipients == [address]
     assert address in str(mail.message["To"])
@@ -201,8 +205,8 @@ def test_invoice_is_sent_by_email_with_its_pdf_and_its_payment_page(claire, new_
 def test_resend_sends_the_very_same_pdf_again(claire, new_client, outbox):
     client, address = new_client()
     invoice = send_invoice(claire, client)
-    before = read_invoice(claire, invoice)
     (first,) = mail_to(outbox.collect(), address)
+    before = read_invoice(claire, invoice)
 
     assert claire.execute("account.invoice", "webo_resend", [invoice]) is True
 
@@ -377,8 +381,8 @@ def test_designer_cannot_resend_or_cancel_another_workspace_invoice(claire, juli
                                                                      method):
     client, address = new_client()
     invoice = send_invoice(claire, client)
-    before = read_invoice(claire, invoice)
     mail_to(outbox.collect(), address)
+    before = read_invoice(claire, invoice)
     counts = {"claire": invoice_count(claire), "julien": invoice_count(julien)}
 
     with pytest.raises(xmlrpc.client.Fault) as refused:

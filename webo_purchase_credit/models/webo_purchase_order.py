@@ -77,6 +77,10 @@ class WeboPurchaseOrder(models.Model):
              "platform within a minute of the order.")
     settlement_ids = fields.One2many(
         "webo.purchase.settlement", "order_id", string="Settlements", readonly=True)
+    idempotency_key = fields.Char(
+        readonly=True, copy=False,
+        help="The key the caller of webo_buy gave: the same key again returns this order "
+             "instead of buying a second time.")
     credit_available = fields.Monetary(
         related="service_id.purchase_available", string="Purchase Credit Available",
         readonly=True, help="What the workspace can still buy with deferred payment.")
@@ -87,6 +91,10 @@ class WeboPurchaseOrder(models.Model):
 
     _sql_constraints = [
         ("amount_positive", "CHECK(amount_total > 0)", "An order costs a positive amount."),
+        # One order per key and workspace, whatever happens to the caller's
+        # connection.
+        ("idempotency_key_unique", "UNIQUE (company_id, idempotency_key)",
+         "This idempotency key has already placed an order."),
     ]
 
     @api.depends("amount_total", "settlement_ids.amount")
@@ -100,10 +108,16 @@ class WeboPurchaseOrder(models.Model):
 
     @api.model
     @public_method
-    def webo_buy(self, lines, payment_method="deferred", accept_terms=False):
+    def webo_buy(self, lines, payment_method="deferred", accept_terms=False, idempotency_key=None):
         """Buy platform services for the user's workspace (XML-RPC and the
         checkout screen): ``lines`` is a list of {product_id, quantity}.
-        Returns the confirmed order's id."""
+        Returns the confirmed order's id.
+
+        ``idempotency_key`` (a text the caller chooses, unique per
+        purchase): a call repeated with the same key, after a lost answer
+        or a failed request, returns the order it placed instead of buying
+        again."""
+        self.env["account.invoice"]._webo_check_idempotency_key(idempotency_key)
         if payment_method != "deferred":
             raise UserError(_("Choose a payment method: \"Deferred payment\" is the one offered "
                               "for platform purchases."))
@@ -120,6 +134,11 @@ class WeboPurchaseOrder(models.Model):
         # The turn first, then the check against what is used: two purchases
         # of one workspace never both take the last of its credit.
         with service._webo_credit_turn():
+            # In its turn, the purchase sees every order placed before it.
+            if idempotency_key:
+                placed = self._webo_order_with_key(company, idempotency_key, line_values)
+                if placed:
+                    return placed.id
             service._webo_check_credit(amount)
             order = self._webo_insert({
                 "name": self.env["ir.sequence"].sudo().next_by_code("webo.purchase.order") or "/",
@@ -129,6 +148,7 @@ class WeboPurchaseOrder(models.Model):
                 "currency_id": currency.id,
                 "amount_total": amount,
                 "acquirer_id": acquirer.id,
+                "idempotency_key": idempotency_key or None,
             }, line_values)
         # The books follow within a minute (``_webo_issue_platform_invoices``):
         # the order alone already uses the credit.
@@ -151,14 +171,16 @@ class WeboPurchaseOrder(models.Model):
         currency, the lines in the order's workspace); nobody follows an
         order: its messages go to the designers named."""
         currency = self.env["res.currency"].browse(values["currency_id"])
-        values = dict(values, uid=self.env.uid, amount_total=currency.round(values["amount_total"]))
+        values = dict({"idempotency_key": None}, **values)
+        values.update(uid=self.env.uid, amount_total=currency.round(values["amount_total"]))
         self.env.cr.execute("""
             INSERT INTO webo_purchase_order
                    (name, company_id, service_id, user_id, currency_id, acquirer_id, amount_total,
-                    amount_settled, amount_due, state, terms_accepted, date_order,
+                    amount_settled, amount_due, state, terms_accepted, idempotency_key, date_order,
                     create_uid, write_uid, create_date, write_date)
             VALUES (%(name)s, %(company_id)s, %(service_id)s, %(user_id)s, %(currency_id)s,
                     %(acquirer_id)s, %(amount_total)s, 0, %(amount_total)s, 'confirmed', TRUE,
+                    %(idempotency_key)s,
                     now() at time zone 'UTC', %(uid)s, %(uid)s,
                     now() at time zone 'UTC', now() at time zone 'UTC')
             RETURNING id
@@ -175,6 +197,22 @@ class WeboPurchaseOrder(models.Model):
                   line["price_unit"], currency.round(line["quantity"] * line["price_unit"]),
                   self.env.uid, self.env.uid))
         return self.browse(order_id)
+
+    @api.model
+    def _webo_order_with_key(self, company, key, line_values):
+        """The order this key already placed for the workspace, after
+        checking it is the same purchase (same services and quantities)."""
+        order = self.sudo().search([("company_id", "=", company.id), ("idempotency_key", "=", key)],
+                                   limit=1)
+        if not order:
+            return order
+        bought = sorted((line.product_id.id, line.quantity) for line in order.line_ids)
+        asked = sorted((line["product_id"], line["quantity"]) for line in line_values)
+        if bought != asked:
+            raise UserError(_(
+                "The idempotency key %(key)s has already placed another order (%(order)s): use a "
+                "new key for a new purchase.") % {"key": key, "order": order.name})
+        return order
 
     @api.model
     def _webo_acquirer(self):

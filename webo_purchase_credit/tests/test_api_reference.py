@@ -31,7 +31,8 @@ class TestApiReference(TransactionCase):
         calls = documented_calls()
         self.assertGreater(len(calls), 30)
         self.assertIn(("account.invoice", "webo_register_payment", True,
-                       ["amount", "payment_date=None", "journal_id=None", "communication=None"]), calls)
+                       ["amount", "payment_date=None", "journal_id=None", "communication=None",
+                        "idempotency_key=None"]), calls)
 
     def test_every_documented_method_exists_with_its_signature(self):
         for model, name, on_records, arguments in documented_calls():

@@ -199,3 +199,19 @@ class TestDeferredPurchase(PurchaseCase):
         closed = self.env["webo.purchase.checkout"].sudo(self.designer_b).with_context(lang="fr_FR").create(
             {"line_ids": [(0, 0, {"product_id": self.hosting.id, "quantity": 1})]})
         self.assertIn("service de vente", closed.deferred_refusal)
+
+    def test_a_repeated_purchase_with_its_idempotency_key_buys_once(self):
+        lines = [(self.hosting, 2)]
+        order = self._buy(self.designer_a, lines, idempotency_key="achat-42")
+        self.assertEqual(order.idempotency_key, "achat-42")
+        again = self._buy(self.designer_a, lines, idempotency_key="achat-42")
+        self.assertEqual(again, order, "the caller's retry gets the same order")
+        self.assertEqual(self._credit(self.designer_a)["used"], order.amount_total, "bought once")
+        before = self._counts()
+        with self.assertRaisesRegex(UserError, "déjà passé une autre commande"), \
+                self.env.cr.savepoint():
+            self._buy(self.designer_a, [(self.hosting, 3)], idempotency_key="achat-42")
+        for key in ("", "   ", "x" * 201, 42):
+            with self.assertRaisesRegex(UserError, "clé d'idempotence"), self.env.cr.savepoint():
+                self._buy(self.designer_a, lines, idempotency_key=key)
+        self.assertEqual(self._counts(), before, "nothing written")

@@ -24,4 +24,6 @@ from . import res_partner_bank
 from . import account_journal
 from . import ir_ui_menu
 from . import webo_login_failure
+from . import mail_message
+from . import mail_mail
 from . import webo_sale_demo

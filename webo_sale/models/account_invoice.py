@@ -12,10 +12,14 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..facturx_cii import FacturxWriter
 from ..facturx_cii.pdfa import facturx_pdfa3
+from .ir_actions_report import PdfRenderingError
 from .webo_api import public_method, webo_date
+from .webo_subscription import error_text
 
 WEBO_STATES = [
     ("draft", "Draft"),
+    ("sending", "Email pending"),
+    ("send_failed", "Email failed"),
     ("sent", "Sent"),
     ("late", "Late"),
     ("partial", "Partially paid"),
@@ -25,10 +29,22 @@ WEBO_STATES = [
 ]
 
 
-def webo_state_of(credited, state, date_due, residual, amount_total, rounding, today, refund=False):
+EMAIL_STATES = [
+    ("none", "Not sent"),
+    ("pending", "Email pending"),
+    ("sent", "Sent"),
+    ("failed", "Email failed"),
+]
+
+
+def webo_state_of(credited, state, date_due, residual, amount_total, rounding, today,
+                  email_state=None, refund=False):
     """Where an invoice stands for the designer and the client (see
     WEBO_STATES), from its raw values: shared by the invoice's computed
-    field and the payment page, which reads the values by SQL. An issued
+    field and the payment page, which reads the values by SQL (and leaves
+    the email out: the client is reading the invoice). Due and unpaid, it
+    is "sent" only once the mail server accepted its email; an email that
+    failed for good comes first, even when the invoice is late. An issued
     credit note is a credit note (Odoo calls it paid once reconciled with
     its invoice: nobody paid anything)."""
     if credited:
@@ -39,10 +55,14 @@ def webo_state_of(credited, state, date_due, residual, amount_total, rounding, t
         return "credit_note"
     if state == "paid":
         return "paid"
+    if email_state == "failed":
+        return "send_failed"
     if date_due and date_due < today:
         return "late"
     if float_compare(residual, amount_total, precision_rounding=rounding) < 0:
         return "partial"
+    if email_state == "pending":
+        return "sending"
     return "sent"
 
 
@@ -92,10 +112,24 @@ class AccountInvoice(models.Model):
     )
     webo_state = fields.Selection(
         WEBO_STATES, string="Payment Status", compute="_compute_webo_state",
-        help="Where the invoice stands for the designer: sent and awaiting "
+        help="Where the invoice stands for the designer: its email pending or "
+             "failed, sent (the mail server accepted it) and awaiting "
              "payment, late (past its due date), partially paid, paid, or "
              "cancelled by a credit note.",
     )
+    # Written after the invoice is issued, by the mail queue.
+    webo_email_state = fields.Selection(
+        EMAIL_STATES, string="Email", required=True, default="none", readonly=True, copy=False,
+        help="Where the email that carries this invoice (its last sending) stands: pending "
+             "(queued, or put off by the mail server and tried again), sent (the mail "
+             "server accepted it) or failed (refused for good, or not accepted within the "
+             "retry period).")
+    webo_email_error = fields.Char(
+        string="Email Problem", readonly=True, copy=False,
+        help="Why the mail server has not accepted the invoice's email.")
+    webo_email_status = fields.Char(
+        string="Email Status", compute="_compute_webo_email_status",
+        help="The email's state as the designer reads it, with the reason of a failure.")
     webo_billing_partner_id = fields.Many2one(
         "res.partner", string="Billing Contact", compute="_compute_webo_billing_partner_id",
         help="Who receives the invoice by email: the client's billing contact, "
@@ -144,12 +178,31 @@ class AccountInvoice(models.Model):
             CREATE INDEX IF NOT EXISTS account_invoice_webo_issued_date_index
                 ON account_invoice (journal_id, date_invoice) WHERE move_name IS NOT NULL
         """)
+        # The Synthèse counts the invoices whose email waits or failed: few
+        # among all, found in this index alone.
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS account_invoice_webo_email_todo_index
+                ON account_invoice (company_id, webo_email_state)
+             WHERE webo_email_state IN ('pending', 'failed')""")
 
-    @api.depends("type", "state", "residual", "amount_total", "date_due", "webo_credit_note_id")
+    @api.depends("type", "state", "residual", "amount_total", "date_due", "webo_credit_note_id",
+                 "webo_email_state")
     def _compute_webo_state(self):
         today = fields.Date.context_today(self)
         for invoice in self:
             invoice.webo_state = invoice._webo_state_on(today)
+
+    @api.depends("webo_email_state", "webo_email_error")
+    def _compute_webo_email_status(self):
+        labels = dict(self._fields["webo_email_state"]._description_selection(self.env))
+        for invoice in self:
+            status = labels[invoice.webo_email_state]
+            if invoice.webo_email_error and invoice.webo_email_state == "failed":
+                status = _("Email failed: %(reason)s") % {"reason": invoice.webo_email_error}
+            elif invoice.webo_email_error and invoice.webo_email_state == "pending":
+                status = _("Email pending (tried again: %(reason)s)") % {
+                    "reason": invoice.webo_email_error}
+            invoice.webo_email_status = status
 
     @api.depends("webo_reminder_ids")
     def _compute_webo_last_reminder(self):
@@ -300,6 +353,36 @@ class AccountInvoice(models.Model):
 
     @api.multi
     @public_method
+    def webo_retry_emails(self):
+        """"Renvoyer" after a failure: the invoice's emails that failed for
+        good (the invoice itself, its credit note email, a reminder, a
+        receipt) go back to the mail queue as they are, to the recipients'
+        current addresses, with their Message-Id: a client never gets two
+        different copies. Returns the number of emails queued again."""
+        self._webo_check_designer_access()
+        count = 0
+        for invoice in self:
+            mails = invoice._webo_failed_mails()
+            if not mails:
+                raise UserError(_("No email of %(name)s has failed: there is nothing to resend. "
+                                  "To send the invoice again, use \"Resend by email\".")
+                                % {"name": invoice.number or invoice.name})
+            without_address = mails.mapped("recipient_ids").filtered(lambda partner: not partner.email)
+            if without_address:
+                raise UserError(_(
+                    "%(contact)s has no email address: add one, then resend."
+                ) % {"contact": without_address[0].display_name})
+            mails._webo_requeue()
+            count += len(mails)
+        return count
+
+    @api.multi
+    def action_webo_retry_emails(self):
+        self.webo_retry_emails()
+        return True
+
+    @api.multi
+    @public_method
     def webo_cancel_with_credit_note(self):
         """Cancel a sent invoice the only lawful way: a credit note for its
         whole amount, validated, reconciled with it and sent to the client.
@@ -307,6 +390,8 @@ class AccountInvoice(models.Model):
         self.env["webo.api"]._check_one(self)
         self._webo_check_designer_access()
         self._webo_check_can_be_credited()
+        # Before the number is taken (see ir.actions.report).
+        self.env["ir.actions.report"]._webo_prepare_report_assets()
         credit_note = self._webo_new_credit_note()
         credit_note.action_invoice_open()
         self._webo_reconcile_with(credit_note)
@@ -344,15 +429,30 @@ class AccountInvoice(models.Model):
 
     @api.multi
     @public_method
-    def webo_register_payment(self, amount, payment_date=None, journal_id=None, communication=None):
+    def webo_register_payment(self, amount, payment_date=None, journal_id=None, communication=None,
+                              idempotency_key=None):
         """Record a payment the designer received for this invoice (a
         cheque, a transfer seen on the bank account...): by default in the
         workspace's payment-receiving journal, dated today. Returns the
         payment's id. The invoice is then paid or partially paid, and the
-        designer and the client are told (see ``_webo_payment_received``)."""
+        designer and the client are told (see ``_webo_payment_received``).
+
+        ``idempotency_key`` (a text the caller chooses, unique per payment):
+        a call repeated with the same key, after a lost answer or a failed
+        request, returns the payment it recorded instead of recording a
+        second one."""
         checks = self.env["webo.api"]
         checks._check_one(self)
         self._webo_check_designer_access()
+        self._webo_check_idempotency_key(idempotency_key)
+        # Payments of one invoice one at a time: a second one waits here,
+        # and PostgreSQL makes Odoo replay it (with a fresh view) if the
+        # first changed the invoice meanwhile; it then finds its key.
+        self.env.cr.execute("SELECT id FROM account_invoice WHERE id = %s FOR UPDATE", [self.id])
+        if idempotency_key:
+            done = self._webo_payment_with_key(idempotency_key, amount)
+            if done:
+                return done.id
         if self.type != "out_invoice" or self.state != "open":
             raise UserError(_(
                 "Only a sent invoice awaiting payment can receive a payment: %(name)s is %(state)s."
@@ -378,9 +478,31 @@ class AccountInvoice(models.Model):
             "payment_date": payment_date or fields.Date.context_today(self),
             "communication": communication or self.number,
             "invoice_ids": [(6, 0, self.ids)],
+            "webo_idempotency_key": idempotency_key or False,
         })
         payment.post()
         return payment.id
+
+    @api.model
+    def _webo_check_idempotency_key(self, key):
+        if key is not None and key is not False and (
+                not isinstance(key, str) or not key.strip() or len(key) > 200):
+            raise UserError(_("The idempotency key must be a text of 1 to 200 characters, "
+                              "unique to the operation (e.g. a UUID)."))
+
+    def _webo_payment_with_key(self, key, amount):
+        """The payment this key already recorded in the workspace, after
+        checking it is the same payment (this invoice, this amount)."""
+        payment = self.env["account.payment"].sudo().search(
+            [("webo_idempotency_key", "=", key), ("company_id", "=", self.company_id.id)], limit=1)
+        if payment and (self not in payment.invoice_ids or float_compare(
+                payment.amount, amount, precision_rounding=self.currency_id.rounding)):
+            raise UserError(_(
+                "The idempotency key %(key)s has already recorded another payment (%(amount)s on "
+                "%(numbers)s): use a new key for a new payment."
+            ) % {"key": key, "amount": formatLang(self.env, payment.amount, currency_obj=payment.currency_id),
+                 "numbers": ", ".join(payment.invoice_ids.mapped("number"))})
+        return payment.sudo(self.env.uid)
 
     @api.multi
     def action_webo_pause_reminders(self):
@@ -460,6 +582,19 @@ class AccountInvoice(models.Model):
             return user.company_id
         raise AccessError(_("Only a designer (for their workspace) or the platform operator "
                             "can handle reminders."))
+
+    def _webo_log_reminder_failure(self, date, error):
+        """Tell the workspace's designers, on the invoice and in their inbox,
+        in their language, why its reminder was not sent."""
+        invoice = self.sudo()
+        designers = invoice.company_id._webo_designers()
+        for lang in set(designers.mapped("lang")) or {self.env.lang}:
+            invoice.with_context(lang=lang, mail_notify_force_send=False).message_post(
+                body=_("The reminder due on %(date)s could not be sent: %(error)s The next run "
+                       "tries again.") % {"date": date, "error": error_text(error)},
+                message_type="notification", subtype="mail.mt_note",
+                partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
+                .mapped("partner_id").ids)
 
     def _webo_set_reminders_paused(self, paused):
         companies = self._webo_reminder_scope()
@@ -596,7 +731,7 @@ class AccountInvoice(models.Model):
         if client.email:
             template = self.env.ref("webo_sale.mail_template_payment_receipt")
             invoice.with_context(webo_amount_received=amount, webo_payment_method=method)._webo_post_template(
-                template, client)
+                template, client, "webo_sale.mt_payment_receipt")
 
     def _webo_keep_in_inbox(self, message, partners):
         """Odoo files a notification its recipient handles by email as
@@ -636,10 +771,10 @@ class AccountInvoice(models.Model):
         return _("%(client)s paid %(amount)s (%(method)s) on invoice %(number)s; "
                  "%(residual)s remain due.") % values
 
-    def _webo_post_template(self, template, partners):
+    def _webo_post_template(self, template, partners, subtype):
         """Email ``template`` rendered for this invoice to ``partners``, in
         the client's language, through the mail queue, logged in the
-        chatter (a subtype nobody follows: only ``partners`` get it)."""
+        chatter (``subtype``, which nobody follows: only ``partners`` get it)."""
         self.ensure_one()
         lang = partners[:1].lang or self.partner_id.lang
         # The invoice's context (e.g. the amount received) is the template's.
@@ -649,7 +784,7 @@ class AccountInvoice(models.Model):
                                         post_process=True)[self.id]
         self.with_context(mail_notify_force_send=False, lang=lang).message_post(
             subject=subject, body=body, partner_ids=partners.ids, message_type="comment",
-            subtype="webo_sale.mt_invoice_sent", **self._webo_author())
+            subtype=subtype, **self._webo_author())
 
     def _webo_author(self):
         """What the service writes on its own (a payment came in, from a
@@ -669,7 +804,7 @@ class AccountInvoice(models.Model):
         self.ensure_one()
         return webo_state_of(bool(self.webo_credit_note_id), self.state, self.date_due, self.residual,
                              self.amount_total, self.currency_id.rounding, today,
-                             refund=self.type == "out_refund")
+                             email_state=self.webo_email_state, refund=self.type == "out_refund")
 
     def _webo_is_business_client(self):
         """A company client (or one with a VAT number or SIRET): the 40 EUR
@@ -791,7 +926,19 @@ class AccountInvoice(models.Model):
         report = self._webo_report()
         attachment = report.retrieve_attachment(self)
         if not attachment:
-            content, _format = report.render_qweb_pdf(self.ids)
+            try:
+                # Never a commit here: this invoice may have just taken its
+                # number (the callers generate the style sheets first).
+                content, _format = report.with_context(webo_no_commit=True).render_qweb_pdf(self.ids)
+            except PdfRenderingError as error:
+                # Raised, the transaction (or the run's savepoint) takes the
+                # number back: no number without its legal PDF.
+                raise UserError(_(
+                    "The PDF of %(document)s for %(client)s could not be made, so nothing was "
+                    "issued or sent: %(reason)s Try again in a few minutes; if it fails again, "
+                    "contact webo-facto."
+                ) % {"document": self.name or self.number, "client": self.partner_id.display_name,
+                     "reason": error.name}) from error
             # Odoo stores it itself, except when it skips wkhtmltopdf (its
             # test mode): then keep what it rendered, under the same name.
             filename = safe_eval(report.attachment, {"object": self, "time": time})
@@ -844,10 +991,11 @@ class AccountInvoice(models.Model):
                             % self.partner_id.display_name)
         return partners
 
-    def _webo_post_email(self, subject=None, body=None, partners=None, mark_sent=True):
+    def _webo_post_email(self, subject=None, body=None, partners=None, mark_pending=True):
         """Email the invoice (or credit note) with its PDF to the billing
-        contact through Odoo's mail queue, logged in the chatter; marked as
-        sent unless ``mark_sent`` is false (the caller marks several at once)."""
+        contact through Odoo's mail queue, logged in the chatter. Its email
+        is then pending (unless ``mark_pending`` is false: the caller marks
+        several at once), and sent once the mail server accepts it."""
         self.ensure_one()
         partners = self._webo_check_email_recipients(partners)
         if subject is None or body is None:
@@ -864,8 +1012,41 @@ class AccountInvoice(models.Model):
             subject=subject, body=body, partner_ids=partners.ids,
             attachment_ids=attachment.ids, message_type="comment",
             subtype="webo_sale.mt_invoice_sent")
-        if mark_sent:
-            self.sent = True
+        if mark_pending:
+            self.write({"webo_email_state": "pending", "webo_email_error": False})
+
+    def _webo_email_delivery_changed(self, message, state, reason):
+        """The mail queue tells where an email of this invoice stands; the
+        invoice shows its own email's (the last one that carried it: a
+        reminder or a receipt has its state on its message). "Sent" only
+        once the mail server accepted it."""
+        self.ensure_one()
+        if message.subtype_id != self.env.ref("webo_sale.mt_invoice_sent"):
+            return
+        self.env.cr.execute(
+            "SELECT max(id) FROM mail_message WHERE model = %s AND res_id = %s AND subtype_id = %s",
+            (self._name, self.id, message.subtype_id.id))
+        if self.env.cr.fetchone()[0] != message.id:
+            return  # an older sending
+        values = {"webo_email_state": state, "webo_email_error": reason or False}
+        if state == "sent":
+            values["sent"] = True
+        if any(self[name] != value for name, value in values.items()):
+            self.sudo().write(values)
+
+    def _webo_email_failure_hint(self):
+        """What the designer does about an email of the invoice that failed
+        (in the alert)."""
+        return _("Check the client's email address, then click \"Resend\" on %(name)s.") % {
+            "name": self.number or self.name}
+
+    def _webo_failed_mails(self):
+        """The emails of this invoice to its client that failed for good
+        (not the designers' alerts)."""
+        self.ensure_one()
+        return self.env["mail.mail"].sudo().search(
+            [("model", "=", self._name), ("res_id", "=", self.id), ("state", "=", "exception"),
+             ("subtype_id", "!=", self.env.ref("webo_sale.mt_email_failed").id)])
 
     def _webo_form_action(self):
         """The invoice's own page (webo's form), in the main window."""

@@ -7,6 +7,18 @@ from odoo.tools.misc import formatLang
 class AccountPayment(models.Model):
     _inherit = "account.payment"
 
+    webo_idempotency_key = fields.Char(
+        string="Idempotency Key", readonly=True, copy=False,
+        help="The key the caller of webo_register_payment gave: the same key again "
+             "returns this payment instead of recording a second one.")
+
+    # A key records one payment per workspace, whatever happens to the
+    # caller's connection.
+    _sql_constraints = [
+        ("webo_idempotency_key_unique", "UNIQUE (company_id, webo_idempotency_key)",
+         "This idempotency key has already recorded a payment."),
+    ]
+
     @api.multi
     def post(self):
         self._webo_check_amount_due()

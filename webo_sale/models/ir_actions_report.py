@@ -1,8 +1,11 @@
 import base64
 import io
+import logging
 import os
+import signal
 import subprocess
 import tempfile
+import time
 
 from PyPDF2 import PdfFileReader, PdfFileWriter
 
@@ -22,6 +25,19 @@ REPORT_BUNDLES = ("web.assets_common", "web.report_assets_common", "web.report_a
 WKHTMLTOPDF_PROCESSES = 4
 
 INVOICE_REPORT = "webo_sale.report_invoice"
+
+# A wkhtmltopdf process that prints nothing is stopped after this many
+# seconds per document it was given (system parameter
+# webo_sale.pdf_timeout): a hung renderer must not hold a request or the
+# monthly run for ever.
+PDF_TIMEOUT_PER_DOCUMENT = 30
+PDF_TIMEOUT_PARAMETER = "webo_sale.pdf_timeout"
+
+_logger = logging.getLogger(__name__)
+
+
+class PdfRenderingError(UserError):
+    """wkhtmltopdf failed, hung or printed nothing."""
 
 
 class IrActionsReport(models.Model):
@@ -59,10 +75,12 @@ class IrActionsReport(models.Model):
     @api.model
     def render_qweb_html(self, docids, data=None):
         """Odoo commits the transaction when a report generates its style
-        sheets for the first time (so that wkhtmltopdf can fetch them). The
-        subscriptions' run renders PDFs inside savepoints that a commit
-        would destroy: it generates the style sheets beforehand
-        (``_webo_prepare_report_assets``) and asks for no commit here."""
+        sheets for the first time (so that wkhtmltopdf can fetch them). An
+        invoice printed right after it took its number must not be
+        committed before its PDF exists, and the subscriptions' run renders
+        PDFs inside savepoints that a commit would destroy: they generate
+        the style sheets beforehand (``_webo_prepare_report_assets``) and
+        ask for no commit here."""
         report = self
         if self.env.context.get("webo_no_commit"):
             report = self.with_context(commit_assetsbundle=False)
@@ -117,22 +135,22 @@ class IrActionsReport(models.Model):
     @api.model
     def _run_wkhtmltopdf(self, bodies, header=None, footer=None, landscape=False,
                          specific_paperformat_args=None, set_viewport_size=False):
-        """Print several documents at once (a selection of invoices).
+        """Print the documents as Odoo does, but never wait for ever nor
+        take an empty file for a PDF (``_webo_run_wkhtmltopdf_each``).
 
-        Debian's wkhtmltopdf is built against an unpatched Qt: it takes one
-        input document per conversion, and Odoo passes one per record, so
+        Several documents at once (a selection of invoices): Debian's
+        wkhtmltopdf is built against an unpatched Qt: it takes one input
+        document per conversion, and Odoo passes one per record, so
         printing a selection gave an empty PDF. Each document is printed on
         its own, then the PDFs are joined in order."""
-        if len(bodies) < 2:
-            return super()._run_wkhtmltopdf(
-                bodies, header=header, footer=footer, landscape=landscape,
-                specific_paperformat_args=specific_paperformat_args,
-                set_viewport_size=set_viewport_size)
+        pdfs = self._webo_run_wkhtmltopdf_each(
+            bodies, header=header, footer=footer, landscape=landscape,
+            specific_paperformat_args=specific_paperformat_args,
+            set_viewport_size=set_viewport_size)
+        if len(pdfs) == 1:
+            return pdfs[0]
         writer = PdfFileWriter()
-        for pdf in self._webo_run_wkhtmltopdf_each(
-                bodies, header=header, footer=footer, landscape=landscape,
-                specific_paperformat_args=specific_paperformat_args,
-                set_viewport_size=set_viewport_size):
+        for pdf in pdfs:
             writer.appendPagesFromReader(PdfFileReader(io.BytesIO(pdf)))
         output = io.BytesIO()
         writer.write(output)
@@ -163,17 +181,30 @@ class IrActionsReport(models.Model):
                 source = self._webo_write_file(folder, "report.body.tmp.%d.html" % index, body)
                 jobs.append((source, os.path.join(folder, "report.%d.pdf" % index)))
             shares = [jobs[start::WKHTMLTOPDF_PROCESSES] for start in range(WKHTMLTOPDF_PROCESSES)]
-            processes = [self._webo_start_wkhtmltopdf(arguments, share) for share in shares if share]
+            per_document = self._webo_pdf_timeout()
+            processes = []
             try:
+                for share in filter(None, shares):
+                    processes.append(self._webo_start_wkhtmltopdf(arguments, share))
                 if while_printing:
                     while_printing()
             finally:
-                # All of them done before any error is raised: none may
-                # still be writing when the folder goes.
-                failures = [self._webo_wait_wkhtmltopdf(*process) for process in processes]
+                # All of them done (or stopped) before any error is raised:
+                # none may still be writing when the folder goes.
+                deadline = time.monotonic() + per_document * max(map(len, shares))
+                failures = [self._webo_wait_wkhtmltopdf(*process, deadline=deadline)
+                            for process in processes]
             for failure in filter(None, failures):
                 raise failure
             return [self._webo_read_pdf(target) for _source, target in jobs]
+
+    @api.model
+    def _webo_pdf_timeout(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(PDF_TIMEOUT_PARAMETER)
+        try:
+            return max(float(value), 1.0) if value else PDF_TIMEOUT_PER_DOCUMENT
+        except ValueError:
+            return PDF_TIMEOUT_PER_DOCUMENT
 
     @staticmethod
     def _webo_write_file(folder, name, content):
@@ -185,31 +216,50 @@ class IrActionsReport(models.Model):
     @staticmethod
     def _webo_start_wkhtmltopdf(arguments, jobs):
         errors = tempfile.TemporaryFile()
-        process = subprocess.Popen(
-            [_get_wkhtmltopdf_bin(), *arguments, "--read-args-from-stdin"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
-        # Temporary paths hold no space: one line is "source target".
-        process.stdin.write("".join("%s %s\n" % job for job in jobs).encode())
-        process.stdin.close()
+        try:
+            # Its own process group: stopped with whatever it started.
+            process = subprocess.Popen(
+                [_get_wkhtmltopdf_bin(), *arguments, "--read-args-from-stdin"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
+                start_new_session=True)
+            # Temporary paths hold no space: one line is "source target".
+            process.stdin.write("".join("%s %s\n" % job for job in jobs).encode())
+            process.stdin.close()
+        except OSError as error:
+            errors.close()
+            raise PdfRenderingError(_("wkhtmltopdf could not be started: %(error)s")
+                                    % {"error": error}) from error
         return process, errors
 
     @staticmethod
-    def _webo_wait_wkhtmltopdf(process, errors):
-        """The error of a failed wkhtmltopdf process, else None."""
-        code = process.wait()
+    def _webo_wait_wkhtmltopdf(process, errors, deadline):
+        """The error of a failed wkhtmltopdf process, else None; one still
+        printing at ``deadline`` is stopped."""
+        try:
+            code = process.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            errors.close()
+            _logger.warning("wkhtmltopdf (pid %s) stopped: no PDF in time", process.pid)
+            return PdfRenderingError(_("wkhtmltopdf did not finish the PDF in time: it was stopped."))
         errors.seek(0)
         message = errors.read()[-1000:].decode("utf-8", "replace")
         errors.close()
         # As Odoo: 1 means printed with warnings (a resource that did not load).
         if code not in (0, 1):
-            return UserError(_("wkhtmltopdf could not print the PDF (error code %(code)s): "
-                               "%(message)s") % {"code": code, "message": message})
+            return PdfRenderingError(_("wkhtmltopdf could not print the PDF (error code %(code)s): "
+                                       "%(message)s") % {"code": code, "message": message})
         return None
 
     @staticmethod
     def _webo_read_pdf(path):
         if not os.path.exists(path) or not os.path.getsize(path):
-            raise UserError(_("wkhtmltopdf printed no PDF for %(file)s.")
-                            % {"file": os.path.basename(path)})
+            raise PdfRenderingError(_("wkhtmltopdf printed no PDF for %(file)s.")
+                                    % {"file": os.path.basename(path)})
         with open(path, "rb") as file:
-            return file.read()
+            content = file.read()
+        if not content.startswith(b"%PDF"):
+            raise PdfRenderingError(_("wkhtmltopdf printed something that is not a PDF for %(file)s.")
+                                    % {"file": os.path.basename(path)})
+        return content

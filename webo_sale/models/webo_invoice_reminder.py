@@ -10,6 +10,7 @@ from odoo import _, api, fields, models, tools
 from odoo.addons.base.res.res_lang import intersperse
 
 from .webo_reminder_level import PLACEHOLDER
+from .webo_subscription import CONNECTION_LOST, error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -81,6 +82,12 @@ class WeboInvoiceReminder(models.Model):
     message_id = fields.Many2one("mail.message", string="Email", readonly=True,
                                  ondelete="set null",
                                  help="The email, also in the invoice's history.")
+    email_state = fields.Selection(related="message_id.webo_delivery_state", readonly=True,
+                                   string="Email Delivery",
+                                   help="Whether the mail server accepted the reminder's email.")
+    email_error = fields.Char(related="message_id.webo_delivery_error", readonly=True,
+                              string="Email Delivery Problem",
+                              help="Why the mail server has not accepted it.")
 
     _sql_constraints = [
         ("invoice_level_unique", "UNIQUE (invoice_id, level_id)",
@@ -108,7 +115,9 @@ class WeboInvoiceReminder(models.Model):
         """Send every reminder due on ``date`` (of ``companies``, default
         all the workspaces), batch after batch, each batch committed, its
         invoices locked with SKIP LOCKED so that several runs share the work.
-        Returns the number of reminders sent.
+        Returns the number of reminders sent. An invoice whose reminder
+        fails, whatever the error, is logged on the invoice and left for the
+        next run; the others go on.
 
         The context key ``webo_reminder_no_commit`` keeps everything in the
         caller's transaction (Odoo's test runner)."""
@@ -122,7 +131,7 @@ class WeboInvoiceReminder(models.Model):
             if not claimed:
                 break
             due = self._due(date, companies, claimed)
-            sent, without_email = self._send(date, due)
+            sent, without_email = self._send_isolated(date, due)
             skipped.update(claimed)
             done += sent
             if without_email:
@@ -153,6 +162,37 @@ class WeboInvoiceReminder(models.Model):
         return [row[0] for row in self.env.cr.fetchall()]
 
     # Sending a batch.
+
+    @api.model
+    def _send_isolated(self, date, due):
+        """``_send`` the batch; if it fails, each invoice's reminder on its
+        own, so that one failing invoice (logged on it) does not hold back
+        the others. Returns what ``_send`` returns."""
+        try:
+            with self.env.cr.savepoint():
+                return self._send(date, due)
+        except CONNECTION_LOST:
+            raise
+        except Exception as error:  # pylint: disable=broad-except
+            _logger.warning("reminders: batch sent one invoice at a time after %s", error_text(error))
+        # The cache still holds what the savepoint rolled back.
+        self.env.clear()
+        sent, without_email = 0, []
+        for row in due:
+            try:
+                with self.env.cr.savepoint():
+                    one_sent, one_without = self._send(date, [row])
+            except CONNECTION_LOST:
+                raise
+            except Exception as error:  # pylint: disable=broad-except
+                _logger.warning("reminders: invoice %s not reminded: %s", row[0], error_text(error),
+                                exc_info=True)
+                self.env.clear()
+                self.env["account.invoice"].browse(row[0])._webo_log_reminder_failure(date, error)
+                continue
+            sent += one_sent
+            without_email += one_without
+        return sent, without_email
 
     @api.model
     def _send(self, date, due):
@@ -258,10 +298,10 @@ class WeboInvoiceReminder(models.Model):
         execute_values(self.env.cr, """
             INSERT INTO mail_message (id, subject, date, body, model, res_id, record_name,
                 message_type, subtype_id, email_from, author_id, message_id, reply_to,
-                create_uid, create_date, write_uid, write_date)
+                webo_delivery_state, create_uid, create_date, write_uid, write_date)
             SELECT v.id, v.subject, v.date::timestamp, v.body, v.model, v.res_id, v.record_name,
                    v.message_type, v.subtype_id, v.email_from, v.author_id, v.message_id,
-                   v.reply_to, v.uid, v.date::timestamp, v.uid, v.date::timestamp
+                   v.reply_to, 'pending', v.uid, v.date::timestamp, v.uid, v.date::timestamp
               FROM (VALUES %s) AS v(id, subject, date, body, model, res_id, record_name,
                                     message_type, subtype_id, email_from, author_id,
                                     message_id, reply_to, uid, date2)""",

@@ -26,8 +26,11 @@ ALTERABLE_AFTER_ISSUE = {
         # Open <-> paid, as its reconciliation with payments and credit
         # notes goes (see _webo_check_state_change); never draft or cancel.
         "state",
-        # Sent by email (and sent again).
+        # Sent by email (and sent again): set once the mail server accepted
+        # the email, with the true state of its delivery and its error.
         "sent",
+        "webo_email_state",
+        "webo_email_error",
         # "Suspendre les relances".
         "webo_reminder_paused",
         # The credit note that cancelled it (see _check_webo_credit_note_id).

@@ -235,6 +235,12 @@ class WeboSaleService(models.Model):
     unpaid_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Unpaid")
     overdue_count = fields.Integer(compute="_compute_synthesis", string="Overdue Invoices")
     overdue_amount = fields.Monetary(compute="_compute_synthesis", string="Amount Overdue")
+    email_pending_count = fields.Integer(
+        compute="_compute_synthesis", string="Emails Pending",
+        help="Invoices whose email the mail server has not accepted yet (tried again).")
+    email_failed_count = fields.Integer(
+        compute="_compute_synthesis", string="Emails Failed",
+        help="Invoices whose email failed for good: open them and click Resend.")
     chart_html = fields.Html(
         compute="_compute_synthesis", string="Invoiced and Collected", sanitize=False,
         help="The last twelve months: invoiced (taxes included, less credit notes) "
@@ -316,7 +322,8 @@ class WeboSaleService(models.Model):
         for service in self:
             figures = service._webo_figures()
             for name in ("sale_outstanding", "paid_count", "paid_amount", "unpaid_count",
-                         "unpaid_amount", "overdue_count", "overdue_amount"):
+                         "unpaid_amount", "overdue_count", "overdue_amount",
+                         "email_pending_count", "email_failed_count"):
                 service[name] = figures[name]
             service.chart_html = service._webo_chart_html(figures["months"])
 
@@ -334,6 +341,14 @@ class WeboSaleService(models.Model):
         if service.state != "open":
             return self.env["webo.sale.opening"]._webo_action(service)
         return service._webo_synthesis_action()
+
+    def action_open_email_failed(self):
+        """The invoices whose email failed for good."""
+        return self._webo_invoices_action("email_failed")
+
+    def action_open_email_pending(self):
+        """The invoices whose email is not accepted yet."""
+        return self._webo_invoices_action("email_pending")
 
     def action_welcome_seen(self):
         """The designer closed the explanatory window: not shown again."""
@@ -393,6 +408,15 @@ class WeboSaleService(models.Model):
             return
         if any(service.company_id != self.env.user.company_id for service in self):
             raise AccessError(_("This sales service belongs to another workspace."))
+
+    def _webo_invoices_action(self, search_filter):
+        self.ensure_one()
+        self._webo_check_company()
+        action = self.env.ref("webo_sale.account_invoice_action").read()[0]
+        action["domain"] = [("type", "in", ("out_invoice", "out_refund")),
+                            ("company_id", "=", self.company_id.id)]
+        action["context"] = {"search_default_%s" % search_filter: 1}
+        return action
 
     def _webo_synthesis_action(self):
         self.ensure_one()
@@ -569,6 +593,13 @@ class WeboSaleService(models.Model):
             months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
                            "collected": collected.get(start, 0.0)})
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        # Few invoices wait for their email (a partial index holds them).
+        cr.execute("""
+            SELECT webo_email_state, count(*) FROM account_invoice
+             WHERE company_id = %s AND webo_email_state IN ('pending', 'failed')
+             GROUP BY 1
+        """, [self.company_id.id])
+        emails = dict(cr.fetchall())
         rounding = self.currency_id.rounding
         figures = self._webo_purchase_credit_figures()
         figures.update({
@@ -579,6 +610,8 @@ class WeboSaleService(models.Model):
             "unpaid_amount": float_round(unpaid_amount, precision_rounding=rounding),
             "overdue_count": int(overdue_count),
             "overdue_amount": float_round(overdue_amount, precision_rounding=rounding),
+            "email_pending_count": emails.get("pending", 0),
+            "email_failed_count": emails.get("failed", 0),
             "months": months,
         })
         return figures

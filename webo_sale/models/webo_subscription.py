@@ -3,12 +3,14 @@ import datetime
 import logging
 import time
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
+from .ir_actions_report import PdfRenderingError
 from .webo_api import public_method, webo_date
 
 _logger = logging.getLogger(__name__)
@@ -38,6 +40,22 @@ def queue_job_method(func):
     func.retry_pattern = None
     func.default_channel = "root.webo_subscription"
     return func
+
+
+# The database connection is gone (PostgreSQL restarted, the network cut):
+# nothing more can be done in this transaction, the run stops and the
+# next one resumes after the last committed batch.
+CONNECTION_LOST = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+def error_text(error):
+    """The message of any exception, as a designer reads it."""
+    return getattr(error, "name", None) or str(error) or type(error).__name__
+
+
+def is_renderer_failure(error):
+    """Whether ``error`` (or what it reports) is the PDF renderer's failure."""
+    return isinstance(error, PdfRenderingError) or isinstance(error.__cause__, PdfRenderingError)
 
 
 def period_date(date_start, billing_day, period):
@@ -435,6 +453,10 @@ class WeboSubscription(models.Model):
         Killed half-way, a run loses at most its current batch, which the
         next run redoes; the unique (subscription, period) constraint on
         invoices makes a period invoiced twice impossible whatever happens.
+        A subscription that fails, whatever the reason, is logged and left
+        for the next run; when a whole batch fails because the PDF
+        renderer does, the run stops there (each of them would wait for it
+        in turn) and the next run resumes.
 
         The context key ``webo_subscription_no_commit`` keeps everything in
         the caller's transaction (Odoo's test runner)."""
@@ -462,6 +484,11 @@ class WeboSubscription(models.Model):
             elapsed = time.monotonic() - started
             _logger.info("subscriptions: %d/%d periods invoiced (%.1f invoices/s)",
                          done, total, done / elapsed if elapsed else 0.0)
+            if len(batch_failed) == len(batch) > 1 and all(map(is_renderer_failure,
+                                                                batch_failed.values())):
+                _logger.warning("subscriptions: the PDF renderer fails for a whole batch; the run "
+                                "stops, the next one resumes")
+                break
         if failed:
             _logger.warning("subscriptions: %d could not be invoiced on %s (ids %s): see their log",
                             len(failed), date, sorted(failed))
@@ -511,9 +538,9 @@ class WeboSubscription(models.Model):
         period, and move it to the period after. One subscription that
         fails (a client without an email address) is rolled back alone and
         logged on the subscription; the others go on.
-        Returns (the invoices, the ids of the failed subscriptions)."""
+        Returns (the invoices, {failed subscription id: its error})."""
         invoices = self.env["account.invoice"]
-        failed = []
+        failed = {}
         # Each workspace's invoices in its designer's name, as the wizard does.
         for user in self.mapped("user_id"):
             subscriptions = self.filtered(lambda s, u=user: s.user_id == u)
@@ -526,17 +553,19 @@ class WeboSubscription(models.Model):
             try:
                 with self.env.cr.savepoint():
                     issued, user_failed = as_user._issue_together()
-            except (UserError, ValidationError) as error:
+            except CONNECTION_LOST:
+                raise
+            except Exception as error:  # pylint: disable=broad-except
                 # Validating, printing or emailing one of them failed when
                 # the others had their numbers: it cannot be rolled back
                 # alone without a gap in the numbers. Redo them one at a
                 # time, where each one fails alone.
-                _logger.warning("subscriptions: issued one by one after %s", error)
+                _logger.warning("subscriptions: issued one by one after %s", error_text(error))
                 # The cache still holds what the savepoint rolled back.
                 self.env.clear()
                 issued, user_failed = as_user._issue_one_by_one()
             invoices |= issued
-            failed += user_failed
+            failed.update(user_failed)
         return invoices, failed
 
     def _issue_together(self):
@@ -557,10 +586,10 @@ class WeboSubscription(models.Model):
         # The designer already follows each invoice (from its creation): no
         # need for message_post to subscribe them again, one write each.
         for invoice in invoices.with_context(mail_create_nosubscribe=True):
-            invoice._webo_post_email(mark_sent=False, partners=contacts[invoice.partner_id.id],
+            invoice._webo_post_email(mark_pending=False, partners=contacts[invoice.partner_id.id],
                                      **emails[invoice.id])
         # One write for the batch rather than one an invoice.
-        invoices.with_context(**QUIET).write({"sent": True})
+        invoices.with_context(**QUIET).write({"webo_email_state": "pending"})
         return invoices, failed
 
     def _issue_one_by_one(self):
@@ -571,23 +600,42 @@ class WeboSubscription(models.Model):
 
     def _issue_each(self, issue):
         """``issue(subscription)`` for each subscription, in its own
-        savepoint: one that fails is rolled back alone (with its invoice's
-        number, which the next one takes) and logged on the subscription.
-        Returns (the invoices, the ids of the failed subscriptions)."""
+        savepoint: one that fails, whatever the error (a client without an
+        email address, a PDF that cannot be printed, a designer of another
+        workspace...), is rolled back alone (with its invoice's number,
+        which the next one takes) and logged on the subscription, for the
+        designers of its workspace; it waits for the next run.
+        Returns (the invoices, {failed subscription id: its error})."""
         invoices = self.env["account.invoice"]
-        failed = []
+        failed = {}
         for subscription in self:
             try:
                 with self.env.cr.savepoint():
                     invoices |= issue(subscription)
-            except (UserError, ValidationError) as error:
-                failed.append(subscription.id)
-                subscription.sudo().message_post(body=_(
-                    "The invoice of period %(period)s (%(date)s) could not be issued: %(error)s"
-                ) % {"period": subscription.next_period,
-                     "date": webo_date(self.env, subscription.next_invoice_date),
-                     "error": error.name})
+            except CONNECTION_LOST:
+                raise
+            except Exception as error:  # pylint: disable=broad-except
+                failed[subscription.id] = error
+                unforeseen = not isinstance(error, (UserError, ValidationError))
+                _logger.warning("subscriptions: subscription %s not invoiced: %s", subscription.id,
+                                error_text(error), exc_info=unforeseen)
+                subscription.sudo()._log_failure(error)
         return invoices, failed
+
+    def _log_failure(self, error):
+        """Tell the workspace's designers, on the subscription and in their
+        inbox, in their language, why its period was not invoiced."""
+        designers = self.company_id._webo_designers()
+        for lang in set(designers.mapped("lang")) or {self.env.lang}:
+            local = self.with_context(lang=lang, mail_notify_force_send=False)
+            local.message_post(
+                body=_("The invoice of period %(period)s (%(date)s) could not be issued: %(error)s "
+                       "The next run tries again.") % {
+                    "period": self.next_period, "date": webo_date(local.env, self.next_invoice_date),
+                    "error": error_text(error)},
+                message_type="notification", subtype="mail.mt_note",
+                partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
+                .mapped("partner_id").ids)
 
     def _issue_period(self, period):
         """The invoice of ``period``, validated and sent; the subscription

@@ -16,3 +16,4 @@ from . import test_payments
 from . import test_reminders
 from . import test_hardened_inputs
 from . import test_inalterability
+from . import test_mail_delivery

@@ -139,14 +139,23 @@ class TestSubscriptionWorkspace(SubscriptionCase):
 
     def test_designer_of_another_workspace_is_refused(self):
         count = self.env["webo.subscription"].search_count([])
+        # webo_create takes no designer at all: the caller is the designer.
         with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
             self._subscription(lang="fr_FR", user_id=self.designer_b.id)
-        self.assertIn("doit être un utilisateur de son espace", refused.exception.name)
-        self.assertNotIn(self.designer_b.name, refused.exception.name)
+        self.assertIn("user_id", refused.exception.name)
         self.assertEqual(self.env["webo.subscription"].search_count([]), count)
         subscription = self._subscription()
-        with self.assertRaises(UserError), self.env.cr.savepoint():
-            subscription.sudo(self.designer_a).write({"user_id": self.designer_b.id})
+        with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
+            subscription.sudo(self.designer_a).with_context(lang="fr_FR").write(
+                {"user_id": self.designer_b.id})
+        self.assertIn("autre espace", refused.exception.name)
+        self.assertNotIn(self.designer_b.name, refused.exception.name)
+        # The model itself refuses it, whoever writes it (the API's check
+        # of readable ids aside).
+        with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
+            subscription.sudo().with_context(lang="fr_FR").write({"user_id": self.designer_b.id})
+        self.assertIn("doit être un utilisateur de son espace", refused.exception.name)
+        self.assertNotIn(self.designer_b.name, refused.exception.name)
         self.assertEqual(subscription.user_id, self.designer_a)
 
     def test_vat_of_another_workspace_is_refused(self):
@@ -158,10 +167,14 @@ class TestSubscriptionWorkspace(SubscriptionCase):
                 "tax_ids": [(6, 0, foreign_tax.ids)]}
         with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
             self._subscription(lang="fr_FR", line_ids=[(0, 0, line)])
-        self.assertIn("taux de TVA d'un autre espace", refused.exception.name)
+        self.assertIn("autre espace", refused.exception.name)
         self.assertEqual(self.env["webo.subscription"].search_count([]), count)
         subscription = self._subscription()
         lines = subscription.line_ids
+        # The line model itself refuses it, whoever writes it.
+        with self.assertRaises(UserError) as refused, self.env.cr.savepoint():
+            lines[:1].sudo().with_context(lang="fr_FR").write({"tax_ids": [(6, 0, foreign_tax.ids)]})
+        self.assertIn("taux de TVA d'un autre espace", refused.exception.name)
         with self.assertRaises(UserError), self.env.cr.savepoint():
             subscription.sudo(self.designer_a).webo_modify({"line_ids": [(0, 0, line)]})
         self.assertEqual(subscription.line_ids, lines)

@@ -54,7 +54,7 @@ class TestPayments(OpeningCase):
         # The designer chose email notifications (Odoo's default): queued.
         self.assertTrue(self.env["mail.mail"].search([
             ("mail_message_id", "=", alerts.id), ("recipient_ids", "in", self.designer_a.partner_id.id)]))
-        receipts = self._messages(invoice, "webo_sale.mt_invoice_sent").filtered(
+        receipts = self._messages(invoice, "webo_sale.mt_payment_receipt").filtered(
             lambda m: "Reçu de paiement" in (m.subject or ""))
         self.assertEqual(len(receipts), 1)
         self.assertEqual(receipts.partner_ids.mapped("email"), ["compta-a@example.org"])
@@ -71,7 +71,7 @@ class TestPayments(OpeningCase):
         self.assertEqual((invoice.state, invoice.webo_state, invoice.residual), ("open", "partial", 200.0))
         alert = self._messages(invoice, "webo_sale.mt_payment_received")
         self.assertIn("200,00", alert.body)
-        receipt = self._messages(invoice, "webo_sale.mt_invoice_sent").filtered(
+        receipt = self._messages(invoice, "webo_sale.mt_payment_receipt").filtered(
             lambda m: "Reçu de paiement" in (m.subject or ""))
         self.assertIn(invoice.webo_payment_url, receipt.body)
         self.assertIn("100,00", receipt.body)
@@ -191,3 +191,21 @@ class TestPayments(OpeningCase):
         user = self.env["res.users"].browse(self.client_a.sudo(self.designer_a).webo_grant_portal_access())
         self.assertTrue(user.has_group("base.group_portal"))
         self.assertEqual((user.partner_id, user.company_id), (self.client_a, self.workspace_a))
+
+    def test_a_repeated_payment_with_its_idempotency_key_is_recorded_once(self):
+        invoice = self._invoice(300.0).sudo(self.designer_a)
+        payment_id = invoice.webo_register_payment(300.0, idempotency_key="cheque-0042")
+        self.assertEqual(invoice.state, "paid")
+        # The answer was lost; the caller tries again with the same key.
+        self.assertEqual(invoice.webo_register_payment(300.0, idempotency_key="cheque-0042"), payment_id)
+        self.assertEqual(len(invoice.payment_ids), 1, "paid once")
+        alerts = self._messages(invoice, "webo_sale.mt_payment_received")
+        self.assertEqual(len(alerts), 1, "one alert, one receipt")
+        other = self._invoice(300.0).sudo(self.designer_a).with_context(lang="fr_FR")
+        with self.assertRaisesRegex(UserError, "a déjà enregistré un autre paiement"), \
+                self.env.cr.savepoint():
+            other.webo_register_payment(100.0, idempotency_key="cheque-0042")
+        for key in ("", "x" * 201, 7):
+            with self.assertRaisesRegex(UserError, "clé d'idempotence"), self.env.cr.savepoint():
+                other.webo_register_payment(100.0, idempotency_key=key)
+        self.assertFalse(other.payment_ids, "nothing written")

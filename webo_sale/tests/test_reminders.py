@@ -1,6 +1,9 @@
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare
+from unittest.mock import patch
 
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare, mute_logger
+
+from ..models.webo_invoice_reminder import _Renderer
 from .common import WeboWorkspaceCase, open_invoice
 
 DUE = "2026-04-01"  # open_invoice's due date
@@ -287,3 +290,26 @@ class TestReminderRun(ReminderCase):
         self.assertEqual(self.env["webo.invoice.reminder"].with_context(
             webo_reminder_no_commit=True)._run("2026-04-02", batch_size=2), 3)
         self.assertEqual(len(invoices.mapped("webo_reminder_ids")), 3)
+
+    def test_a_failing_invoice_is_logged_and_the_others_are_reminded(self):
+        first, poisoned, last = self._late(), self._late(), self._late()
+        render = _Renderer.render
+
+        def render_or_fail(renderer, invoice, *args):
+            if invoice.id == poisoned.id:
+                raise ValueError("unreadable invoice")
+            return render(renderer, invoice, *args)
+
+        with patch.object(_Renderer, "render", render_or_fail), \
+                mute_logger("odoo.addons.webo_sale.models.webo_invoice_reminder"):
+            self.assertEqual(self._run("2026-04-02"), 2)
+        self.assertEqual(len(first.webo_reminder_ids), 1)
+        self.assertEqual(len(last.webo_reminder_ids), 1)
+        self.assertFalse(poisoned.webo_reminder_ids, "nothing half-written")
+        log = poisoned.message_ids[0]
+        self.assertIn("n'a pas pu être envoyée", log.body)
+        self.assertIn("unreadable invoice", log.body)
+        self.assertIn(self.designer_a.partner_id, log.needaction_partner_ids)
+        # The next run sends it.
+        self.assertEqual(self._run("2026-04-02"), 1)
+        self.assertEqual(len(poisoned.webo_reminder_ids), 1)

@@ -132,7 +132,7 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertEqual(invoice.webo_subscription_period, 1)
         self.assertEqual(invoice.name, "Hébergement du site")
         self.assertAlmostEqual(invoice.amount_total, 60.0, places=2)
-        self.assertTrue(invoice.sent)
+        self.assertEqual(invoice.webo_email_state, "pending", "sent once the mail server accepts it")
         self.assertEqual(len(self._queued_mails(invoice)), 1, "one email queued")
         self.assertEqual(self._queued_mails(invoice).recipient_ids, self.billing_a)
         self.assertEqual(self._queued_mails(invoice).author_id, self.designer_a.partner_id,
@@ -209,7 +209,7 @@ class TestMonthlyRun(SubscriptionCase):
         batch = self.env["webo.subscription"]._claim_due_batch(month_day(1, 28), 10)
         self.assertEqual(batch, first | second)
         invoices, failed = batch._invoice_next_period()
-        self.assertEqual(failed, [])
+        self.assertEqual(failed, {})
         self.assertEqual(len(invoices), 2)
         self.assertEqual((first | second).mapped("next_period"), [2, 2], "one period each per batch")
         self.assertEqual(self.env["webo.subscription"]._claim_due_batch(month_day(3, 5), 10), self.env[
@@ -228,6 +228,28 @@ class TestMonthlyRun(SubscriptionCase):
         self.assertIn("n'a pas pu être éditée", broken.message_ids[0].body)
         self.assertIn("adresse e-mail", broken.message_ids[0].body, "what to fix")
         self.assertEqual(len(fine.invoice_ids), 2)
+
+    def test_a_poisoned_subscription_fails_alone_whatever_the_error(self):
+        """A subscription whose designer belongs to another workspace (an
+        access error when its invoice is made in that user's name) among
+        good ones: logged on it, the others invoiced, the run goes on."""
+        first = self._subscription(date_start="2026-01-05")
+        poisoned = self._subscription(date_start="2026-01-05")
+        last = self._subscription(date_start="2026-01-05")
+        self.env.cr.execute("UPDATE webo_subscription SET user_id = %s WHERE id = %s",
+                            (self.designer_b.id, poisoned.id))
+        poisoned.invalidate_cache()
+        with mute_logger(RUN_LOGGER):
+            self.assertEqual(self._run("2026-01-05"), 2)
+        self.assertFalse(poisoned.invoice_ids, "nothing half-written")
+        self.assertEqual(poisoned.next_period, 1, "left for the next run")
+        log = poisoned.message_ids[0]
+        self.assertIn("n'a pas pu être éditée", log.body)
+        self.assertIn("Le prochain passage réessaie", log.body)
+        self.assertIn(self.designer_a.partner_id, log.needaction_partner_ids,
+                      "the workspace's designer is told")
+        self.assertEqual(len(first.invoice_ids), 1)
+        self.assertEqual(len(last.invoice_ids), 1)
 
     def test_stopped_subscription_issues_nothing_and_keeps_its_invoices(self):
         subscription = self._subscription(date_start=month_day(2, 5))

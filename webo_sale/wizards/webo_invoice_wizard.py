@@ -127,6 +127,9 @@ class WeboInvoiceWizard(models.TransientModel):
         self.env["webo.api"]._check_one(self)
         if self.state == "details":
             self._check_details()
+            # The previews are rolled back to a savepoint, which a commit
+            # (generating the style sheets) would destroy.
+            self.env["ir.actions.report"]._webo_prepare_report_assets()
             self._save_draft()
             self._render_previews()
             self.state = "preview"
@@ -148,6 +151,9 @@ class WeboInvoiceWizard(models.TransientModel):
         send it with its PDF, and hand a monthly one to the subscriptions.
         Over XML-RPC it can be called right after create."""
         self.env["webo.api"]._check_one(self)
+        # Before the number is taken: generating the PDF's style sheets
+        # commits (see ir.actions.report).
+        self.env["ir.actions.report"]._webo_prepare_report_assets()
         self._lock()
         if self.invoice_id.state not in (False, "draft"):
             raise UserError(_("This invoice has already been sent (%s).") % self.invoice_id.number)

@@ -19,15 +19,15 @@ class WeboSaleDocumentReplace(models.TransientModel):
     filename = fields.Char()
 
     @api.model
-    def create(self, values):
+    def create(self, vals):
         # An oversized file is refused before the wizard's row stores it.
-        self._webo_check_size(values)
-        return super().create(values)
+        self._webo_check_size(vals)
+        return super().create(vals)
 
     @api.multi
-    def write(self, values):
-        self._webo_check_size(values)
-        return super().write(values)
+    def write(self, vals):
+        self._webo_check_size(vals)
+        return super().write(vals)
 
     @api.model
     def _webo_check_size(self, values):

@@ -86,15 +86,15 @@ class WeboSaleOpening(models.TransientModel):
     bic = fields.Char(string="BIC")
 
     @api.model
-    def create(self, values):
+    def create(self, vals):
         # An oversized document is refused before the wizard's row stores it.
-        self._webo_check_file_sizes(values)
-        return super().create(values)
+        self._webo_check_file_sizes(vals)
+        return super().create(vals)
 
     @api.multi
-    def write(self, values):
-        self._webo_check_file_sizes(values)
-        return super().write(values)
+    def write(self, vals):
+        self._webo_check_file_sizes(vals)
+        return super().write(vals)
 
     # Actions (buttons)
 
