@@ -282,6 +282,9 @@ class WeboInvoiceWizard(models.TransientModel):
         }
         if self.invoice_id:
             self.invoice_id.write(values)
+            # Odoo computes the tax lines of a new invoice only: the draft's
+            # follow its new lines.
+            self.invoice_id.compute_taxes()
         else:
             self.invoice_id = self.env["account.invoice"].create(dict(
                 values, type="out_invoice", company_id=self.env.user.company_id.id,
