@@ -1049,16 +1049,18 @@ class AccountInvoice(models.Model):
              ("subtype_id", "!=", self.env.ref("webo_sale.mt_email_failed").id)])
 
     def _webo_form_action(self):
-        """The invoice's own page (webo's form), in the main window."""
+        """The invoice's own page (webo's form), in the main window, as the
+        Factures menu's: the page's address names that action, so that
+        reloading it shows webo's form again, not Odoo's."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
+        action = self.env.ref("webo_sale.account_invoice_action").read()[0]
+        action.update({
             "res_id": self.id,
             "view_mode": "form",
             "views": [(self.env.ref("webo_sale.account_invoice_view_form").id, "form")],
             "target": "current",
-        }
+        })
+        return action
 
     def _webo_wizard_action(self, model, name):
         return {

@@ -270,6 +270,7 @@ class WeboSubscription(models.Model):
             "name": _("Stop the subscription"),
             "res_model": "webo.subscription.stop",
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"default_subscription_ids": [(6, 0, self.ids)]},
         }
@@ -755,11 +756,15 @@ class WeboSubscription(models.Model):
             ) % {"name": self.name, "date": webo_date(self.env, self.successor_ids[0].date_start)})
 
     def _wizard_action(self, model, name):
+        # "views" too: the client's Abonnements tab calls these methods
+        # directly, and the web client needs the views of an action that
+        # has not gone through a button (which would add them).
         return {
             "type": "ir.actions.act_window",
             "name": name,
             "res_model": model,
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"default_subscription_id": self.id},
         }

@@ -11,6 +11,8 @@ var ListRenderer = require('web.ListRenderer');
 var Menu = require('web.Menu');
 
 var OPEN_CLASS = 'o_webo_menu_open';
+// Bootstrap's (and Odoo's) phone width: below it, the menu collapses.
+var PHONE_MAX_WIDTH = 768;
 
 Menu.include({
     bind_menu: function () {
@@ -30,6 +32,22 @@ Menu.include({
                     $collapse.collapse('hide');
                 }
             });
+        return result;
+    },
+    /**
+     * On a phone every app is listed in the opened menu (Odoo's own
+     * resize handler does so, but the end of each action reflows the bar
+     * as on a desktop, docking every app in "Plus"); and the only app of a
+     * designer, Gestion commerciale, stays in the top bar (Odoo hides a
+     * lone app; the seed starts from it).
+     *
+     * @override
+     */
+    reflow: function (behavior) {
+        var result = this._super($(window).width() < PHONE_MAX_WIDTH ? 'all_outside' : behavior);
+        if (!this.$('#menu_more').children().length) {
+            this.$el.children('li').not('#menu_more_container').show();
+        }
         return result;
     },
 });
