@@ -35,7 +35,8 @@ ENGLISH = re.compile(
     r"Back|Error|Warning|Loading|Unpaid|Late|Confirm|Cancel|Purchases?|Sales|Orders?|"
     r"Bytes|Your logo|Not Found|Server Error)\b")
 # How Odoo's web client logs a refusal's answer (a UserError, a ValidationError).
-REFUSAL_LOGGED = re.compile(r'^console: Server application error .*"exception_type":"(user_error|validation_error)"')
+REFUSAL_LOGGED = re.compile(
+    r'^console: Server application error .*"exception_type":"(user_error|validation_error)"')
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # What the designer reads: the web client (top bar, side menu, action) and
 # its windows. The "Plus" menu of Odoo and the chat windows are not webo's.
@@ -60,7 +61,7 @@ OVERFLOW_JS = """() => {
                    + innermost.slice(0, 6).map(node => node.tagName + '.' + String(node.className)
                    .split(' ').join('.')).join(', ') + ')');
     }
-    for (const node of document.querySelectorAll('.o_content, .o_main_content, .modal-body, .modal-dialog, body *')) {
+    for (const node of document.querySelectorAll('body *')) {
         if (node.offsetParent === null) continue;
         const style = getComputedStyle(node);
         const scrolls = ['auto', 'scroll'].includes(style.overflowX);
@@ -126,7 +127,8 @@ class PathWalk:
             toggle = self.page.locator("#oe_main_menu_navbar .navbar-toggle")
             if toggle.get_attribute("aria-expanded") != "true":
                 toggle.click()
-            expect(self.page.locator("#oe_main_menu_navbar .navbar-collapse")).to_have_class(re.compile(r"\bin\b"))
+            collapse = self.page.locator("#oe_main_menu_navbar .navbar-collapse")
+            expect(collapse).to_have_class(re.compile(r"\bin\b"))
         return self.page.locator("#oe_main_menu_navbar .oe_application_menu_placeholder")
 
     def menu(self, label, breadcrumb=None):
@@ -267,7 +269,8 @@ def test_a_new_designer_walks_the_seed(walk, odoo_url, repo_dir, outbox):
     walk.menu("Factures", "Factures")
     page.locator(".o_list_button_add").click()
     modal = walk.modal()
-    expect(modal.locator(":scope > .modal-content > .modal-header .modal-title")).to_have_text("Créer une facture")
+    title = modal.locator(":scope > .modal-content > .modal-header .modal-title")
+    expect(title).to_have_text("Créer une facture")
     due = (datetime.date.today() + datetime.timedelta(days=30)).strftime("%d/%m/%Y")
     expect(modal.locator(".o_field_widget[name=date_due] input")).to_have_value(due)
     modal.locator(".o_field_widget[name=name]").fill("Maintenance du site")
@@ -279,7 +282,8 @@ def test_a_new_designer_walks_the_seed(walk, odoo_url, repo_dir, outbox):
     line.locator(".o_field_widget[name=name]").fill("Maintenance mensuelle")
     line.locator("[name=price_unit] input, input[name=price_unit]").first.fill("90")
     next_button = modal.get_by_role("button", name="Suivant")
-    walk.step("invoice-details", in_view=[next_button, modal.get_by_role("button", name="Enregistrer en brouillon")])
+    walk.step("invoice-details",
+              in_view=[next_button, modal.get_by_role("button", name="Enregistrer en brouillon")])
     next_button.click()
     preview = modal.locator(".o_field_widget[name=preview_html]")
     expect(preview).to_contain_text(CLIENT["name"])
@@ -383,7 +387,8 @@ def test_a_new_designer_walks_the_seed(walk, odoo_url, repo_dir, outbox):
     actions = tick("Maintenance du site")
     actions.get_by_role("button", name="Dupliquer").click()
     modal = walk.modal()
-    expect(modal.locator(".o_field_widget[name=name]")).to_have_value(re.compile(r"Maintenance du site \(.+\)"))
+    expect(modal.locator(".o_field_widget[name=name]")).to_have_value(
+        re.compile(r"Maintenance du site \(.+\)"))
     duplicate_name = modal.locator(".o_field_widget[name=name]").input_value()
     modal.locator(".modal-title").click()  # the start date's calendar, opened on focus, closes
     confirm = modal.get_by_role("button", name="Dupliquer")

@@ -308,7 +308,8 @@ def test_bad_invoice_is_refused_and_nothing_is_issued(claire, julien, new_client
         yesterday = datetime.date.fromisoformat(date_invoice) - datetime.timedelta(days=1)
         values = {"date_due": yesterday.isoformat()}
         # the date as the designer reads it
-        expected = "La date d'échéance (%s) est antérieure à la date de facture" % yesterday.strftime("%d/%m/%Y")
+        expected = "La date d'échéance (%s) est antérieure à la date de facture" % (
+            yesterday.strftime("%d/%m/%Y"))
     elif case == "client without email":
         client, address = new_client(billing=False)
         expected = "n'a pas d'adresse e-mail"

@@ -223,11 +223,12 @@ class WeboSaleDocument(models.Model):
                                                       mail_notify_force_send=False)
             decisions = "".join("<li>%s</li>" % html_escape(document._webo_decision_message())
                                 for document in documents)
+            intro = _("%(platform)s reviewed the documents of your sales service:") % {
+                "platform": platform.name}
+            body = "<p>%s</p><ul>%s</ul>" % (html_escape(intro), decisions)
             documents[0].message_post(
                 subject=_("Review of your documents"),
-                body="<p>%s</p><ul>%s</ul>" % (
-                    html_escape(_("%(platform)s reviewed the documents of your sales service:")
-                           % {"platform": platform.name}), decisions),
+                body=body,
                 subtype="mail.mt_comment", message_type="notification",
                 partner_ids=designers.mapped("partner_id").ids,
                 author_id=platform.partner_id.id, email_from=platform.partner_id.email_formatted)
