@@ -46,7 +46,7 @@ from lxml import etree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from send_invoices import load_odoo  # noqa: E402
+from send_invoices import load_odoo, open_sales_services  # noqa: E402
 
 PER_KIND = int(os.environ.get("WEBO_BENCH_PER_KIND", "200"))
 SUBSCRIPTIONS = 10
@@ -254,6 +254,7 @@ def main():
     odoo = load_odoo(database)
     bench = Bench(odoo, database)
     bench.isolate_reports()
+    bench.transaction(odoo.SUPERUSER_ID, open_sales_services)
     bench.transaction(odoo.SUPERUSER_ID, lambda env: env["res.partner"].create(dict(
         FOREIGN_CLIENT, company_id=env["res.users"].search([("login", "=", "julien")]).company_id.id,
         country_id=env.ref("base.be").id)))

@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [path for path in sys.path if os.path.abspath(path or os.curdir) != HERE] + [HERE]
 
 from fault_smtp import FaultSmtpServer  # noqa: E402
-from send_invoices import load_odoo  # noqa: E402
+from send_invoices import load_odoo, open_sales_services  # noqa: E402
 
 from odoo_process import OdooServer  # noqa: E402
 
@@ -56,6 +56,7 @@ def setup(database, today):
     with odoo.api.Environment.manage(), odoo.registry(database).cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         env["mail.mail"].search([]).unlink()
+        open_sales_services(env)
         workspaces = env["res.company"].search([("webo_workspace", "=", True)])
         designers = env["res.users"].search([("login", "in", ["claire", "julien"])])
         per_workspace = INVOICES // len(designers)

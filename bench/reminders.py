@@ -34,7 +34,7 @@ import os
 import sys
 import time
 
-from send_invoices import install_addon, load_odoo
+from send_invoices import install_addon, load_odoo, open_sales_services
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INVOICES = int(os.environ.get("WEBO_BENCH_INVOICES", "20000"))
@@ -58,6 +58,7 @@ class Bench:
         started = time.perf_counter()
         with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
             env = self.env(cr)
+            open_sales_services(env)
             workspaces = env["res.company"].search([("webo_workspace", "=", True)], order="id")
             templates = []
             for workspace in workspaces:

@@ -41,6 +41,21 @@ LINE = {"name": "Refonte du site vitrine", "quantity": 1, "price_unit": 500.0}
 LABEL = "Site vitrine"
 
 
+# The IBAN of the workspaces' payment-receiving accounts the benchmarks open.
+BENCH_IBAN = "FR7630006000011234567890189"
+
+
+def open_sales_services(env):
+    """Open the sales service of every workspace that has not opened it (the
+    demo's Julien, the benchmarks' own workspaces): a workspace sends
+    invoices only then. The opening's last step: its payment-receiving
+    account."""
+    for company in env["res.company"].search([("webo_workspace", "=", True)]):
+        service = env["webo.sale.service"]._webo_for_company(company)
+        if service.state != "open":
+            service._webo_open(BENCH_IBAN)
+
+
 def install_addon(database, addon):
     """Install an addon (an OCA peer) in the benchmark's database."""
     subprocess.run([os.path.join(REPO, "runtime", "odoo"), "-d", database, "-i", addon,

@@ -38,7 +38,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-from send_invoices import install_addon, load_odoo  # noqa: E402
+from send_invoices import install_addon, load_odoo, open_sales_services  # noqa: E402
 
 REPO = os.path.dirname(HERE)
 SUBSCRIPTIONS = int(os.environ.get("WEBO_BENCH_SUBSCRIPTIONS", "2000"))
@@ -69,6 +69,7 @@ class Bench:
             workspaces = env["res.company"].search([("webo_workspace", "=", True)])
             for index in range(len(workspaces), WORKSPACES):
                 workspaces |= self._workspace(env, index)
+            open_sales_services(env)
             cr.commit()
             product = env["product.product"].create({
                 "name": "Hébergement", "type": "service", "list_price": PRICE, "company_id": False})

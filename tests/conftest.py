@@ -8,9 +8,11 @@ receives: the ``outbox`` fixture reads them. Stripe's HTTP endpoint is a
 loopback HTTPS server of recorded replies (``fake_stripe``), which the
 server trusts.
 """
+import base64
 import email
 import email.message
 import email.policy
+import functools
 import os
 import sys
 import threading
@@ -38,8 +40,7 @@ class OdooRpc:
     """An XML-RPC session of one user: ``uid`` is False when the login failed."""
 
     def __init__(self, url, database, login, password):
-        self.database = database
-        self.password = password
+        self.database, self.login, self.password = database, login, password
         common = xmlrpc.client.ServerProxy(url + "/xmlrpc/2/common")
         self.uid = common.authenticate(database, login, password, {})
         self._object = xmlrpc.client.ServerProxy(url + "/xmlrpc/2/object", allow_none=True)
@@ -156,15 +157,18 @@ def smtp_mailbox():
 
 
 @pytest.fixture(scope="session")
-def smtp_routing(odoo_url, admin):
+def smtp_routing(odoo_url, admin, smtp_mailbox):
     """Odoo's outgoing mail goes to the session's SMTP server.
 
     The server's ``--smtp`` options apply only when no outgoing mail server
     record is active. runtime/database.sh archives the "localhost:25" one of
     Odoo's base data; any still active (an older database, one added by
-    hand) is archived for the session and restored at its end."""
+    hand) is archived for the session and restored at its end. The emails
+    the demo's story queued (invoices, receipts, reminders) leave first:
+    no test counts them among its own."""
     servers = admin.execute("ir.mail_server", "search", [])
     admin.execute("ir.mail_server", "write", servers, {"active": False})
+    Outbox(smtp_mailbox[2], admin).collect()
     try:
         yield
     finally:
@@ -263,32 +267,76 @@ def french_identifiers(seed):
     return siren + nic, "FR%02d%s" % ((12 + 3 * (int(siren) % 97)) % 97, siren)
 
 
+SPECIMEN_RIB = REPO / "webo_sale/demo/files/specimen_rib.pdf"
+
+
+def opening_of(company_name, siret, vat):
+    """Both steps of "Ouvrir mon service de vente" for ``webo_open_service``:
+    a company subject to VAT, its designer, the specimen documents, an IBAN."""
+    pdf = base64.b64encode(SPECIMEN_RIB.read_bytes()).decode()
+    values = {
+        "company_name": company_name, "legal_form": "sarl", "siret": siret, "vat_regime": "subject",
+        "vat": vat, "street": "5 place Bellecour", "zip": "69002", "city": "Lyon",
+        "share_capital": 1000.0, "rcs_city": "Lyon", "first_name": "Camille", "last_name": "Durand",
+        "email": "camille@example.org", "phone": "+33 6 11 22 33 44", "birth_date": "1985-06-30",
+        "iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "AGRIFRPPXXX",
+    }
+    for kind in ("identity", "address", "registration", "bank"):
+        values.update({"%s_file" % kind: pdf, "%s_filename" % kind: "%s.pdf" % kind})
+    return values
+
+
+def make_designer(admin, rpc, name, identified=True, open_service=None):
+    """A new workspace and its designer, made by the platform operator over
+    XML-RPC as the platform would; ``(designer's session, company id)``
+    (see ``new_designer``)."""
+    if open_service is None:
+        open_service = identified
+    assert identified or not open_service, "opening the service gives the workspace a SIRET"
+    tag = uuid.uuid4().hex[:8]
+    siret, vat = french_identifiers(tag) if identified else (False, False)
+    company = admin.execute("res.company", "create", {
+        "name": "%s %s" % (name, tag), "webo_workspace": True, "siret": siret, "vat": vat,
+        "country_id": admin.execute("res.country", "search", [("code", "=", "FR")])[0],
+        "currency_id": admin.execute("res.currency", "search", [("name", "=", "EUR")])[0],
+    })
+    (designer_group,) = admin.execute("ir.model.data", "search_read", [
+        ("module", "=", "webo_sale"), ("name", "=", "group_designer")], fields=["res_id"])
+    login = "designer-%s" % tag
+    admin.execute("res.users", "create", {
+        "name": "%s (%s)" % (name, tag), "login": login, "password": login,
+        "email": "%s@example.org" % login, "lang": "fr_FR",
+        "company_id": company, "company_ids": [(6, 0, [company])],
+        "groups_id": [(6, 0, [designer_group["res_id"]])],
+    }, context={"no_reset_password": True})
+    designer = rpc(login)
+    if open_service:
+        designer.execute("webo.sale.opening", "webo_open_service",
+                         opening_of("%s %s" % (name, tag), siret, vat))
+    return designer, company
+
+
 @pytest.fixture()
 def new_designer(admin, rpc):
-    """``new_designer(name, identified=True)``: a new workspace and its
-    designer, made by the platform operator over XML-RPC as the platform
-    would; returns ``(designer's session, company id)``. The password is
-    the login. The workspace has a SIRET and a VAT number (what its
-    invoices need) unless ``identified`` is false."""
-    def create(name, identified=True):
-        tag = uuid.uuid4().hex[:8]
-        siret, vat = french_identifiers(tag) if identified else (False, False)
-        company = admin.execute("res.company", "create", {
-            "name": "%s %s" % (name, tag), "webo_workspace": True, "siret": siret, "vat": vat,
-            "country_id": admin.execute("res.country", "search", [("code", "=", "FR")])[0],
-            "currency_id": admin.execute("res.currency", "search", [("name", "=", "EUR")])[0],
-        })
-        (designer_group,) = admin.execute("ir.model.data", "search_read", [
-            ("module", "=", "webo_sale"), ("name", "=", "group_designer")], fields=["res_id"])
-        login = "designer-%s" % tag
-        admin.execute("res.users", "create", {
-            "name": "%s (%s)" % (name, tag), "login": login, "password": login,
-            "email": "%s@example.org" % login, "lang": "fr_FR",
-            "company_id": company, "company_ids": [(6, 0, [company])],
-            "groups_id": [(6, 0, [designer_group["res_id"]])],
-        }, context={"no_reset_password": True})
-        return rpc(login), company
-    return create
+    """``new_designer(name, identified=True, open_service=None)``: a new
+    workspace and its designer, made by the platform operator over XML-RPC
+    as the platform would; returns ``(designer's session, company id)``.
+    The password is the login. The workspace has a SIRET and a VAT number
+    (what its invoices need) unless ``identified`` is false. Its sales
+    service is opened by the designer through the API
+    (``webo_open_service``: both steps, specimen documents, an IBAN, a
+    company subject to VAT), so that it can send invoices, unless
+    ``open_service`` is false; by default it is opened when the workspace
+    is ``identified`` (the opening gives the SIRET)."""
+    return functools.partial(make_designer, admin, rpc)
+
+
+@pytest.fixture(scope="session")
+def studio(admin, rpc):
+    """``(session, company id)`` of a second open workspace, subject to VAT,
+    for the whole session: the supplier that invoices claire's workspace
+    (the demo's julien has not opened his sales service: he sends nothing)."""
+    return make_designer(admin, rpc, "Studio Fournisseur")
 
 
 def run_cron(admin, module, name):

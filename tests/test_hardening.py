@@ -173,7 +173,7 @@ def page_iban(odoo_url, url):
 
 
 def test_new_iban_is_used_only_once_its_rib_is_validated(new_designer, admin, repo_dir, odoo_url):
-    designer, company = new_designer("Agence IBAN")
+    designer, company = new_designer("Agence IBAN", open_service=False)
     service = designer.execute("webo.sale.opening", "webo_open_service",
                                opening_values(repo_dir, company_name=company_name(designer, company)))
     client = designer.execute("res.partner", "create", {
@@ -290,7 +290,7 @@ def web_login(odoo_url, login, password):
 
 def test_wrong_passwords_block_the_login_for_a_while(new_designer, rpc, odoo_url, login_limits):
     set_block_seconds, logins = login_limits
-    designer, _company = new_designer("Agence Verrou")
+    designer, _company = new_designer("Agence Verrou", open_service=False)
     login = designer_login(designer)
     logins.append(login)
     for attempt in range(5):
@@ -305,7 +305,7 @@ def test_wrong_passwords_block_the_login_for_a_while(new_designer, rpc, odoo_url
 
 def test_wrong_passwords_on_the_web_login_block_xmlrpc_too(new_designer, rpc, odoo_url, login_limits):
     _set_block_seconds, logins = login_limits
-    designer, _company = new_designer("Agence Verrou Web")
+    designer, _company = new_designer("Agence Verrou Web", open_service=False)
     login = designer_login(designer)
     logins.append(login)
     for attempt in range(5):

@@ -85,22 +85,27 @@ def issued(claire, new_client):
 
 
 @pytest.fixture()
-def issued_with_vat(julien, admin, smtp_routing):
-    """An invoice julien (subject to VAT) issued, and its tax line."""
-    client = julien.execute("res.partner", "create", {
+def issued_with_vat(studio, admin, smtp_routing):
+    """An invoice of an open workspace subject to VAT, issued, and its tax
+    line (the demo's julien has not opened his sales service: he sends
+    nothing)."""
+    designer, _company = studio
+    client = designer.execute("res.partner", "create", {
         "name": "Client TVA %s" % datetime.datetime.now().strftime("%H%M%S%f"), "is_company": True,
         "customer": True, "child_ids": [(0, 0, {"type": "invoice", "name": "Compta",
                                                 "email": "tva@example.org"})]})
-    invoice = send_invoice(julien, client)
-    (record,) = julien.execute("account.invoice", "read", [invoice], ["number", "tax_line_ids"])
-    yield {"account.invoice.tax": record["tax_line_ids"], "number": record["number"]}
-    run_cron(admin, "mail", "ir_cron_mail_scheduler_action")
-    family = julien.execute("res.partner", "search", [("id", "child_of", [client])])
-    julien.execute("res.partner", "write", family, {"active": False})
+    try:
+        invoice = send_invoice(designer, client)
+        (record,) = designer.execute("account.invoice", "read", [invoice], ["number", "tax_line_ids"])
+        yield {"account.invoice.tax": record["tax_line_ids"], "number": record["number"]}
+    finally:
+        run_cron(admin, "mail", "ir_cron_mail_scheduler_action")
+        family = designer.execute("res.partner", "search", [("id", "child_of", [client])])
+        designer.execute("res.partner", "write", family, {"active": False})
 
 
-def test_every_field_of_an_issued_tax_line_is_refused(julien, admin, issued_with_vat, ids_of):
-    check_every_field_refused((julien, admin), "account.invoice.tax", issued_with_vat, ids_of)
+def test_every_field_of_an_issued_tax_line_is_refused(studio, admin, issued_with_vat, ids_of):
+    check_every_field_refused((studio[0], admin), "account.invoice.tax", issued_with_vat, ids_of)
 
 
 def stored_values(session, model, ids):

@@ -305,9 +305,11 @@ def test_bad_invoice_is_refused_and_nothing_is_issued(claire, julien, new_client
         expected = "doit être supérieur à zéro"
     elif case == "due before invoice date":
         client, address = new_client()
-        yesterday = (datetime.date.fromisoformat(date_invoice) - datetime.timedelta(days=1)).isoformat()
-        values = {"date_due": yesterday}
-        expected = "La date d'échéance (%s) est antérieure à la date de facture" % yesterday
+        yesterday = datetime.date.fromisoformat(date_invoice) - datetime.timedelta(days=1)
+        values = {"date_due": yesterday.isoformat()}
+        # the date as the designer reads it
+        expected = "La date d'échéance (%s) est antérieure à la date de facture" % (
+            yesterday.strftime("%d/%m/%Y"))
     elif case == "client without email":
         client, address = new_client(billing=False)
         expected = "n'a pas d'adresse e-mail"
@@ -392,3 +394,38 @@ def test_designer_cannot_resend_or_cancel_another_workspace_invoice(claire, juli
     assert read_invoice(claire, invoice) == before
     assert {"claire": invoice_count(claire), "julien": invoice_count(julien)} == counts
     assert mail_to(outbox.collect(), address) == []
+
+
+def test_sending_requires_an_open_sales_service(new_designer, admin):
+    """Before the sales service is open, an invoice can be kept as a draft
+    (the wizard's "Enregistrer en brouillon"), but neither sent nor issued
+    nor made a subscription: its client could not pay. The refusal says how
+    to open it, in French; nothing is written."""
+    designer, _company = new_designer("Atelier Pas Encore", open_service=False)
+    client = designer.execute("res.partner", "create", {
+        "name": "Client %s" % uuid.uuid4().hex[:8], "is_company": True, "customer": True,
+        "email": "client-%s@example.org" % uuid.uuid4().hex[:8]})
+    for step in ("action_next", "action_send"):
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            designer.execute("webo.invoice.wizard", step, [new_wizard(designer, client)])
+        assert refused.value.faultCode == USER_ERROR
+        assert "n'est pas encore ouvert" in refused.value.faultString, refused.value.faultString
+        assert "Ouvrir mon service de vente" in refused.value.faultString
+    assert designer.execute("account.invoice", "search", [("partner_id", "=", client)]) == []
+
+    wizard = new_wizard(designer, client)
+    draft_action = designer.execute("webo.invoice.wizard", "action_save_draft", [wizard])
+    (draft,) = designer.execute("account.invoice", "read", [draft_action["res_id"]],
+                                ["state", "number", "amount_total", "partner_id"])
+    assert (draft["state"], draft["number"], draft["amount_total"]) == ("draft", False, 600.0)
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        designer.execute("account.invoice", "action_invoice_open", [draft["id"]])
+    assert "n'est pas encore ouvert" in refused.value.faultString
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        designer.execute("webo.subscription", "webo_create", {
+            "name": "Hébergement", "partner_id": client, "date_start": dates()[0],
+            "line_ids": [(0, 0, {"name": "Hébergement", "quantity": 1, "price_unit": 30.0})]})
+    assert "n'est pas encore ouvert" in refused.value.faultString
+    (after,) = designer.execute("account.invoice", "read", [draft["id"]], ["state", "number"])
+    assert (after["state"], after["number"]) == ("draft", False)
+    assert designer.execute("webo.subscription", "search", []) == []

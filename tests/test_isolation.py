@@ -6,8 +6,8 @@ IBANs, a Stripe secret key, a card token, a statement line, an analytic
 account, a note, an attachment, a reminder level, a subscription, an
 integrity check of its books, a failed login...), and
 leaves its invoice emails in Odoo's mail queue, where they wait in real
-life. Then, for julien (the designer of another workspace) and for a client
-of julien's with a portal login, every model the user may read (its
+life. Then, for the designer of another workspace (``other_designer``) and
+for a client of theirs with a portal login, every model the user may read (its
 ``ir.model.access`` rows for the user's groups, read at run time, plus the
 transient models, which Odoo opens to everyone with an owner-only rule) is
 walked with ``search_read``, ``read_group``, ``name_search`` and ``read``
@@ -42,7 +42,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from conftest import REPO, archive_clients
+from conftest import REPO, archive_clients, make_designer
 from test_invoicing_api import send_invoice
 
 # The models where a record of another workspace may be visible on purpose,
@@ -129,13 +129,21 @@ def _portal_login(designer, admin, client, tag_):
     return user, record["login"], password
 
 
-def fill_seed(seed, admin, claire, julien, rpc, odoo_url):
-    """Workspace A's marked data, julien's client and both portal logins."""
+@pytest.fixture(scope="module")
+def other_designer(admin, rpc):
+    """The designer of another workspace, made for this module with its
+    sales service open, so that it sends invoices (the demo's julien has
+    not opened his)."""
+    return make_designer(admin, rpc, "Isolation B")[0]
+
+
+def fill_seed(seed, admin, claire, other_designer, rpc, odoo_url):
+    """Workspace A's marked data, the other designer's client and both portal logins."""
     run = tag()
     (claire_user,) = claire.execute("res.users", "read", [claire.uid], ["company_id"])
     company = claire_user["company_id"][0]
-    (julien_user,) = julien.execute("res.users", "read", [julien.uid], ["company_id"])
-    seed.company, seed.other_company = company, julien_user["company_id"][0]
+    (other_user,) = other_designer.execute("res.users", "read", [other_designer.uid], ["company_id"])
+    seed.company, seed.other_company = company, other_user["company_id"][0]
     today = datetime.date.today().isoformat()
 
     def client(session, label, second=False):
@@ -255,13 +263,13 @@ def fill_seed(seed, admin, claire, julien, rpc, odoo_url):
     admin.execute("ir.cron", "method_direct_trigger", [closing["res_id"]])
     assert admin.execute("account.sale.closing", "search", [("company_id", "=", company)])
 
-    # julien's own client, with a portal login; A's first client too.
-    seed.other_client = julien.execute("res.partner", "create", {
+    # the other designer's own client, with a portal login; A's first client too.
+    seed.other_client = other_designer.execute("res.partner", "create", {
         "name": "Isolation B %s" % run, "is_company": True, "customer": True,
         "child_ids": [(0, 0, {"type": "invoice", "name": "Compta B",
                               "email": "isolation-b-%s@example.org" % run})]})
-    send_invoice(julien, seed.other_client)
-    user, login, password = _portal_login(julien, admin, seed.other_client, run)
+    send_invoice(other_designer, seed.other_client)
+    user, login, password = _portal_login(other_designer, admin, seed.other_client, run)
     seed.portal_users.append(user)
     seed.other_portal = rpc(login, password)
     user, login, password = _portal_login(claire, admin, seed.first_client, run + "a")
@@ -290,7 +298,7 @@ def taxed_draft(designer, supplier, label):
     return invoice
 
 
-def drop_seed(seed, admin, claire, julien):
+def drop_seed(seed, admin, claire, other_designer):
     """Undo what can be undone of the seed (issued invoices stay, their
     clients are archived), however far it went."""
     if seed.card:
@@ -306,17 +314,17 @@ def drop_seed(seed, admin, claire, julien):
     # The queued emails go out before their recipients are archived.
     run_mail_queue(admin)
     archive_clients(claire, [client for client in (seed.first_client, seed.second_client) if client])
-    archive_clients(julien, [seed.other_client] if seed.other_client else [])
+    archive_clients(other_designer, [seed.other_client] if seed.other_client else [])
 
 
 @pytest.fixture(scope="module")
-def seed(admin, claire, julien, rpc, smtp_mailbox, smtp_routing, odoo_url):
+def seed(admin, claire, other_designer, rpc, smtp_mailbox, smtp_routing, odoo_url):
     seed = Seed()
     try:
-        fill_seed(seed, admin, claire, julien, rpc, odoo_url)
+        fill_seed(seed, admin, claire, other_designer, rpc, odoo_url)
         yield seed
     finally:
-        drop_seed(seed, admin, claire, julien)
+        drop_seed(seed, admin, claire, other_designer)
 
 
 def run_mail_queue(admin):
@@ -575,8 +583,8 @@ def assert_nothing_found(models, findings):
             len(findings.leaks), len(findings.errors), len(models), report)
 
 
-def test_another_designer_reads_nothing_of_the_workspace(admin, julien, catalog, seed, owned_by_a):
-    models, findings = walk(admin, catalog, julien, owned_by_a, seed.markers, seed.names)
+def test_another_designer_reads_nothing_of_the_workspace(admin, other_designer, catalog, seed, owned_by_a):
+    models, findings = walk(admin, catalog, other_designer, owned_by_a, seed.markers, seed.names)
     assert {"mail.mail", "payment.acquirer", "account.invoice"} <= set(models)
     assert_nothing_found(models, findings)
 
@@ -592,11 +600,11 @@ def test_a_client_reads_nothing_of_the_workspace_other_clients(admin, catalog, s
     assert_nothing_found(models, findings)
 
 
-def test_operator_only_models_are_read_by_no_workspace_user(admin, julien, catalog, seed):
+def test_operator_only_models_are_read_by_no_workspace_user(admin, other_designer, catalog, seed):
     """The models of OPERATOR_ONLY hold records of A (the seed made some)
     and no walked user may read them, by its access rows or by a call."""
     assert set(OPERATOR_ONLY) <= catalog.populated
-    for session in (julien, seed.other_portal, seed.own_portal):
+    for session in (other_designer, seed.other_portal, seed.own_portal):
         assert not set(OPERATOR_ONLY) & set(readable_models(admin, catalog, session))
         for model in OPERATOR_ONLY:
             records, fault = faults_of(session.execute, model, "search_read", [], fields=["id"])
@@ -810,16 +818,17 @@ def routes(database, seed):
     return url_map(database)
 
 
-def test_every_route_answers_nothing_of_the_workspace(admin, julien, seed, routes, odoo_url, database):
-    (other_invoice,) = julien.execute("account.invoice", "search_read", [
+def test_every_route_answers_nothing_of_the_workspace(admin, other_designer, seed, routes, odoo_url,
+                                                      database):
+    (other_invoice,) = other_designer.execute("account.invoice", "search_read", [
         ("partner_id", "child_of", seed.other_client)], fields=["webo_payment_url"], limit=1)
     targets = RouteTargets(admin, seed, _token(other_invoice["webo_payment_url"]))
     host = urlsplit(odoo_url).netloc
     portal_login = admin.execute("res.users", "read", [seed.portal_users[0]], ["login"])[0]["login"]
     callers = {
         "anonymous": Caller(odoo_url, database),
-        "julien": Caller(odoo_url, database, "julien", "julien"),
-        "julien's client": Caller(odoo_url, database, portal_login, seed.other_portal.password),
+        "the other designer": Caller(odoo_url, database, other_designer.login, other_designer.password),
+        "the other designer's client": Caller(odoo_url, database, portal_login, seed.other_portal.password),
     }
     before = a_state(admin, seed)
     assert len(routes) > 100, len(routes)

@@ -40,7 +40,7 @@ def product_id(session, xml_name):
 def open_designer(new_designer, repo_dir):
     """A new workspace whose sales service is open (IBAN given: 300 EUR)."""
     def create(name):
-        designer, company = new_designer(name)
+        designer, company = new_designer(name, open_service=False)
         designer.execute("webo.sale.opening", "webo_open_service", opening_values(
             repo_dir, company_name=company_name(designer, company), legal_form="micro",
             vat_regime="franchise", vat=False, share_capital=0, rcs_city=False))
@@ -85,7 +85,7 @@ def test_buy_read_the_credit_and_list_the_orders(open_designer, admin, claire, s
 
 def test_refusals_write_nothing(open_designer, new_designer, admin, server_log):
     designer, _company = open_designer("Atelier Refus")
-    not_open, _company = new_designer("Atelier Fermé")
+    not_open, _company = new_designer("Atelier Fermé", open_service=False)
     hosting = product_id(admin, "product_hosting")
 
     def buy(session, lines, **kwargs):
@@ -94,7 +94,7 @@ def test_refusals_write_nothing(open_designer, new_designer, admin, server_log):
             "webo.purchase.order", "webo_buy", lines, context={"lang": "fr_FR"}, **kwargs))
 
     message = buy(designer, [{"product_id": hosting, "quantity": 21}])
-    assert "Cette commande de 315,00" in message and "disponible de 300,00" in message, message
+    assert "Cette commande (315,00" in message and "disponible, qui est de 300,00" in message, message
     assert "conditions générales de vente" in buy(designer, [{"product_id": hosting, "quantity": 1}],
                                                   accept_terms=False)
     assert "n'est pas (ou plus) vendu" in buy(designer, [{"product_id": 987654321, "quantity": 1}])

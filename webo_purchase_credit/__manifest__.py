@@ -21,4 +21,7 @@
         "wizards/webo_purchase_checkout_views.xml",
         "views/menus.xml",
     ],
+    "demo": [
+        "demo/webo_purchase_credit_demo.xml",
+    ],
 }

@@ -5,3 +5,4 @@ from . import webo_purchase_order_line
 from . import webo_purchase_settlement
 from . import account_invoice
 from . import account_payment
+from . import webo_sale_demo

@@ -177,8 +177,8 @@ class WeboSaleService(models.Model):
         if float_compare(amount, credit["available"], precision_rounding=credit["rounding"]) > 0:
             currency = self.env["res.currency"].browse(credit["currency_id"])
             raise UserError(_(
-                "This order of %(amount)s is more than your available purchase credit of "
-                "%(available)s: remove items, or wait until your clients' payments settle "
+                "This order (%(amount)s) is more than your available purchase credit, which "
+                "is %(available)s: remove items, or wait until your clients' payments settle "
                 "your open purchases.") % {
                     "amount": formatLang(self.env, amount, currency_obj=currency),
                     "available": formatLang(self.env, credit["available"], currency_obj=currency)})

@@ -67,7 +67,8 @@ class WeboPurchaseCheckout(models.TransientModel):
             return _("Deferred payment is suspended for your workspace by the platform.")
         if float_compare(self.amount_total, credit["available"],
                          precision_rounding=self.currency_id.rounding) > 0:
-            return _("This order is more than your available purchase credit of %(available)s.") % {
+            return _("This order is more than your available purchase credit, which is "
+                     "%(available)s.") % {
                 "available": formatLang(self.env, credit["available"], currency_obj=self.currency_id)}
         return False
 

@@ -124,7 +124,8 @@ def page_values(env, row, access_token):
     # The server's date: the anonymous visitor has no time zone of their own.
     today = fields.Date.today()
     state = webo_state_of(bool(row["credit_note_number"]), row["state"], row["date_due"],
-                          row["residual"], row["amount_total"], row["rounding"], today)
+                          row["residual"], row["amount_total"], row["rounding"], today,
+                          refund=row["type"] == "out_refund")
     payable = (row["type"] == "out_invoice" and row["state"] == "open" and state != "credited"
                and float_compare(row["residual"], 0.0, precision_rounding=row["rounding"]) > 0)
     env.cr.execute(LINES_SQL, [row["id"]])

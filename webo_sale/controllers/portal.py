@@ -36,6 +36,18 @@ def _token_matches(expected, given):
                 and consteq(expected, given))
 
 
+def _not_found():
+    """The payment page's 404: a French page in the page's frame, saying
+    nothing of any invoice or workspace (the site is French; the visitor
+    is anonymous)."""
+    request.context = dict(request.context, lang="fr_FR")
+    html = request.env["ir.qweb"].render("webo_sale.payment_page_not_found", {
+        "page": None, "request": request, "json": json})
+    response = request.make_response(html, headers=[("Content-Type", "text/html; charset=utf-8")])
+    response.status_code = 404
+    return secure_response(response)
+
+
 def _can_see(invoice_sudo, access_token):
     """The invoice's own token, or a user allowed to read it (its
     designer, the client's portal login)."""
@@ -77,10 +89,10 @@ class WeboPortalAccount(PortalAccount):
             return super().portal_my_invoice_detail(invoice_id, access_token=access_token, **kw)
         issued = row and row["type"] in ("out_invoice", "out_refund") and row["state"] in ("open", "paid")
         if not issued:
-            return request.not_found()
+            return _not_found()
         has_token = _token_matches(row["access_token"], access_token)
         if not has_token and not _can_see(request.env["account.invoice"].sudo().browse(invoice_id), None):
-            return request.not_found()
+            return _not_found()
         # In the client's language, whoever opens it (the public user's is English).
         request.context = dict(request.context, lang=row["lang"] or request.env.lang)
         page = payment_page.page_values(request.env, row, access_token if has_token else None)
@@ -102,7 +114,7 @@ class WeboPortalAccount(PortalAccount):
         if not ours:
             return super().portal_my_invoice_report(invoice_id, access_token=access_token, **kw)
         if not invoice or not _can_see(invoice, access_token):
-            return request.not_found()
+            return _not_found()
         attachment = invoice._webo_pdf_attachment()
         pdf = base64.b64decode(attachment.datas)
         return secure_response(request.make_response(pdf, headers=[

@@ -30,8 +30,10 @@ from . import mail_channel
 from . import ir_http
 from . import res_partner_bank
 from . import account_journal
+from . import ir_ui_menu
 from . import webo_login_failure
 from . import webo_bank_match
 from . import account_bank_statement
 from . import account_bank_statement_line
 from . import mail_mail
+from . import webo_sale_demo

@@ -14,7 +14,7 @@ from ..facturx_cii import FacturxWriter
 from ..facturx_cii.pdfa import facturx_pdfa3
 from ..tools.epc_qr import epc_qr_data_uri
 from .ir_actions_report import PdfRenderingError
-from .webo_api import public_method
+from .webo_api import public_method, webo_date
 from .webo_subscription import error_text
 
 WEBO_STATES = [
@@ -26,6 +26,7 @@ WEBO_STATES = [
     ("partial", "Partially paid"),
     ("paid", "Paid"),
     ("credited", "Cancelled by credit note"),
+    ("credit_note", "Credit note"),
 ]
 
 
@@ -38,17 +39,21 @@ EMAIL_STATES = [
 
 
 def webo_state_of(credited, state, date_due, residual, amount_total, rounding, today,
-                  email_state=None):
+                  email_state=None, refund=False):
     """Where an invoice stands for the designer and the client (see
     WEBO_STATES), from its raw values: shared by the invoice's computed
     field and the payment page, which reads the values by SQL (and leaves
     the email out: the client is reading the invoice). Due and unpaid, it
     is "sent" only once the mail server accepted its email; an email that
-    failed for good comes first, even when the invoice is late."""
+    failed for good comes first, even when the invoice is late. An issued
+    credit note is a credit note (Odoo calls it paid once reconciled with
+    its invoice: nobody paid anything)."""
     if credited:
         return "credited"
     if state in ("draft", "cancel"):
         return "draft"
+    if refund:
+        return "credit_note"
     if state == "paid":
         return "paid"
     if email_state == "failed":
@@ -191,7 +196,7 @@ class AccountInvoice(models.Model):
                 ON account_invoice (company_id, webo_email_state)
              WHERE webo_email_state IN ('pending', 'failed')""")
 
-    @api.depends("state", "residual", "amount_total", "date_due", "webo_credit_note_id",
+    @api.depends("type", "state", "residual", "amount_total", "date_due", "webo_credit_note_id",
                  "webo_email_state")
     def _compute_webo_state(self):
         today = fields.Date.context_today(self)
@@ -276,6 +281,10 @@ class AccountInvoice(models.Model):
         otherwise nothing is issued and the message names the rule."""
         to_check = self.filtered(lambda i: i.type in ("out_invoice", "out_refund")
                                  and i.company_id.webo_workspace)
+        # Issuing is sending: a client's invoice goes out only once the
+        # workspace can be paid (a credit note only follows a sent invoice).
+        to_check.filtered(lambda i: i.type == "out_invoice").mapped(
+            "company_id")._webo_check_service_open()
         to_check._webo_check_seller_identifiers()
         for invoice in to_check:
             # An e-invoice names an electronic address of its client
@@ -323,6 +332,17 @@ class AccountInvoice(models.Model):
         self.ensure_one()
         self._webo_check_can_be_credited()
         return self._webo_wizard_action("webo.invoice.cancel", _("Cancel the invoice"))
+
+    @api.multi
+    def action_webo_resume(self):
+        """A draft's "Reprendre et envoyer": the invoice wizard, where the
+        draft was left."""
+        self.ensure_one()
+        if self.state != "draft" or self.type != "out_invoice":
+            raise UserError(_("Only a draft invoice can be taken up again: %s is already sent.")
+                            % self.number)
+        wizard = self.env["webo.invoice.wizard"]._from_draft(self)
+        return wizard._reopen()
 
     @api.multi
     def action_webo_open_payment_page(self):
@@ -540,7 +560,7 @@ class AccountInvoice(models.Model):
             raise UserError(_(
                 "Reminders cannot be sent ahead of time (%(date)s given, today is %(today)s): "
                 "use webo_reminders_due to see what a later day will send."
-            ) % {"date": date, "today": today})
+            ) % {"date": webo_date(self.env, date), "today": webo_date(self.env, today)})
         return self.env["webo.invoice.reminder"].sudo()._run(date, companies)
 
     @api.multi
@@ -715,12 +735,12 @@ class AccountInvoice(models.Model):
         as each of them chose in their preferences), the client a receipt."""
         self.ensure_one()
         invoice = self.sudo()
-        method = payments[:1].payment_transaction_id.acquirer_id.name or payments[:1].journal_id.name
+        method = self._webo_payment_method_label(payments[:1])
         designers = self.company_id._webo_designers()
         for lang in set(designers.mapped("lang")) or {self.env.lang}:
             recipients = designers.filtered(lambda user, lang=lang: user.lang == lang)
             local = invoice.with_context(lang=lang, mail_notify_force_send=False)
-            local.message_post(
+            message = local.message_post(
                 subject=local._webo_payment_alert_subject(),
                 body=local._webo_payment_alert_body(amount, method),
                 subtype="webo_sale.mt_payment_received", message_type="notification",
@@ -729,11 +749,34 @@ class AccountInvoice(models.Model):
                 # workspace, Odoo would not email the designers who share its
                 # address.)
                 author_id=self.commercial_partner_id.id, email_from=self._webo_author()["email_from"])
+            self._webo_keep_in_inbox(message, recipients.mapped("partner_id"))
         client = self.webo_billing_partner_id
         if client.email:
             template = self.env.ref("webo_sale.mail_template_payment_receipt")
             invoice.with_context(webo_amount_received=amount, webo_payment_method=method)._webo_post_template(
                 template, client, "webo_sale.mt_payment_receipt")
+
+    def _webo_keep_in_inbox(self, message, partners):
+        """Odoo files a notification its recipient handles by email as
+        already read: a payment alert stays in the designers' Odoo inbox as
+        well, and shows there at once."""
+        notifications = self.env["mail.notification"].sudo().search([
+            ("mail_message_id", "=", message.id), ("res_partner_id", "in", partners.ids),
+            ("is_read", "=", True)])
+        notifications.write({"is_read": False})
+        notifications.mapped("res_partner_id")._notify_by_chat(message)
+
+    def _webo_payment_method_label(self, payment):
+        """How the client paid, in words the client and the designer know:
+        the method chosen on the payment page (card, transfer), else a
+        transfer or a cheque (cash in a cash journal); never the name of the
+        workspace's internal journal."""
+        acquirer = payment.payment_transaction_id.acquirer_id
+        if acquirer:
+            return acquirer.name
+        if payment.journal_id.type == "cash":
+            return _("Cash")
+        return _("Bank transfer or cheque")
 
     def _webo_payment_alert_subject(self):
         return _("Payment received: %(number)s") % {"number": self.number}
@@ -784,7 +827,7 @@ class AccountInvoice(models.Model):
         self.ensure_one()
         return webo_state_of(bool(self.webo_credit_note_id), self.state, self.date_due, self.residual,
                              self.amount_total, self.currency_id.rounding, today,
-                             email_state=self.webo_email_state)
+                             email_state=self.webo_email_state, refund=self.type == "out_refund")
 
     def _webo_is_business_client(self):
         """A company client (or one with a VAT number or SIRET): the 40 EUR
@@ -1030,6 +1073,20 @@ class AccountInvoice(models.Model):
         return self.env["mail.mail"].sudo().search(
             [("model", "=", self._name), ("res_id", "=", self.id), ("state", "=", "exception"),
              ("subtype_id", "!=", self.env.ref("webo_sale.mt_email_failed").id)])
+
+    def _webo_form_action(self):
+        """The invoice's own page (webo's form), in the main window, as the
+        Factures menu's: the page's address names that action, so that
+        reloading it shows webo's form again, not Odoo's."""
+        self.ensure_one()
+        action = self.env.ref("webo_sale.account_invoice_action").read()[0]
+        action.update({
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("webo_sale.account_invoice_view_form").id, "form")],
+            "target": "current",
+        })
+        return action
 
     def _webo_wizard_action(self, model, name):
         return {

@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import formatLang
 
+from ..exceptions import ServiceNotOpen
+
 # Legal forms a French web designer works under; companies (as opposed to
 # sole proprietors) have a share capital and an RCS registration.
 LEGAL_FORMS = [
@@ -106,6 +108,10 @@ class ResCompany(models.Model):
         if company.webo_workspace:
             company._webo_install_accounting()
             company._webo_ensure_reminder_levels()
+            if not vals.get("logo"):
+                # Odoo's placeholder ("Your logo") would head the designer's
+                # screens and mails: the workspace's name does instead.
+                company.logo = False
         return company
 
     @api.multi
@@ -128,6 +134,19 @@ class ResCompany(models.Model):
         return self.env["res.users"].sudo().search([
             ("company_id", "=", self.id),
             ("groups_id", "in", self.env.ref("webo_sale.group_designer").id)])
+
+    def _webo_check_service_open(self):
+        """Refuse to send (issue) an invoice of a workspace whose sales
+        service is not open: its payment-receiving account does not exist
+        yet, so the client's page would offer no way to pay."""
+        services = self.env["webo.sale.service"].sudo()
+        for company in self.filtered("webo_workspace"):
+            if not services.search_count([("company_id", "=", company.id), ("state", "=", "open")]):
+                raise ServiceNotOpen(_(
+                    "The sales service of %(workspace)s is not open yet: invoices can be saved "
+                    "as drafts, and sent once it is open (opening creates the account your "
+                    "clients pay into). Open it from Business Management > Sales: \"Open my "
+                    "sales service\".") % {"workspace": company.name})
 
     def _webo_default_sale_tax(self):
         """The VAT a new invoice line of this workspace gets: none under the

@@ -47,6 +47,28 @@ class ResPartner(models.Model):
     webo_birth_date = fields.Date(string="Date of Birth")
     webo_nationality_id = fields.Many2one("res.country", string="Nationality")
 
+    @api.multi
+    def _notify(self, message, force_send=False, send_after_commit=True, user_signature=True):
+        # webo's frame for every email about a record, unless the caller
+        # chose another (see mail_notification_layout).
+        partners = self
+        if message.model and not self.env.context.get("custom_layout"):
+            partners = self.with_context(custom_layout="webo_sale.mail_notification_layout")
+        return super(ResPartner, partners)._notify(
+            message, force_send=force_send, send_after_commit=send_after_commit,
+            user_signature=user_signature)
+
+    @api.multi
+    def _notify_prepare_template_context(self, message):
+        values = super()._notify_prepare_template_context(message)
+        # A message signed by a company (the platform reviewing documents, a
+        # workspace writing to its client) is sent by that company.
+        company = self.env["res.company"].sudo().search(
+            [("partner_id", "=", message.author_id.id)], limit=1) if message.author_id else None
+        if company:
+            values["company_name"] = company.name
+        return values
+
     def _compute_webo_invoice_figures(self):
         """Three aggregates over all the clients at once (read_group)."""
         totals = {partner.id: [0.0, 0, 0.0] for partner in self}
@@ -107,6 +129,16 @@ class ResPartner(models.Model):
                     "A contact belongs to the workspace of its company: %(parent)s is not one of "
                     "this workspace's clients."
                 ) % {"parent": partner.parent_id._webo_label()})
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        # A designer's new client is, unless said otherwise, in the
+        # workspace's country (France).
+        if "country_id" in fields_list and not values.get("country_id") \
+                and self.env.context.get("default_customer") and self.env.user.company_id.webo_workspace:
+            values["country_id"] = self.env.user.company_id.country_id.id
+        return values
 
     @api.model
     def create(self, vals):

@@ -14,7 +14,29 @@ class ResUsers(models.Model):
         # users would then be listed among its client accounts.
         if not user.share and "customer" not in vals:
             user.partner_id.customer = False
+        if not user.action_id:
+            user.action_id = user._webo_home_action()
         return user
+
+    @api.model
+    def _webo_set_home_actions(self):
+        """Give the designers and platform operators without a home action
+        theirs (on install or upgrade: users made before webo knew it)."""
+        groups = self.env.ref("webo_sale.group_designer") | self.env.ref("webo_sale.group_platform_operator")
+        for user in self.search([("groups_id", "in", groups.ids), ("action_id", "=", False)]):
+            user.action_id = user._webo_home_action()
+
+    def _webo_home_action(self):
+        """Where the web client opens after login: a designer on the
+        Synthèse of Gestion commerciale, the platform operator on the
+        documents to review (Plateforme); others as Odoo does."""
+        self.ensure_one()
+        actions = self.env["ir.actions.actions"]
+        if self.has_group("webo_sale.group_platform_operator"):
+            return actions.browse(self.env.ref("webo_sale.webo_sale_document_action").id)
+        if self.has_group("webo_sale.group_designer"):
+            return actions.browse(self.env.ref("webo_sale.webo_sale_service_action_open").id)
+        return actions
 
     @api.model
     def check_credentials(self, password):

@@ -15,6 +15,12 @@ from odoo.exceptions import UserError, ValidationError, except_orm
 from odoo.tools.misc import format_date
 
 
+def webo_date(env, value):
+    """A date as the user reads it (15/03/2026 in French), in the messages
+    they get, whether or not their request carried their language."""
+    return format_date(env, value, lang_code=env.lang or env.user.lang)
+
+
 def empty(value):
     """A value an XML-RPC caller sends as "nothing": False, or None when
     the client allows it (0 is a number)."""

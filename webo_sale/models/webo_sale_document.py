@@ -8,6 +8,7 @@ from PyPDF2 import PdfFileReader
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import html_escape
 
 from ..tools import decoded_size
 from .webo_api import public_method
@@ -70,14 +71,13 @@ class WeboSaleDocument(models.Model):
     @public_method
     def action_validate(self):
         self._webo_check_operator()
-        for document in self:
-            if document.state == "validated":
-                continue
+        validated = self.filtered(lambda document: document.state != "validated")
+        for document in validated:
             document.write({"state": "validated", "refusal_reason": False,
                             "reviewer_id": self.env.uid, "date_review": fields.Datetime.now()})
             if document.kind == "bank":
                 document.service_id.sudo()._webo_apply_pending_bank()
-            document._webo_notify_designers("_webo_validated_message")
+        validated._webo_notify_designers()
         return True
 
     def action_refuse(self):
@@ -111,10 +111,9 @@ class WeboSaleDocument(models.Model):
         if not reason:
             raise UserError(_("Give the reason for the refusal: the designer reads it to "
                               "send the right document."))
-        for document in self:
-            document.write({"state": "refused", "refusal_reason": reason,
-                            "reviewer_id": self.env.uid, "date_review": fields.Datetime.now()})
-            document._webo_notify_designers("_webo_refused_message")
+        self.write({"state": "refused", "refusal_reason": reason,
+                    "reviewer_id": self.env.uid, "date_review": fields.Datetime.now()})
+        self._webo_notify_designers()
         return True
 
     def _webo_replace(self, data, filename):
@@ -205,15 +204,31 @@ class WeboSaleDocument(models.Model):
                  "Gestion commerciale > Vente > Synthèse, tab Documents.") % {
             "document": self._webo_kind_label(), "reason": self.refusal_reason}
 
-    def _webo_notify_designers(self, message_method):
-        """Tell the workspace's designers of a decision (email and Odoo
-        inbox), in their language."""
-        self.ensure_one()
-        designers = self.company_id._webo_designers()
-        # Through the mail queue, as every email of the service: the
-        # operator's click does not wait for the SMTP server.
-        document = self.sudo().with_context(lang=designers[:1].lang or self.env.lang,
-                                            mail_notify_force_send=False)
-        document.message_post(
-            body=getattr(document, message_method)(), subtype="mail.mt_comment",
-            message_type="notification", partner_ids=designers.mapped("partner_id").ids)
+    def _webo_decision_message(self):
+        if self.state == "validated":
+            return self._webo_validated_message()
+        return self._webo_refused_message()
+
+    def _webo_notify_designers(self):
+        """Tell each workspace's designers of the decisions on these
+        documents (email and Odoo inbox), in their language: one message
+        for the batch, signed by the platform, on its first document."""
+        platform = self.env.ref("base.main_company").sudo()
+        for company in self.mapped("company_id"):
+            designers = company._webo_designers()
+            # Through the mail queue, as every email of the service: the
+            # operator's click does not wait for the SMTP server.
+            documents = self.filtered(lambda d, company=company: d.company_id == company)
+            documents = documents.sudo().with_context(lang=designers[:1].lang or self.env.lang,
+                                                      mail_notify_force_send=False)
+            decisions = "".join("<li>%s</li>" % html_escape(document._webo_decision_message())
+                                for document in documents)
+            intro = _("%(platform)s reviewed the documents of your sales service:") % {
+                "platform": platform.name}
+            body = "<p>%s</p><ul>%s</ul>" % (html_escape(intro), decisions)
+            documents[0].message_post(
+                subject=_("Review of your documents"),
+                body=body,
+                subtype="mail.mt_comment", message_type="notification",
+                partner_ids=designers.mapped("partner_id").ids,
+                author_id=platform.partner_id.id, email_from=platform.partner_id.email_formatted)

@@ -336,7 +336,11 @@ class WeboSaleService(models.Model):
     def action_open_sales(self):
         """Gestion commerciale > Vente: the presentation page and the opening
         steps while the service is not open, the Synthèse once it is."""
-        service = self._webo_for_company(self.env.user.company_id)
+        company = self.env.user.company_id
+        if not company.webo_workspace and self.env.user.has_group("webo_sale.group_platform_operator"):
+            # The platform has no sales service of its own: every workspace's.
+            return self.env.ref("webo_sale.webo_sale_service_action").read()[0]
+        service = self._webo_for_company(company)
         if service.state != "open":
             return self.env["webo.sale.opening"]._webo_action(service)
         return service._webo_synthesis_action()

@@ -11,7 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 from .ir_actions_report import PdfRenderingError
-from .webo_api import public_method
+from .webo_api import public_method, webo_date
 
 _logger = logging.getLogger(__name__)
 
@@ -213,6 +213,8 @@ class WeboSubscription(models.Model):
             values = dict(values, billing_day=fields.Date.from_string(values["date_start"]).day)
         subscription = super().create(values)
         subscription._check_user_company()
+        # Its invoices are sent on their own: only by an open sales service.
+        subscription.company_id._webo_check_service_open()
         return subscription
 
     @api.multi
@@ -258,9 +260,20 @@ class WeboSubscription(models.Model):
 
     @api.multi
     def action_webo_stop(self):
-        """"Arrêter": no further invoice; the issued ones stay as they are."""
-        self.webo_stop()
-        return {"type": "ir.actions.client", "tag": "reload"}
+        """"Arrêter": asks for a confirmation first (see webo.subscription.stop)."""
+        if not self:
+            raise UserError(_("Select the subscriptions to stop."))
+        for subscription in self:
+            subscription._check_running(_("stopped"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Stop the subscription"),
+            "res_model": "webo.subscription.stop",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_subscription_ids": [(6, 0, self.ids)]},
+        }
 
     @api.multi
     def action_webo_open_invoices(self):
@@ -313,29 +326,32 @@ class WeboSubscription(models.Model):
                 subscription.message_post(body=_(
                     "Modified from period %(period)s (%(date)s) on.<br/>Before: %(before)s"
                     "<br/>After: %(after)s"
-                ) % {"period": subscription.next_period, "date": subscription.next_invoice_date,
+                ) % {"period": subscription.next_period,
+                     "date": webo_date(self.env, subscription.next_invoice_date),
                      "before": before, "after": after})
         return True
 
     @api.multi
     @public_method
-    def webo_duplicate(self, date_start=None):
+    def webo_duplicate(self, date_start=None, name=None):
         """A new running subscription with the same client and lines, whose
-        first invoice is dated ``date_start`` (default: today). On a stopped
-        subscription it is its successor: the subscription resumes. Returns
-        the new subscription's id."""
+        first invoice is dated ``date_start`` (default: today), labelled
+        ``name`` (default: the label and its start, to tell them apart). On
+        a stopped subscription it is its successor: the subscription
+        resumes. Returns the new subscription's id."""
         checks = self.env["webo.api"]
         checks._check_one(self)
         self._check_can_be_resumed()
         start = checks._check_date(date_start, _("The start date"), required=False) \
             or fields.Date.context_today(self)
+        checks._check_text(name, _("The label"), required=False)
         if self.state == "stopped" and start < fields.Date.context_today(self):
             raise UserError(_(
                 "A stopped subscription resumes today or later (%(date)s given): its "
                 "missed months are not invoiced after the fact."
-            ) % {"date": start})
+            ) % {"date": webo_date(self.env, start)})
         new = self.create({
-            "name": self.name,
+            "name": (name or "").strip() or self._duplicate_name(start),
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
             "date_start": start,
@@ -346,12 +362,12 @@ class WeboSubscription(models.Model):
         })
         if self.state == "stopped":
             self.message_post(body=_("Resumed by a new subscription starting on %(date)s.")
-                              % {"date": start})
+                              % {"date": webo_date(self.env, start)})
             new.message_post(body=_("Resumes the subscription stopped on %(date)s.")
-                             % {"date": self.date_stop})
+                             % {"date": webo_date(self.env, self.date_stop)})
         else:
             new.message_post(body=_("Duplicated from the subscription %(name)s (started on %(date)s).")
-                             % {"name": self.name, "date": self.date_start})
+                             % {"name": self.name, "date": webo_date(self.env, self.date_start)})
         return new.id
 
     @api.multi
@@ -365,7 +381,7 @@ class WeboSubscription(models.Model):
         self.write({"state": "stopped", "date_stop": today})
         for subscription in self:
             subscription.message_post(body=_("Stopped on %(date)s: no further invoice.")
-                                      % {"date": today})
+                                      % {"date": webo_date(self.env, today)})
         return True
 
     @api.model
@@ -616,7 +632,7 @@ class WeboSubscription(models.Model):
             local.message_post(
                 body=_("The invoice of period %(period)s (%(date)s) could not be issued: %(error)s "
                        "The next run tries again.") % {
-                    "period": self.next_period, "date": self.next_invoice_date,
+                    "period": self.next_period, "date": webo_date(local.env, self.next_invoice_date),
                     "error": error_text(error)},
                 message_type="notification", subtype="mail.mt_note",
                 partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
@@ -711,6 +727,14 @@ class WeboSubscription(models.Model):
             "name": self.name, "day": self.billing_day, "lines": lines,
             "total": self.amount_total, "currency": self.currency_id.symbol or ""}
 
+    def _duplicate_name(self, start):
+        """The label of a duplicate: the original's and when it starts (a
+        resumption says so), so that the two can be told apart."""
+        values = {"name": self.name, "date": webo_date(self.env, start)}
+        if self.state == "stopped":
+            return _("%(name)s (resumed on %(date)s)") % values
+        return _("%(name)s (from %(date)s)") % values
+
     def _check_one_selected(self):
         if len(self) != 1:
             raise UserError(_("Select exactly one subscription (%(count)s selected).")
@@ -729,14 +753,18 @@ class WeboSubscription(models.Model):
             raise UserError(_(
                 "The subscription %(name)s has already been resumed (by the subscription "
                 "starting on %(date)s): modify or duplicate that one instead."
-            ) % {"name": self.name, "date": self.successor_ids[0].date_start})
+            ) % {"name": self.name, "date": webo_date(self.env, self.successor_ids[0].date_start)})
 
     def _wizard_action(self, model, name):
+        # "views" too: the client's Abonnements tab calls these methods
+        # directly, and the web client needs the views of an action that
+        # has not gone through a button (which would add them).
         return {
             "type": "ir.actions.act_window",
             "name": name,
             "res_model": model,
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"default_subscription_id": self.id},
         }

@@ -14,9 +14,17 @@ def french_identifiers(seed):
     return siren + nic, "FR%02d%s" % ((12 + 3 * (int(siren) % 97)) % 97, siren)
 
 
+# The IBAN the test workspaces' payment-receiving accounts pay out to.
+TEST_IBAN = "FR7630006000011234567890189"
+
+
 class WeboWorkspaceCase(SavepointCase):
-    """Two designer workspaces, each with its French accounting, one
-    designer user and one client."""
+    """Two designer workspaces, each with its French accounting, its sales
+    service open (they send invoices), one designer user and one client.
+    A class whose tests need a service that is not open sets
+    ``open_services`` to False."""
+
+    open_services = True
 
     @classmethod
     def setUpClass(cls):
@@ -39,9 +47,12 @@ class WeboWorkspaceCase(SavepointCase):
             cls.cr.close()
 
     @classmethod
-    def _create_workspace(cls, name):
+    def _create_workspace(cls, name, open_service=None):
         """A workspace as the platform creates one: its accounting comes with
-        it; its SIRET and VAT number as its designer gives them."""
+        it; its SIRET and VAT number as its designer gives them; its sales
+        service opened (its payment-receiving account made, as the opening's
+        last step does) unless ``open_service`` (default: the class's
+        ``open_services``) is false."""
         siret, vat = french_identifiers(name)
         company = cls.env["res.company"].create({
             "name": name,
@@ -51,7 +62,17 @@ class WeboWorkspaceCase(SavepointCase):
             "country_id": cls.env.ref("base.fr").id,
             "currency_id": cls.env.ref("base.EUR").id,
         })
+        if cls.open_services if open_service is None else open_service:
+            cls._open_workspace_service(company)
         return company
+
+    @classmethod
+    def _open_workspace_service(cls, company):
+        """Open the workspace's sales service: its payment-receiving account
+        and payment methods, as step 2 of the opening makes them."""
+        service = cls.env["webo.sale.service"]._webo_for_company(company)
+        service._webo_open(TEST_IBAN)
+        return service
 
     @classmethod
     def _create_designer(cls, login, company):

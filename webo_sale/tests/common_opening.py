@@ -64,6 +64,8 @@ def step2():
 class OpeningCase(WeboWorkspaceCase):
     """Workspaces whose designer goes through the opening screens."""
 
+    open_services = False
+
     @classmethod
     def _wizard(cls, designer, values=None, mode="open"):
         """The opening screen as ``designer`` sees it from the menu, with

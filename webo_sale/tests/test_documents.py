@@ -20,9 +20,9 @@ class TestDocumentReview(OpeningCase):
         cls.documents = cls.service_a.document_ids
         cls.identity = cls.documents.filtered(lambda d: d.kind == "identity")
 
-    def _notifications(self, document):
+    def _notifications(self, documents):
         return self.env["mail.message"].sudo().search([
-            ("model", "=", "webo.sale.document"), ("res_id", "=", document.id),
+            ("model", "=", "webo.sale.document"), ("res_id", "in", documents.ids),
             ("partner_ids", "in", self.designer_a.partner_id.id)])
 
     def test_operator_validates_and_the_designer_is_notified_in_french(self):
@@ -30,12 +30,17 @@ class TestDocumentReview(OpeningCase):
         self.assertEqual(set(self.documents.mapped("state")), {"validated"})
         self.assertEqual(self.identity.reviewer_id, self.operator)
         self.assertEqual(self.service_a.documents_status, "validated")
-        message = self._notifications(self.identity)
-        self.assertEqual(len(message), 1)
-        self.assertIn("Pièce d'identité", message.body)
-        self.assertIn("a été validé", message.body)
-        self.assertTrue(self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)]),
-                        "an email is queued for the designer")
+        message = self._notifications(self.documents)
+        self.assertEqual(len(message), 1, "one message for the four documents reviewed together")
+        for kind in ("Pièce d'identité", "Justificatif de domicile", "RIB"):
+            self.assertIn(kind, message.body)
+        self.assertEqual(message.body.count("a été validé"), 4)
+        platform = self.env.ref("base.main_company").partner_id
+        self.assertEqual(message.author_id, platform, "signed by the platform, not its administrator")
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        self.assertEqual(len(mail), 1, "one email is queued for the designer")
+        self.assertNotIn("Administrator", mail.body_html)
+        self.assertNotIn("Odoo", mail.body_html)
 
     def test_refusal_needs_a_reason_then_the_designer_replaces_the_document(self):
         refusals = self.env["webo.sale.document.refuse"].sudo(self.operator)

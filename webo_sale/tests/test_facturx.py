@@ -16,7 +16,7 @@ from pypdf.generic import ContentStream
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import config, float_compare
 
-from .common import WeboWorkspaceCase, open_invoice
+from .common import TEST_IBAN, WeboWorkspaceCase, open_invoice
 from .test_report import pdf_lines
 
 NS = {
@@ -25,7 +25,8 @@ NS = {
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
 }
-IBAN = "FR1420041010050500013M02606"
+# Another account of the workspace's, not the one its clients pay into.
+OTHER_IBAN = "FR1420041010050500013M02606"
 SELLER_A_SIRET = "44306184100047"
 SELLER_A_VAT = "FR64443061841"
 CLIENT_A_VAT = "FR44732829320"
@@ -65,14 +66,13 @@ class TestFacturx(WeboWorkspaceCase):
         super().setUpClass()
         cls.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")
         cls.france = cls.env.ref("base.fr")
-        # (a) subject to VAT, with the bank account client payments land on
+        # (a) subject to VAT; client payments land on the payment-receiving
+        # account its opening made
         cls.workspace_a.write({
             "street": "12 rue de la République", "zip": "69002", "city": "Lyon",
             "email": "atelier-a@example.com", "siret": SELLER_A_SIRET, "vat": SELLER_A_VAT,
         })
-        cls.bank_a = cls.env["res.partner.bank"].create({
-            "acc_number": IBAN, "partner_id": cls.workspace_a.partner_id.id,
-            "company_id": cls.workspace_a.id})
+        cls.bank_a = cls.env["webo.sale.service"]._webo_for_company(cls.workspace_a).bank_account_id
         cls.client_a.write({
             "name": "Boulangerie Dupont SARL", "vat": CLIENT_A_VAT, "siret": SELLER_B_SIRET,
             "street": "3 place du Marché", "zip": "44000", "city": "Nantes",
@@ -87,7 +87,7 @@ class TestFacturx(WeboWorkspaceCase):
             ("Création du site vitrine", 1, 1000.0, tax_20),
             ("Formation à l'outil d'édition", 2, 100.0, tax_10),
         ])
-        # (b) VAT franchise, no bank account known
+        # (b) VAT franchise
         cls.workspace_b.write({"webo_vat_regime": "franchise", "siret": SELLER_B_SIRET, "vat": False,
                                "zip": "35000", "city": "Rennes"})
         cls.client_b.write({"lang": "fr_FR", "is_company": False, "email": "client-b@example.com"})
@@ -182,11 +182,11 @@ class TestFacturx(WeboWorkspaceCase):
         self.assertIn("01/04/2026", value(root, "//ram:SpecifiedTradePaymentTerms/ram:Description"))
         self.assertEqual(self.invoice_a._webo_receiving_bank_account(), self.bank_a)
         self.assertEqual(value(root, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode"), "58")
-        self.assertEqual(value(root, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID"), IBAN)
+        self.assertEqual(value(root, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID"), TEST_IBAN)
         notes = values(root, "//ram:IncludedNote/ram:SubjectCode")
         self.assertEqual(sorted(notes), ["AAB", "BAR", "PMD", "PMT"])
 
-    def test_franchise_invoice_states_art_293_b_and_has_no_iban(self):
+    def test_franchise_invoice_states_art_293_b(self):
         root = self.xml_b
         tax = root.xpath("//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", namespaces=NS)
         self.assertEqual(len(tax), 1)
@@ -204,25 +204,25 @@ class TestFacturx(WeboWorkspaceCase):
                          [SELLER_B_SIRET[:9]])
         self.assertEqual(root.xpath("//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID/"
                                     "@schemeID", namespaces=NS), ["FC"])
-        # no IBAN known: no payment means, and the XML is valid all the same
-        self.assertFalse(self.invoice_b._webo_receiving_bank_account())
-        self.assertFalse(root.xpath("//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=NS))
+        # the payment-receiving account, as on every invoice sent (sending
+        # needs the sales service open); the XML is valid
+        self.assertEqual(value(root, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID"), TEST_IBAN)
         self.assertTrue(facturx.xml_check_xsd(etree.tostring(root), flavor="factur-x", level="en16931"))
         # a private client owes no recovery indemnity: the note (which
         # BR-FR-05 wants on every invoice) says so
         self.assertIn("non applicable", value(root, "//ram:IncludedNote[ram:SubjectCode='PMT']/ram:Content"))
 
-    def test_invoice_bank_account_comes_first(self):
+    def test_receiving_account_comes_before_the_invoice_one(self):
         other = self.env["res.partner.bank"].create({
-            "acc_number": "FR7630006000011234567890189", "partner_id": self.workspace_a.partner_id.id,
+            "acc_number": OTHER_IBAN, "partner_id": self.workspace_a.partner_id.id,
             "company_id": self.workspace_a.id})
         # Dated as the credit note issued last in the journal (numbers follow dates).
         invoice = self._open_invoice(self.workspace_a, self.client_a, [
             ("Maintenance", 1, 100.0, self.workspace_a._webo_default_sale_tax())],
             partner_bank_id=other.id, date_invoice=self.credit_note.date_invoice)
-        self.assertEqual(invoice._webo_receiving_bank_account(), other)
+        self.assertEqual(invoice._webo_receiving_bank_account(), self.bank_a)
         root = etree.fromstring(invoice._webo_facturx_xml())
-        self.assertEqual(value(root, "//ram:IBANID"), "FR7630006000011234567890189")
+        self.assertEqual(value(root, "//ram:IBANID"), TEST_IBAN)
 
     def test_credit_note_has_type_381_and_refers_to_the_invoice(self):
         root = self.xml_credit_note

@@ -52,7 +52,8 @@ class TestInvoiceLaw(InvoiceWizardCase):
         cancel.action_next()
         self.assertEqual(cancel.state, "preview")
         self.assertIn(self.invoice.number, cancel.preview_html)
-        refunds = self.env["account.invoice"].search([("type", "=", "out_refund")])
+        refunds = self.env["account.invoice"].search([("type", "=", "out_refund"),
+                                                      ("company_id", "=", self.invoice.company_id.id)])
         self.assertFalse(refunds, "the preview leaves no draft credit note behind")
 
         cancel.action_create_credit_note()
@@ -68,7 +69,8 @@ class TestInvoiceLaw(InvoiceWizardCase):
 
         with self.assertRaises(UserError):
             self.invoice.webo_cancel_with_credit_note()
-        self.assertEqual(len(self.env["account.invoice"].search([("type", "=", "out_refund")])), 1)
+        self.assertEqual(len(self.env["account.invoice"].search([
+            ("type", "=", "out_refund"), ("company_id", "=", self.invoice.company_id.id)])), 1)
 
     def test_another_designer_cannot_cancel_or_resend(self):
         with self.assertRaises(AccessError):

@@ -47,7 +47,11 @@ class TestInvoiceWizard(InvoiceWizardCase):
         self.assertTrue(wizard.predicted_number)
         self.assertIn(wizard.predicted_number, wizard.preview_html)
         self.assertIn(self.client_a.name, wizard.preview_html)
-        self.assertFalse(self._invoices(), "a preview issues no invoice")
+        draft = self._invoices()
+        self.assertEqual((draft, draft.state, draft.number), (wizard.invoice_id, "draft", False),
+                         "a preview issues no invoice: it keeps its draft")
+        self.assertEqual(wizard.preview_payment_url, draft.webo_payment_url,
+                         "the preview shows the very link the client will receive")
 
         wizard.action_next()
         self.assertEqual(wizard.state, "email")
@@ -75,7 +79,7 @@ class TestInvoiceWizard(InvoiceWizardCase):
         self.assertEqual(len(mail.attachment_ids), 1)
         self.assertEqual(mail.attachment_ids.name, invoice.number.replace("/", "-") + ".pdf")
         self.assertIn(invoice.webo_payment_url, mail.body_html)
-        self.assertNotIn(wizard.preview_payment_url, mail.body_html, "no link to the preview")
+        self.assertEqual(invoice.webo_payment_url, wizard.preview_payment_url, "the link previewed")
         self.assertNotIn("Internal communication", mail.body_html)
         self.assertIn(mail.mail_message_id, invoice.message_ids, "logged in the chatter")
 
@@ -90,6 +94,32 @@ class TestInvoiceWizard(InvoiceWizardCase):
         self.assertFalse(wizard.line_ids.tax_ids)
         wizard.action_send()
         self.assertEqual(wizard.invoice_id.amount_total, 500.0)
+
+    def test_a_draft_is_saved_then_resumed_and_sent(self):
+        wizard = self._wizard(name="Maquettes")
+        action = wizard.action_save_draft()
+        draft = wizard.invoice_id
+        self.assertEqual((action["res_id"], draft.state, draft.number), (draft.id, "draft", False))
+        self.assertEqual(draft.amount_total, 600.0)
+        resumed = self.env["webo.invoice.wizard"].browse(
+            draft.sudo(self.designer_a).action_webo_resume()["res_id"]).sudo(self.designer_a)
+        self.assertEqual((resumed.invoice_id, resumed.name, resumed.partner_id),
+                         (draft, "Maquettes", self.client_a))
+        self.assertEqual(resumed.line_ids.mapped("price_unit"), [500.0])
+        resumed.line_ids.price_unit = 700.0
+        resumed.action_send()
+        self.assertEqual(self._invoices(), draft, "the draft itself is sent, no second invoice")
+        self.assertEqual((draft.state, draft.amount_total), ("open", 840.0))
+        with self.assertRaises(UserError):
+            draft.sudo(self.designer_a).action_webo_resume()
+
+    def test_due_date_is_thirty_days_after_the_invoice_date(self):
+        wizard = self.env["webo.invoice.wizard"].sudo(self.designer_a).new({"date_invoice": "2026-11-03"})
+        wizard._onchange_date_invoice()
+        self.assertEqual(wizard.date_due, "2026-12-03")
+        default = self.env["webo.invoice.wizard"].sudo(self.designer_a).default_get(["date_due"])
+        self.assertEqual(default["date_due"], fields.Date.to_string(
+            fields.Date.from_string(self.today) + timedelta(days=30)))
 
     def test_numbers_are_continuous_and_previews_consume_none(self):
         first = self._wizard()
@@ -152,7 +182,8 @@ class TestInvoiceWizardRefusals(InvoiceWizardCase):
     def test_due_date_before_invoice_date_is_refused(self):
         message = self.assertRefusedAndNothingWritten(ValidationError, {
             "date_invoice": "2026-11-20", "date_due": "2026-11-10"})
-        self.assertIn("2026-11-10", message)
+        self.assertIn("10/11/2026", message, "a date as the French designer reads it")
+        self.assertNotIn("2026-11-10", message)
 
     def test_client_without_email_is_refused(self):
         self.billing_a.email = False

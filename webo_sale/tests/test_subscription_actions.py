@@ -69,6 +69,9 @@ class TestSubscriptionActions(SubscriptionCase):
         self.assertAlmostEqual(new.amount_untaxed, 60.0, places=2)
         self.assertFalse(new.predecessor_id, "a copy, not a resumption")
         self.assertEqual(subscription.state, "running")
+        day = fields.Date.from_string(month_day(1, 20)).strftime("%d/%m/%Y")
+        self.assertEqual(new.name, "%s (à partir du %s)" % (subscription.name, day),
+                         "told apart from the original by its label")
 
     def test_duplicate_resumes_a_stopped_subscription_as_its_successor(self):
         subscription = self._subscription(date_start=month_day(2, 5))
@@ -80,12 +83,28 @@ class TestSubscriptionActions(SubscriptionCase):
         self.assertEqual(subscription.state, "stopped")
         self.assertEqual(len(subscription.invoice_ids), 2, "the stopped one keeps its invoices")
         self.assertEqual(new.next_period, 1)
+        self.assertTrue(new.name.startswith("%s (reprise le " % subscription.name), new.name)
+        named = self._subscription(date_start=month_day(2, 5))
+        copy = self.env["webo.subscription"].browse(
+            self._as_a(named).webo_duplicate(name="  Maintenance 2027 "))
+        self.assertEqual(copy.name, "Maintenance 2027")
 
-    def test_stop_from_the_list(self):
+    def test_stop_from_the_list_asks_first(self):
         subscription = self._subscription(date_start=month_day(2, 5))
-        self._run_action("webo_sale.webo_subscription_action_stop", subscription)
+        action = self._run_action("webo_sale.webo_subscription_action_stop", subscription)
+        self.assertEqual((action["res_model"], action["target"]), ("webo.subscription.stop", "new"))
+        self.assertEqual(subscription.state, "running", "nothing stopped before the confirmation")
+        wizard = self.env["webo.subscription.stop"].sudo(self.designer_a).with_context(
+            **action["context"]).create({})
+        self.assertEqual(wizard.subscription_ids, subscription)
+        wizard.action_stop()
         self.assertEqual(subscription.state, "stopped")
-        self.assertIn("plus aucune facture", subscription.message_ids[0].body, "in the designer's French")
+        log = subscription.message_ids[0].body
+        self.assertIn("plus aucune facture", log, "in the designer's French")
+        today = fields.Date.from_string(self.today).strftime("%d/%m/%Y")
+        self.assertIn("Arrêté le %s" % today, log, "the date as the designer reads it")
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            self._as_a(subscription).action_webo_stop()
 
 
 class TestSubscriptionBadInput(SubscriptionCase):

@@ -25,6 +25,7 @@ class TestSynthesis(OpeningCase):
         cls._pay(cls.partly_paid, 100.0)
         cls.cancelled = cls._issue(cls.workspace_a, 50.0, today, today + timedelta(days=30))
         cls.cancelled.sudo(cls.designer_a).webo_cancel_with_credit_note()
+        cls._open_workspace_service(cls.workspace_b)
         cls._issue(cls.workspace_b, 999.0, today, today + timedelta(days=30))
 
     @classmethod

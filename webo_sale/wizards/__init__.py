@@ -3,6 +3,7 @@ from . import webo_invoice_resend
 from . import webo_invoice_cancel
 from . import webo_subscription_modify
 from . import webo_subscription_duplicate
+from . import webo_subscription_stop
 from . import webo_sale_opening
 from . import webo_sale_document_refuse
 from . import webo_sale_document_replace

@@ -1,5 +1,6 @@
 import uuid
 from contextlib import contextmanager
+from datetime import timedelta
 
 from lxml import html as lxml_html
 
@@ -7,7 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
-from ..models.webo_api import public_method
+from ..models.webo_api import public_method, webo_date
 
 
 @contextmanager
@@ -34,6 +35,15 @@ def report_body(report_html):
     document = lxml_html.document_fromstring(report_html)
     pages = document.xpath("//div[contains(concat(' ', @class, ' '), ' page ')]")
     return "".join(lxml_html.tostring(page, encoding="unicode") for page in pages)
+
+
+# The due date a new invoice gets unless the designer chooses another.
+PAYMENT_DAYS = 30
+
+
+def default_due_date(day):
+    """``day`` (a date string) plus the usual payment delay."""
+    return fields.Date.to_string(fields.Date.from_string(day) + timedelta(days=PAYMENT_DAYS))
 
 
 def reopen_action(wizard, name):
@@ -65,7 +75,9 @@ class WeboInvoiceWizard(models.TransientModel):
     date_invoice = fields.Date(string="Invoice Date", required=True,
                                default=fields.Date.context_today)
     date_due = fields.Date(string="Due Date", required=True,
-                           help="The date the client must pay by.")
+                           default=lambda self: default_due_date(fields.Date.context_today(self)),
+                           help="The date the client must pay by (30 days after the invoice "
+                                "date unless you choose another).")
     recurrence = fields.Selection(
         [("none", "None"), ("monthly", "Monthly")],
         required=True, default="none",
@@ -82,7 +94,9 @@ class WeboInvoiceWizard(models.TransientModel):
     email_body = fields.Html(string="Message")
     predicted_number = fields.Char(string="Previewed Number", readonly=True)
     preview_payment_url = fields.Char(string="Previewed Payment Page", readonly=True)
-    invoice_id = fields.Many2one("account.invoice", readonly=True)
+    invoice_id = fields.Many2one(
+        "account.invoice", readonly=True,
+        help="The invoice: its draft once saved or previewed, then the invoice sent.")
 
     @api.depends("line_ids.price_subtotal", "line_ids.price_total")
     def _compute_amounts(self):
@@ -100,6 +114,11 @@ class WeboInvoiceWizard(models.TransientModel):
             if client_company and client_company != self.env.user.company_id:
                 raise ValidationError(_("%s is not one of your clients.") % wizard.partner_id._webo_label())
 
+    @api.onchange("date_invoice")
+    def _onchange_date_invoice(self):
+        if self.date_invoice:
+            self.date_due = default_due_date(self.date_invoice)
+
     @api.constrains("date_invoice", "date_due")
     def _check_dates(self):
         for wizard in self:
@@ -107,7 +126,8 @@ class WeboInvoiceWizard(models.TransientModel):
                 raise ValidationError(_(
                     "The due date (%(due)s) is before the invoice date (%(date)s): choose a "
                     "due date on or after the invoice date."
-                ) % {"due": wizard.date_due, "date": wizard.date_invoice})
+                ) % {"due": webo_date(self.env, wizard.date_due),
+                     "date": webo_date(self.env, wizard.date_invoice)})
 
     @api.multi
     @public_method
@@ -120,6 +140,7 @@ class WeboInvoiceWizard(models.TransientModel):
             # The previews are rolled back to a savepoint, which a commit
             # (generating the style sheets) would destroy.
             self.env["ir.actions.report"]._webo_prepare_report_assets()
+            self._save_draft()
             self._render_previews()
             self.state = "preview"
         elif self.state == "preview":
@@ -144,27 +165,64 @@ class WeboInvoiceWizard(models.TransientModel):
         # commits (see ir.actions.report).
         self.env["ir.actions.report"]._webo_prepare_report_assets()
         self._lock()
-        if self.invoice_id:
+        if self.invoice_id.state not in (False, "draft"):
             raise UserError(_("This invoice has already been sent (%s).") % self.invoice_id.number)
         self._check_details()
-        invoice = self._create_invoice()
+        invoice = self._save_draft()
+        if self.recurrence == "monthly":
+            invoice._webo_start_subscription()
         invoice.action_invoice_open()
         # Without a previewed email (a script calls action_send right after
         # create), the template is rendered on the issued invoice itself.
         subject, body = self._final_email_text(invoice) if self.email_body else (None, None)
         invoice._webo_post_email(subject=subject, body=body,
                                  partners=self.email_partner_ids or None)
-        self.write({"invoice_id": invoice.id, "state": "done"})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.invoice",
-            "res_id": invoice.id,
-            "view_mode": "form",
-            "views": [(self.env.ref("webo_sale.account_invoice_view_form").id, "form")],
-            "target": "current",
-        }
+        self.state = "done"
+        return invoice._webo_form_action()
+
+    @api.multi
+    @public_method
+    def action_save_draft(self):
+        """"Enregistrer en brouillon": keep the invoice as a draft, to send
+        later (the only way before the sales service is open). Returns the
+        window action of the draft invoice."""
+        self.env["webo.api"]._check_one(self)
+        self._lock()
+        if self.invoice_id.state not in (False, "draft"):
+            raise UserError(_("This invoice has already been sent (%s).") % self.invoice_id.number)
+        self._check_client()
+        invoice = self._save_draft()
+        return invoice._webo_form_action()
+
+    @api.model
+    def _from_draft(self, invoice):
+        """The wizard taking up a draft invoice where it was left."""
+        return self.create({
+            "invoice_id": invoice.id,
+            "name": invoice.name,
+            "partner_id": invoice.partner_id.id,
+            "date_invoice": invoice.date_invoice or fields.Date.context_today(self),
+            "date_due": invoice.date_due or default_due_date(
+                invoice.date_invoice or fields.Date.context_today(self)),
+            "recurrence": invoice.webo_recurrence,
+            "line_ids": [(0, 0, {
+                "name": line.name,
+                "quantity": line.quantity,
+                "price_unit": line.price_unit,
+                "tax_ids": [(6, 0, line.invoice_line_tax_ids.ids)],
+            }) for line in invoice.invoice_line_ids],
+        })
+
+    def _check_client(self):
+        partner = self.partner_id.sudo()
+        client_company = partner.commercial_partner_id.company_id
+        if client_company and client_company != self.env.user.company_id:
+            raise UserError(_("%s is not one of your clients.") % self.partner_id._webo_label())
 
     def _check_details(self):
+        """Everything sending checks, before the draft is even saved."""
+        self.env.user.company_id._webo_check_service_open()
+        self._check_client()
         partner = self.partner_id.sudo()
         self.env["account.invoice"]._webo_check_invoice_date(self._sale_journal(), self.date_invoice)
         if not self.line_ids:
@@ -188,10 +246,13 @@ class WeboInvoiceWizard(models.TransientModel):
                 "contact, so that the invoice can be sent.") % partner.display_name)
 
     def _render_previews(self):
-        """Invoice HTML and email text, rendered on the invoice as it will be
-        issued, then undone."""
+        """Invoice HTML and email text, rendered on the draft issued as it
+        will be, then undone: the draft keeps its id and its token, so the
+        previews show the very payment link the client will receive."""
         with rolled_back(self.env):
-            invoice = self._create_invoice()
+            invoice = self.invoice_id
+            if self.recurrence == "monthly":
+                invoice._webo_start_subscription()
             invoice.action_invoice_open()
             report = invoice._webo_report()
             values = {
@@ -216,24 +277,29 @@ class WeboInvoiceWizard(models.TransientModel):
                 body = body.replace(previewed, issued)
         return subject, body
 
-    def _create_invoice(self):
-        """The draft invoice; a monthly one already the first period of
-        its subscription."""
-        company = self.env.user.company_id
+    def _save_draft(self):
+        """The draft invoice of the wizard, made or brought up to date (a
+        monthly one starts its subscription only when it is sent)."""
         journal = self._sale_journal()
-        invoice = self.env["account.invoice"].create({
-            "type": "out_invoice",
+        values = {
             "name": self.name,
             "partner_id": self.partner_id.id,
-            "company_id": company.id,
-            "journal_id": journal.id,
             "date_invoice": self.date_invoice,
             "date_due": self.date_due,
-            "invoice_line_ids": [(0, 0, line._invoice_line_values(journal)) for line in self.line_ids],
-        })
-        if self.recurrence == "monthly":
-            invoice._webo_start_subscription()
-        return invoice
+            "webo_recurrence": self.recurrence,
+            "invoice_line_ids": [(5, 0, 0)] + [
+                (0, 0, line._invoice_line_values(journal)) for line in self.line_ids],
+        }
+        if self.invoice_id:
+            self.invoice_id.write(values)
+            # Odoo computes the tax lines of a new invoice only: the draft's
+            # follow its new lines.
+            self.invoice_id.compute_taxes()
+        else:
+            self.invoice_id = self.env["account.invoice"].create(dict(
+                values, type="out_invoice", company_id=self.env.user.company_id.id,
+                journal_id=journal.id))
+        return self.invoice_id
 
     def _sale_journal(self):
         journal = self.env["account.journal"].search(
