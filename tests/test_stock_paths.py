@@ -196,3 +196,23 @@ def test_xmlrpc_errors_of_a_signed_in_caller_keep_their_message(claire):
                                                   "customer": True, "siret": "123"})
     assert "SIRET" in refused.value.faultString
     assert claire.execute("res.partner", "search", [("name", "=", "SIRET faux")]) == []
+
+
+def test_an_avatar_the_designer_may_not_read_is_the_placeholder(claire, julien, admin, odoo_url, database):
+    designer = requests.Session()
+    _result, error = jsonrpc(designer, odoo_url + "/web/session/authenticate",
+                             {"db": database, "login": "claire", "password": "claire"})
+    assert error is None
+    (operator,) = admin.execute("res.users", "read", [admin.uid], ["partner_id"])
+    (other,) = julien.execute("res.users", "read", [julien.uid], ["partner_id"])
+    (own,) = claire.execute("res.users", "read", [claire.uid], ["partner_id"])
+    placeholder = requests.get(odoo_url + "/web/static/src/img/placeholder.png", timeout=120).content
+    for partner in (operator["partner_id"][0], other["partner_id"][0]):
+        reply = designer.get("%s/web/image/res.partner/%d/image_small" % (odoo_url, partner), timeout=120)
+        assert (reply.status_code, reply.headers["Content-Type"]) == (200, "image/png")
+        assert reply.content == placeholder, "nothing of the partner"
+        refused = designer.get("%s/web/content/res.partner/%d/image_small" % (odoo_url, partner), timeout=120)
+        assert refused.status_code in (403, 404), "the file itself stays refused"
+    reply = designer.get("%s/web/image/res.partner/%d/image_small" % (odoo_url, own["partner_id"][0]),
+                         timeout=120)
+    assert reply.status_code == 200

@@ -3,3 +3,4 @@ from . import payment
 from . import mail
 from . import web_login
 from . import database
+from . import avatar
