@@ -106,9 +106,10 @@ class WeboInvoiceWizard(models.TransientModel):
 
     @api.constrains("partner_id")
     def _check_partner(self):
-        # Refused as soon as the wizard is made: Odoo 11 reads a
-        # many2one's name as superuser, and the wizard would show the name
-        # of another workspace's client to whoever made it.
+        # Refused as soon as the wizard is made or its client changed (so
+        # before any draft is saved or sent): Odoo 11 reads a many2one's
+        # name as superuser, and the wizard would show the name of another
+        # workspace's client to whoever made it.
         for wizard in self:
             client_company = wizard.partner_id.sudo().commercial_partner_id.company_id
             if client_company and client_company != self.env.user.company_id:
@@ -190,7 +191,6 @@ class WeboInvoiceWizard(models.TransientModel):
         self._lock()
         if self.invoice_id.state not in (False, "draft"):
             raise UserError(_("This invoice has already been sent (%s).") % self.invoice_id.number)
-        self._check_client()
         invoice = self._save_draft()
         return invoice._webo_form_action()
 
@@ -213,16 +213,9 @@ class WeboInvoiceWizard(models.TransientModel):
             }) for line in invoice.invoice_line_ids],
         })
 
-    def _check_client(self):
-        partner = self.partner_id.sudo()
-        client_company = partner.commercial_partner_id.company_id
-        if client_company and client_company != self.env.user.company_id:
-            raise UserError(_("%s is not one of your clients.") % self.partner_id._webo_label())
-
     def _check_details(self):
         """Everything sending checks, before the draft is even saved."""
         self.env.user.company_id._webo_check_service_open()
-        self._check_client()
         partner = self.partner_id.sudo()
         self.env["account.invoice"]._webo_check_invoice_date(self._sale_journal(), self.date_invoice)
         if not self.line_ids:
