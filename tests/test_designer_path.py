@@ -279,8 +279,21 @@ def test_a_new_designer_walks_the_seed(walk, odoo_url, repo_dir, outbox):
     modal.locator(".o_field_widget[name=recurrence]").get_by_text("Mensuelle").click()
     modal.locator(".o_field_x2many_list_row_add a").click()
     line = modal.locator("tr.o_selected_row")
-    line.locator(".o_field_widget[name=name]").fill("Maintenance mensuelle")
-    line.locator("[name=price_unit] input, input[name=price_unit]").first.fill("90")
+    description = line.locator(".o_field_widget[name=name]")
+    description.fill("Maintenance mensuelle")
+    # Tab from field to field, as a designer would: the list commits each
+    # field (its onchange re-renders the row) before it hands the focus on.
+    # Filling the price straight away raced that re-render, and the price's
+    # keystrokes could land in the description.
+    description.press("Tab")
+    quantity = line.locator("[name=quantity] input, input[name=quantity]").first
+    expect(quantity).to_be_focused()
+    quantity.press("Tab")
+    price = line.locator("[name=price_unit] input, input[name=price_unit]").first
+    expect(price).to_be_focused()
+    price.fill("90")
+    expect(line.locator(".o_field_widget[name=name]")).to_have_value("Maintenance mensuelle")
+    expect(price).to_have_value("90")
     next_button = modal.get_by_role("button", name="Suivant")
     walk.step("invoice-details",
               in_view=[next_button, modal.get_by_role("button", name="Enregistrer en brouillon")])
