@@ -234,7 +234,19 @@ def odoo_url(database, output_dir, smtp_mailbox, fake_stripe):
 
 @pytest.fixture(scope="session")
 def rpc(odoo_url, database):
-    """``rpc(login, password=None)``: an XML-RPC session; the password defaults to the login."""
+    """``rpc(login, password=None)``: an XML-RPC session; the password defaults to the login.
+
+    wkhtmltopdf fetches the PDFs' style sheets from ``report.url`` (else
+    web.base.url, http://localhost:8069 in a new database): this server,
+    not whatever listens on the default port (``make demo``, a benchmark),
+    which answers with another database's assets or not at all."""
+    operator = OdooRpc(odoo_url, database, "admin", "admin")
+    parameters = operator.execute("ir.config_parameter", "search", [("key", "=", "report.url")])
+    if parameters:
+        operator.execute("ir.config_parameter", "write", parameters, {"value": odoo_url})
+    else:
+        operator.execute("ir.config_parameter", "create", {"key": "report.url", "value": odoo_url})
+
     def connect(login, password=None):
         return OdooRpc(odoo_url, database, login, login if password is None else password)
     return connect

@@ -8,8 +8,10 @@ AVATAR_MODELS = ("res.partner", "res.users")
 
 class WeboBinary(Binary):
 
+    # ``id``: the name Odoo's routes give the URL's part, kept as it is.
     @http.route()
-    def content_image(self, xmlid=None, model="ir.attachment", id=None, field="datas", **kwargs):
+    def content_image(self, xmlid=None, model="ir.attachment", id=None,  # pylint: disable=redefined-builtin
+                      field="datas", **kwargs):
         """The picture of a partner the user may not read (the platform's
         Administrator, author of what scheduled runs post in a workspace's
         history) is Odoo's placeholder, answered 403: the web client logs
