@@ -28,8 +28,8 @@ def test_the_addon_has_the_oca_fragments(addon):
 def test_a_fragment_change_makes_another_readme(tmp_path):
     addon = tmp_path / "webo_sale"
     (addon / "readme").mkdir(parents=True)
-    (addon / "__manifest__.py").write_text((REPO / "webo_sale" / "__manifest__.py").read_text(encoding="utf-8"),
-                                           encoding="utf-8")
+    manifest = (REPO / "webo_sale" / "__manifest__.py").read_text(encoding="utf-8")
+    (addon / "__manifest__.py").write_text(manifest, encoding="utf-8")
     (addon / "readme" / "DESCRIPTION.rst").write_text("First.\n", encoding="utf-8")
     first = gen_addon_readme.generate(addon)
     (addon / "readme" / "ROADMAP.rst").write_text("* A limit.\n", encoding="utf-8")
