@@ -1,5 +1,5 @@
 """Automatic matching of bank transfers with the invoices they pay: each
-rule of the README, with what makes it sure or only a proposal; a sure
+rule of webo_sale/README.rst, with what makes it sure or only a proposal; a sure
 match pays the invoice through the same path as every payment; nothing is
 ever matched with another workspace's invoice."""
 import base64

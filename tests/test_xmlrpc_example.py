@@ -1,4 +1,5 @@
-"""The README's XML-RPC examples run as written, from a separate process."""
+"""The XML-RPC reference's example (docs/xmlrpc.rst, "Example") runs as
+written, from a separate process, and prints what the reference says."""
 import re
 import subprocess
 import sys
@@ -7,25 +8,25 @@ import textwrap
 import pytest
 
 
-def _readme_python_blocks(readme):
-    """The ``.. code-block:: python`` bodies of the README's "XML-RPC API" section."""
-    section = readme.split("XML-RPC API\n===========\n", 1)[1].split("\nTests\n=====\n", 1)[0]
+def _example_python_blocks(reference):
+    """The ``.. code-block:: python`` bodies of the reference's "Example" section (its last)."""
+    section = reference.split("\nExample\n=======\n", 1)[1]
     blocks = re.findall(r"\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", section)
     return [textwrap.dedent(block) for block in blocks]
 
 
 @pytest.fixture
-def readme_example(repo_dir):
-    blocks = _readme_python_blocks((repo_dir / "README.rst").read_text(encoding="utf-8"))
-    assert blocks, "the README's XML-RPC API section has no python example"
+def reference_example(repo_dir):
+    blocks = _example_python_blocks((repo_dir / "docs" / "xmlrpc.rst").read_text(encoding="utf-8"))
+    assert blocks, "docs/xmlrpc.rst's Example section has no python example"
     return "\n".join(blocks)
 
 
-def test_readme_xmlrpc_example_runs_against_a_real_server(readme_example, odoo_url, database, rpc, outbox,
+def test_the_reference_example_runs_against_a_real_server(reference_example, odoo_url, database, rpc, outbox,
                                                           repo_dir):
-    source = readme_example.replace('"http://127.0.0.1:8069"', repr(odoo_url)).replace(
+    source = reference_example.replace('"http://127.0.0.1:8069"', repr(odoo_url)).replace(
         '"webo_demo"', repr(database))
-    assert source != readme_example, "the example no longer names the demo URL and database"
+    assert source != reference_example, "the example no longer names the demo URL and database"
     claire, julien = rpc("claire"), rpc("julien")
     bills_before = set(claire.execute("account.invoice", "search", [("type", "=", "in_invoice")]))
     try:
