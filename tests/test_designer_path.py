@@ -77,6 +77,19 @@ OVERFLOW_JS = """() => {
     }
     return found;
 }"""
+# The current app's side menu: each screen's label, the label of the folded
+# menu holding it (null at the first level), its action's id.
+SIDE_MENU_JS = """() => {
+    const menu = [...document.querySelectorAll('.o_sub_menu .oe_secondary_menu')]
+        .find(node => node.style.display !== 'none');
+    return [...menu.querySelectorAll('a.oe_menu_leaf')].map(leaf => {
+        const folded = leaf.closest('ul.oe_secondary_submenu ul');
+        const toggler = folded && folded.previousElementSibling;
+        return [leaf.querySelector('.oe_menu_text').textContent.trim(),
+                toggler ? toggler.querySelector('.oe_menu_text').textContent.trim() : null,
+                leaf.dataset.actionId];
+    });
+}"""
 OPENING = {
     "street": "12 rue Crébillon", "zip": "44000", "city": "Nantes", "first_name": "Lucie",
     "last_name": "Bernard", "email": "lucie@example.org", "phone": "+33 6 12 34 56 78",
@@ -131,12 +144,16 @@ class PathWalk:
             expect(collapse).to_have_class(re.compile(r"\bin\b"))
         return self.page.locator("#oe_main_menu_navbar .oe_application_menu_placeholder")
 
-    def menu(self, label, breadcrumb=None):
+    def menu(self, label, breadcrumb=None, section=None):
         """A menu of Gestion commerciale's side menu (on a phone, in the
-        opened menu, which closes once it is chosen)."""
+        opened menu, which closes once it is chosen); ``section``: the
+        folded menu that holds it, unfolded first."""
         self.top_menu()
         side = self.page.locator(".o_sub_menu .oe_secondary_menu:visible")
-        side.get_by_role("link", name=label, exact=True).click()
+        link = side.get_by_role("link", name=label, exact=True)
+        if section and not link.is_visible():
+            side.locator("a.oe_menu_toggler", has_text=section).click()
+        link.click()
         expect(self.page.locator(".o_sub_menu")).to_be_visible(visible=not self.phone)
         if breadcrumb:
             expect(self.page.locator(".breadcrumb .active")).to_have_text(breadcrumb)
@@ -455,18 +472,21 @@ def test_a_new_designer_walks_the_seed(walk, odoo_url, repo_dir, outbox):
     # 14. Every other screen of the side menu, as read from the menu itself
     # (a menu added later is walked without editing this test).
     walked = {"Synthèse", "Comptes Clients", "Factures", "Nouvelle commande"}
-    walk.top_menu()
-    labels = page.locator(".o_sub_menu .oe_secondary_menu:visible a.oe_menu_leaf .oe_menu_text")
-    others = [label.strip() for label in labels.all_inner_texts() if label.strip() not in walked]
-    assert len(others) >= 4, others  # Abonnements, Relances, achats, configuration at least
-    for label in others:
-        walk.menu(label)
-        dialog = walk.modal()
-        if dialog.count():  # a menu that opens a window (an import)
+    others = [entry for entry in page.evaluate(SIDE_MENU_JS) if entry[0] not in walked]
+    assert len(others) >= 4, others  # Abonnements, relevés, configuration, achats at least
+    actions = walk.designer.execute("ir.actions.act_window", "read",
+                                    [int(action) for _label, _section, action in others], ["target"])
+    targets = {str(action["id"]): action["target"] for action in actions}
+    for label, section, action in others:
+        walk.menu(label, section=section)
+        if targets[action] == "new":  # a window: an import
+            dialog = walk.modal()
+            expect(dialog.locator(".modal-footer .btn").first).to_be_visible()
             walk.step("menu-" + slug(label), in_view=[dialog.locator(".modal-footer .btn").first])
             dialog.locator(".modal-header .close").click()
             expect(page.locator(".modal-dialog:visible")).to_have_count(0)
         else:
+            expect(page).to_have_url(re.compile(r"[#&]action=%s(&|$)" % action))
             walk.step("menu-" + slug(label), in_view=[page.locator(".breadcrumb .active")])
 
 
