@@ -22,7 +22,8 @@ import pytest
 
 # The last commit the whole suite passed on a clean clone (its message
 # records the run), before both addons' versions were raised to the ones the
-# migrations of this checkout lead to.
+# migrations of this checkout lead to. A new release pins its own commit and
+# versions here.
 PREVIOUS_RELEASE = "c3aefeff510e74b0a8fa131845f00eb2a225b6ce"
 PREVIOUS_VERSIONS = {"webo_sale": "11.0.1.0.0", "webo_purchase_credit": "11.0.1.1.0"}
 ADDONS = ("webo_sale", "webo_purchase_credit")
@@ -68,6 +69,10 @@ SNAPSHOT = {
                       FROM ir_sequence s LEFT JOIN ir_sequence_date_range r ON r.sequence_id = s.id
                      ORDER BY s.id, r.date_from""",
 }
+
+
+def version_key(version):
+    return tuple(int(part) for part in version.split("."))
 
 
 def snapshot(database):
@@ -167,7 +172,7 @@ def test_the_previous_release_is_upgraded_to_this_version(repo_dir, upgrade):
                                   for addon in sorted(ADDONS)]
     versions = {addon: ast.literal_eval((repo_dir / addon / "__manifest__.py").read_text())["version"]
                 for addon in ADDONS}
-    assert all(versions[addon] > PREVIOUS_VERSIONS[addon] for addon in ADDONS), \
+    assert all(version_key(versions[addon]) > version_key(PREVIOUS_VERSIONS[addon]) for addon in ADDONS), \
         "a new release raises the addons' versions"
     assert after["versions"] == [(addon, "installed", versions[addon]) for addon in sorted(ADDONS)]
 
