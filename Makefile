@@ -1,5 +1,5 @@
 # webo: the two commands are `make demo` and `make test`; see README.rst.
-.PHONY: demo test test-faults bench lint setup pot clean
+.PHONY: demo test test-faults bench lint setup pot wheels clean
 
 PYTHON := .venv/bin/python
 
@@ -39,6 +39,14 @@ pot:
 
 setup:
 	bash runtime/setup.sh
+
+## The addons' wheels (odoo11-addon-webo-*), built by setuptools-odoo from setup/ as OCA
+## builds its addons', into dist/ (or DIST=folder); see README.rst for installing them
+DIST ?= dist
+wheels:
+	bash runtime/setup.sh
+	rm -rf setup/*/build
+	$(PYTHON) -m pip wheel -q --no-deps --no-build-isolation -w $(DIST) setup/webo_sale setup/webo_purchase_credit
 
 ## Drop the virtualenv, the state folder and every webo database
 clean:

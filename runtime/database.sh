@@ -16,7 +16,9 @@ name=${1:?usage: runtime/database.sh NAME [--with-demo] [odoo options...]}
 shift
 with_demo=${WEBO_WITH_DEMO:-}
 if [ "${1:-}" = "--with-demo" ]; then with_demo=1; shift; fi
-odoo="$repo/runtime/odoo"
+# WEBO_ODOO: another launcher installs the webo addons (the upgrade test
+# installs them with an earlier release's code).
+odoo=${WEBO_ODOO:-$repo/runtime/odoo}
 filestore="$repo/.state/data/filestore"
 
 standard_modules=account_invoicing,l10n_fr,portal,payment_transfer,payment_stripe,account_payment,base_iban,base_vat

@@ -2,7 +2,7 @@
     "name": "webo: Deferred payment for platform purchases",
     "summary": "Buy platform services now within a purchase credit of 150 / 300 EUR, "
                "pay when your own clients pay",
-    "version": "11.0.1.1.0",
+    "version": "11.0.1.2.0",
     "category": "Invoicing Management",
     "website": "https://webo-facto.com",
     "author": "webo",

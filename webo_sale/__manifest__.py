@@ -2,13 +2,29 @@
     "name": "webo: Sales service for web designers",
     "summary": "Client accounts, invoices sent by email with a secure payment page, "
                "subscriptions, reminders, credit notes and a live dashboard",
-    "version": "11.0.1.0.0",
+    "version": "11.0.2.0.0",
     "category": "Invoicing Management",
     "website": "https://webo-facto.com",
     "author": "webo",
     "license": "LGPL-3",
     "external_dependencies": {
-        "python": ["facturx", "ofxparse", "pypdf", "saxonche", "segno"],
+        "python": [
+            "PIL",
+            "PyPDF2",
+            "babel",
+            "dateutil",
+            "facturx",
+            "lxml",
+            "num2words",
+            "ofxparse",
+            "psycopg2",
+            "pypdf",
+            "requests",
+            "saxonche",
+            "segno",
+            "stdnum",
+            "werkzeug",
+        ],
     },
     "depends": [
         "account_bank_statement_import_camt_oca",
@@ -59,4 +75,5 @@
         "demo/webo_sale_service_demo.xml",
     ],
     "application": True,
+    "pre_init_hook": "pre_init_hook",
 }
