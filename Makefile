@@ -28,14 +28,9 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/pylint --rcfile=.pylintrc webo_sale webo_purchase_credit
 
-## Export each addon's .pot from the test database and merge it into fr.po
+## Export each addon's .pot from the test database and merge it into fr.po (msgmerge)
 pot:
-	export_dir=$$(mktemp -d) && for addon in webo_sale webo_purchase_credit; do \
-		runtime/odoo -d $${WEBO_TEST_DB:-webo_test} --i18n-export=$$export_dir/$$addon.po \
-			--modules=$$addon --stop-after-init --log-level=warn && \
-		sed -e '/^"POT-Creation-Date/d' -e '/^"PO-Revision-Date/d' $$export_dir/$$addon.po > $$addon/i18n/$$addon.pot && \
-		$(PYTHON) runtime/po_merge.py $$addon; \
-	done; rm -rf $$export_dir
+	bash runtime/pot.sh
 
 setup:
 	bash runtime/setup.sh
