@@ -22,11 +22,13 @@ bench:
 	bash runtime/setup.sh
 	$(PYTHON) bench/run.py $(NAME)
 
-## ruff and pylint-odoo (Odoo 11.0 rules) on the project's code
+## ruff, pylint-odoo (Odoo 11.0 rules) and OCA's addon checks (manifest, XML, .po)
 lint:
 	bash runtime/setup.sh
 	.venv/bin/ruff check .
 	.venv/bin/pylint --rcfile=.pylintrc webo_sale webo_purchase_credit
+	.venv/bin/oca-checks-odoo-module webo_sale webo_purchase_credit
+	.venv/bin/oca-checks-po webo_sale/i18n/*.po* webo_purchase_credit/i18n/*.po*
 
 ## Export each addon's .pot from the test database and merge it into fr.po (msgmerge)
 pot:
