@@ -22,20 +22,17 @@ bench:
 	bash runtime/setup.sh
 	$(PYTHON) bench/run.py $(NAME)
 
-## ruff and pylint-odoo (Odoo 11.0 rules) on the project's code
+## ruff, pylint-odoo (Odoo 11.0 rules) and OCA's addon checks (manifest, XML, .po)
 lint:
 	bash runtime/setup.sh
 	.venv/bin/ruff check .
 	.venv/bin/pylint --rcfile=.pylintrc webo_sale webo_purchase_credit
+	.venv/bin/oca-checks-odoo-module webo_sale webo_purchase_credit
+	.venv/bin/oca-checks-po webo_sale/i18n/*.po* webo_purchase_credit/i18n/*.po*
 
-## Export each addon's .pot from the test database and merge it into fr.po
+## Export each addon's .pot from the test database and merge it into fr.po (msgmerge)
 pot:
-	export_dir=$$(mktemp -d) && for addon in webo_sale webo_purchase_credit; do \
-		runtime/odoo -d $${WEBO_TEST_DB:-webo_test} --i18n-export=$$export_dir/$$addon.po \
-			--modules=$$addon --stop-after-init --log-level=warn && \
-		sed -e '/^"POT-Creation-Date/d' -e '/^"PO-Revision-Date/d' $$export_dir/$$addon.po > $$addon/i18n/$$addon.pot && \
-		$(PYTHON) runtime/po_merge.py $$addon; \
-	done; rm -rf $$export_dir
+	bash runtime/pot.sh
 
 setup:
 	bash runtime/setup.sh

@@ -68,8 +68,10 @@ def load_odoo(database):
     os.environ.setdefault("ODOO_PRELOAD_ADDONS", "no")
     os.environ.setdefault("NODE_PATH", "/usr/share/nodejs")
     import webo_compat
+    import webo_report_pool
 
     webo_compat.install()
+    webo_report_pool.install()
     import odoo
 
     odoo.tools.config.parse_config([

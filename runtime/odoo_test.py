@@ -21,6 +21,10 @@ import webo_compat  # noqa: E402
 
 webo_compat.install()
 
+import webo_report_pool  # noqa: E402
+
+webo_report_pool.install()
+
 import odoo  # noqa: E402
 from odoo_process import free_port  # noqa: E402
 

@@ -4,8 +4,9 @@ set -euo pipefail
 
 # icc-profiles-free: the sRGB colour profile of the invoices' PDF/A-3.
 # libzbar0: the QR decoder the tests read the EPC QR code back with (pyzbar).
+# gettext: msgmerge and msgattrib, with which make pot merges a .pot into fr.po.
 packages=(postgresql libpq-dev wkhtmltopdf node-less fonts-dejavu-core chromium chromium-driver openssl
-          poppler-utils icc-profiles-free libzbar0)
+          poppler-utils icc-profiles-free libzbar0 gettext)
 
 missing=()
 for pkg in "${packages[@]}"; do
