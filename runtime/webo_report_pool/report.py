@@ -89,6 +89,25 @@ class IrActionsReport(models.Model):
             return TIMEOUT_PER_DOCUMENT
 
 
+class RendererFailure(UserError):
+    """A failure of the renderer: ``kind`` (started, timeout, failed,
+    empty, not_pdf) and its ``details``, for an addon to word it in the
+    user's language; the English message is for a plain Odoo."""
+
+    MESSAGES = {
+        "started": "wkhtmltopdf could not be started: %(error)s",
+        "timeout": "wkhtmltopdf did not finish the PDF in time: it was stopped.",
+        "failed": "wkhtmltopdf could not print the PDF (error code %(code)s): %(message)s",
+        "empty": "wkhtmltopdf printed no PDF for %(file)s.",
+        "not_pdf": "wkhtmltopdf printed something that is not a PDF for %(file)s.",
+    }
+
+    def __init__(self, kind, **details):
+        super().__init__(self.MESSAGES[kind] % details)
+        self.kind = kind
+        self.details = details
+
+
 def _write_file(folder, name, content):
     path = os.path.join(folder, name)
     with open(path, "wb") as file:
@@ -109,7 +128,7 @@ def _start_wkhtmltopdf(arguments, jobs):
         process.stdin.close()
     except OSError as error:
         errors.close()
-        raise UserError("wkhtmltopdf could not be started: %(error)s" % {"error": error}) from error
+        raise RendererFailure("started", error=error) from error
     return process, errors
 
 
@@ -123,23 +142,21 @@ def _wait_wkhtmltopdf(process, errors, deadline):
         process.wait()
         errors.close()
         _logger.warning("wkhtmltopdf (pid %s) stopped: no PDF in time", process.pid)
-        return UserError("wkhtmltopdf did not finish the PDF in time: it was stopped.")
+        return RendererFailure("timeout")
     errors.seek(0)
     message = errors.read()[-1000:].decode("utf-8", "replace")
     errors.close()
     # As Odoo: 1 means printed with warnings (a resource that did not load).
     if code not in (0, 1):
-        return UserError("wkhtmltopdf could not print the PDF (error code %(code)s): %(message)s"
-                         % {"code": code, "message": message})
+        return RendererFailure("failed", code=code, message=message)
     return None
 
 
 def _read_pdf(path):
     if not os.path.exists(path) or not os.path.getsize(path):
-        raise UserError("wkhtmltopdf printed no PDF for %(file)s." % {"file": os.path.basename(path)})
+        raise RendererFailure("empty", file=os.path.basename(path))
     with open(path, "rb") as file:
         content = file.read()
     if not content.startswith(b"%PDF"):
-        raise UserError("wkhtmltopdf printed something that is not a PDF for %(file)s."
-                        % {"file": os.path.basename(path)})
+        raise RendererFailure("not_pdf", file=os.path.basename(path))
     return content
