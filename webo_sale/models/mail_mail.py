@@ -322,24 +322,23 @@ class MailMail(models.Model):
                 or not hasattr(record, "message_post"):
             return  # no alert about an alert; nothing to attach it to
         designers = self._webo_designers(record)
+        if not designers:
+            return  # a record of no workspace: nobody to tell
         platform = self.env.ref("base.main_company").sudo().partner_id
         addresses = ", ".join(self._webo_addresses())
-        for lang in set(designers.mapped("lang")):
-            local = self.with_context(lang=lang)
+        for local, partners in designers._webo_by_language(record):
             values = {"subject": message.subject or message.record_name or "",
-                      "recipients": addresses, "reason": local._webo_reason(kind, detail)}
+                      "recipients": addresses,
+                      "reason": self.with_context(lang=local.env.lang)._webo_reason(kind, detail)}
             body = _("The email \"%(subject)s\" to %(recipients)s could not be delivered: "
                      "%(reason)s.") % values
-            hint = getattr(record.with_context(lang=lang), "_webo_email_failure_hint", None)
+            hint = getattr(local, "_webo_email_failure_hint", None)
             if hint:
                 body += " " + hint()
-            record.with_context(lang=lang, mail_notify_force_send=False,
-                                mail_create_nosubscribe=True).message_post(
+            local.with_context(mail_create_nosubscribe=True).message_post(
                 subject=_("Email not delivered: %(subject)s") % values, body=body,
                 message_type="notification", subtype="webo_sale.mt_email_failed",
-                partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
-                .mapped("partner_id").ids,
-                author_id=platform.id)
+                partner_ids=partners.ids, author_id=platform.id)
 
     def _webo_reason(self, kind, detail):
         """Why the email was not delivered, in the context's language."""

@@ -1,6 +1,20 @@
 from odoo import _, api, models
 
 
+def line_values(line, taxes):
+    """What ``line`` bills (a billing line, or an invoice line whose VAT is
+    ``taxes``), as a new billing line takes it: the one description of a
+    line's values, which an invoice line takes renamed
+    (``_invoice_line_values``)."""
+    return {
+        "sequence": line.sequence,
+        "name": line.name,
+        "quantity": line.quantity,
+        "price_unit": line.price_unit,
+        "tax_ids": [(6, 0, taxes.ids)],
+    }
+
+
 class WeboBillingLine(models.AbstractModel):
     """What every line billed to a client shares, wherever it is typed (the
     invoice wizard, a subscription): its totals, from its VAT in the
@@ -32,10 +46,11 @@ class WeboBillingLine(models.AbstractModel):
 
     def _copy_values(self):
         """The line as a new subscription (or a modification) takes it."""
-        return {
-            "sequence": self.sequence,
-            "name": self.name,
-            "quantity": self.quantity,
-            "price_unit": self.price_unit,
-            "tax_ids": [(6, 0, self.tax_ids.ids)],
-        }
+        return line_values(self, self.tax_ids)
+
+    def _invoice_line_values(self, account):
+        """The line as an invoice line, its income in ``account``."""
+        values = self._copy_values()
+        values["invoice_line_tax_ids"] = values.pop("tax_ids")
+        values["account_id"] = account.id
+        return values

@@ -57,13 +57,3 @@ class WeboSubscriptionLine(models.Model):
 
     def _webo_line_company(self):
         return self.subscription_id.company_id
-
-    def _invoice_line_values(self, account):
-        return {
-            "sequence": self.sequence,
-            "name": self.name,
-            "quantity": self.quantity,
-            "price_unit": self.price_unit,
-            "account_id": account.id,
-            "invoice_line_tax_ids": [(6, 0, self.tax_ids.ids)],
-        }

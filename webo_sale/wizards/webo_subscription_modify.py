@@ -58,10 +58,12 @@ class WeboSubscriptionModifyLine(models.TransientModel):
     name = fields.Char(string="Description", required=True, help="The invoice line's description.")
     quantity = fields.Float(digits=(16, 2), default=1.0, required=True,
                             help="Quantity billed each month.")
-    price_unit = fields.Float(string="Unit Price excl. VAT", required=True,
-                              help="Price of one unit, before VAT.")
+    price_unit = fields.Monetary(string="Unit Price excl. VAT", required=True,
+                                 help="Price of one unit, before VAT.")
     tax_ids = fields.Many2many(
         "account.tax", string="VAT", domain="[('type_tax_use', '=', 'sale')]",
         default=lambda self: self.env.user.company_id._webo_default_sale_tax(),
         help="VAT applied to the line (none under the VAT franchise).")
+    currency_id = fields.Many2one(related="wizard_id.currency_id", readonly=True,
+                                  help="The workspace's currency.")
 
