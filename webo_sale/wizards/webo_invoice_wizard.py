@@ -305,14 +305,4 @@ class WeboInvoiceWizardLine(models.TransientModel):
     _order = "sequence, id"
 
     wizard_id = fields.Many2one("webo.invoice.wizard", required=True, ondelete="cascade")
-    sequence = fields.Integer(default=10, help="Order of the lines on the invoices.")
-    name = fields.Char(string="Description", required=True)
-    quantity = fields.Float(digits=(16, 2), default=1.0, required=True)
-    price_unit = fields.Monetary(string="Unit Price excl. VAT", required=True)
-    tax_ids = fields.Many2many(
-        "account.tax", string="VAT",
-        default=lambda self: self.env.user.company_id._webo_default_sale_tax(),
-        domain="[('type_tax_use', '=', 'sale')]")
     currency_id = fields.Many2one(related="wizard_id.currency_id", readonly=True)
-    price_subtotal = fields.Monetary(string="Total excl. VAT", compute="_compute_price")
-    price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price")
