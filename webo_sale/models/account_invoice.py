@@ -609,9 +609,14 @@ class AccountInvoice(models.Model):
         designers = invoice.company_id._webo_designers()
         for local, partners in designers._webo_by_language(invoice):
             local.message_post(
-                body=_("The reminder due on %(date)s could not be sent: %(error)s The next run "
-                       "tries again.") % {"date": date, "error": error_text(error)},
+                body=local._webo_reminder_failure_text(date, error),
                 message_type="notification", subtype="mail.mt_note", partner_ids=partners.ids)
+
+    def _webo_reminder_failure_text(self, date, error):
+        """Why the reminder due on ``date`` was not sent, in the context's
+        language."""
+        return _("The reminder due on %(date)s could not be sent: %(error)s The next run "
+                 "tries again.") % {"date": date, "error": error_text(error)}
 
     def _webo_reminder_pause_targets(self, companies):
         for invoice in self.sudo():

@@ -327,18 +327,24 @@ class MailMail(models.Model):
         platform = self.env.ref("base.main_company").sudo().partner_id
         addresses = ", ".join(self._webo_addresses())
         for local, partners in designers._webo_by_language(record):
-            values = {"subject": message.subject or message.record_name or "",
-                      "recipients": addresses,
-                      "reason": self.with_context(lang=local.env.lang)._webo_reason(kind, detail)}
-            body = _("The email \"%(subject)s\" to %(recipients)s could not be delivered: "
-                     "%(reason)s.") % values
+            subject, body = self.with_context(lang=local.env.lang)._webo_failure_alert(
+                message, addresses, kind, detail)
             hint = getattr(local, "_webo_email_failure_hint", None)
             if hint:
                 body += " " + hint()
             local.with_context(mail_create_nosubscribe=True).message_post(
-                subject=_("Email not delivered: %(subject)s") % values, body=body,
+                subject=subject, body=body,
                 message_type="notification", subtype="webo_sale.mt_email_failed",
                 partner_ids=partners.ids, author_id=platform.id)
+
+    def _webo_failure_alert(self, message, addresses, kind, detail):
+        """(subject, body) of the alert that ``message`` did not reach
+        ``addresses``, in the context's language."""
+        values = {"subject": message.subject or message.record_name or "",
+                  "recipients": addresses, "reason": self._webo_reason(kind, detail)}
+        return (_("Email not delivered: %(subject)s") % values,
+                _("The email \"%(subject)s\" to %(recipients)s could not be delivered: "
+                  "%(reason)s.") % values)
 
     def _webo_reason(self, kind, detail):
         """Why the email was not delivered, in the context's language."""

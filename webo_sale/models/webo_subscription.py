@@ -618,12 +618,15 @@ class WeboSubscription(models.Model):
         inbox, in their language, why its period was not invoiced."""
         designers = self.company_id._webo_designers()
         for local, partners in designers._webo_by_language(self):
-            local.message_post(
-                body=_("The invoice of period %(period)s (%(date)s) could not be issued: %(error)s "
-                       "The next run tries again.") % {
-                    "period": self.next_period, "date": webo_date(local.env, self.next_invoice_date),
-                    "error": error_text(error)},
-                message_type="notification", subtype="mail.mt_note", partner_ids=partners.ids)
+            local.message_post(body=local._failure_text(error), message_type="notification",
+                               subtype="mail.mt_note", partner_ids=partners.ids)
+
+    def _failure_text(self, error):
+        """Why the next period was not invoiced, in the context's language."""
+        return _("The invoice of period %(period)s (%(date)s) could not be issued: %(error)s "
+                 "The next run tries again.") % {
+            "period": self.next_period, "date": webo_date(self.env, self.next_invoice_date),
+            "error": error_text(error)}
 
     def _issue_period(self, period):
         """The invoice of ``period``, validated and sent; the subscription
