@@ -405,14 +405,14 @@ class WeboPurchaseOrder(models.Model):
         signature = {"author_id": platform.id}
         if platform.email:
             signature["email_from"] = platform.email_formatted
-        for lang in set(designers.mapped("lang")) or {self.env.lang}:
-            recipients = designers.filtered(lambda user, lang=lang: user.lang == lang)
-            local = self.with_context(lang=lang, mail_notify_force_send=False)
+        for local, partners in designers._webo_by_language(self):
             local.message_post(
-                subject=_("Purchase %(name)s paid from your client's payment") % {"name": self.name},
+                subject=local._webo_settled_subject(),
                 body=local._webo_settled_body(settlements), message_type="notification",
-                subtype="mail.mt_comment", partner_ids=recipients.mapped("partner_id").ids,
-                **signature)
+                subtype="mail.mt_comment", partner_ids=partners.ids, **signature)
+
+    def _webo_settled_subject(self):
+        return _("Purchase %(name)s paid from your client's payment") % {"name": self.name}
 
     def _webo_settled_body(self, settlements):
         currency = self.currency_id

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.addons.webo_sale.tools.actions import wizard_action
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 from odoo.tools.misc import formatLang
@@ -115,11 +116,4 @@ class WeboPurchaseCheckout(models.TransientModel):
             raise UserError(self.deferred_refusal)
 
     def _webo_reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Payment summary"),
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return wizard_action(self._name, _("Payment summary"), res_id=self.id)

@@ -16,11 +16,11 @@ from types import SimpleNamespace
 import psycopg2
 
 from odoo import fields
-from odoo.tools import float_compare
 
-from ..models.account_invoice import webo_state_of
+from ..models.account_invoice import RECEIVING_BANK_SQL, is_payable, webo_state_of
 from ..models.res_company import name_with_ei
 from ..tools.epc_qr import epc_qr_data_uri
+from ..tools.money import format_money
 
 _logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ UPDATE account_invoice SET webo_viewed_date = (now() AT TIME ZONE 'UTC')
                FOR NO KEY UPDATE SKIP LOCKED)
 """
 
-INVOICE_SQL = """
+INVOICE_SQL = f"""
 SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.date_invoice,
        inv.date_due, inv.amount_untaxed, inv.amount_tax, inv.amount_total, inv.residual,
        inv.partner_id, inv.company_id, company.webo_workspace, note.number AS credit_note_number,
@@ -68,14 +68,8 @@ SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.
   JOIN res_partner client ON client.id = inv.commercial_partner_id
   JOIN res_currency currency ON currency.id = inv.currency_id
   LEFT JOIN account_invoice note ON note.id = inv.webo_credit_note_id
-  -- The account the client pays into, as account.invoice._webo_receiving_bank_account().
-  LEFT JOIN res_partner_bank bank ON bank.id = COALESCE(
-      (SELECT service.bank_account_id FROM webo_sale_service service
-        WHERE service.company_id = inv.company_id AND service.state = 'open'
-        ORDER BY service.id LIMIT 1),
-      inv.partner_bank_id,
-      (SELECT first.id FROM res_partner_bank first WHERE first.partner_id = company.partner_id
-        ORDER BY first.sequence, first.id LIMIT 1))
+  -- The account the client pays into, as the invoice reads it.
+  LEFT JOIN res_partner_bank bank ON bank.id = {RECEIVING_BANK_SQL}
   LEFT JOIN res_bank bank_name ON bank_name.id = bank.bank_id
  WHERE inv.id = %s
 """
@@ -107,13 +101,13 @@ def read_invoice(env, invoice_id):
 def page_values(env, row, access_token):
     """The page's values: plain, already formatted in the client's language."""
     lang = env["res.lang"]._lang_get(row["lang"] or "fr_FR")
-    decimals = max(0, math.ceil(-math.log10(row["rounding"])))
+    lang_env = env(context=dict(env.context, lang=lang.code))
+    # The currency as the page read it (what formatLang needs of it).
+    currency = SimpleNamespace(symbol=row["symbol"], position=row["position"],
+                               decimal_places=max(0, math.ceil(-math.log10(row["rounding"]))))
 
     def money(amount):
-        number = lang.format("%%.%df" % decimals, amount, grouping=True, monetary=True)
-        if row["position"] == "before":
-            return "%s\N{NO-BREAK SPACE}%s" % (row["symbol"], number)
-        return "%s\N{NO-BREAK SPACE}%s" % (number, row["symbol"])
+        return format_money(lang_env, amount, currency)
 
     def day(value):
         return fields.Date.from_string(value).strftime(lang.date_format) if value else ""
@@ -126,8 +120,8 @@ def page_values(env, row, access_token):
     state = webo_state_of(bool(row["credit_note_number"]), row["state"], row["date_due"],
                           row["residual"], row["amount_total"], row["rounding"], today,
                           refund=row["type"] == "out_refund")
-    payable = (row["type"] == "out_invoice" and row["state"] == "open" and state != "credited"
-               and float_compare(row["residual"], 0.0, precision_rounding=row["rounding"]) > 0)
+    payable = is_payable(row["type"], row["state"], bool(row["credit_note_number"]), row["residual"],
+                         row["rounding"])
     env.cr.execute(LINES_SQL, [row["id"]])
     lines = [SimpleNamespace(name=name, quantity=quantity(qty), price_unit=money(price),
                              subtotal=money(subtotal))

@@ -1,6 +1,7 @@
 from . import webo_api
 from . import res_company
 from . import res_users
+from . import webo_reminder_pausable
 from . import res_partner
 from . import webo_issued_guard
 from . import account_invoice

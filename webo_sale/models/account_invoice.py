@@ -12,6 +12,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..facturx_cii import FacturxWriter
 from ..facturx_cii.pdfa import facturx_pdfa3
+from ..tools.actions import wizard_action
 from ..tools.epc_qr import epc_qr_data_uri
 from .ir_actions_report import PdfRenderingError
 from .webo_api import public_method, webo_date
@@ -67,6 +68,34 @@ def webo_state_of(credited, state, date_due, residual, amount_total, rounding, t
     return "sent"
 
 
+def is_payable(kind, state, credited, residual, rounding):
+    """Whether the client can still pay an invoice, from its raw values
+    (its type, state, whether a credit note cancelled it, what it still
+    owes and its currency's rounding): shared by the invoice and the
+    payment page, which reads the values by SQL. Sent, not cancelled by a
+    credit note, not fully paid."""
+    return (kind == "out_invoice" and state == "open" and not credited
+            and float_compare(residual, 0.0, precision_rounding=rounding) > 0)
+
+
+# The bank account the client pays into, as one SQL expression over an
+# invoice ``inv`` and its ``company``: the workspace's payment-receiving
+# account once its sales service is open, else the invoice's own, else the
+# workspace's first. The invoice reads it alone, the payment page within its
+# one query of the invoice.
+RECEIVING_BANK_SQL = """COALESCE(
+      (SELECT service.bank_account_id FROM webo_sale_service service
+        WHERE service.company_id = inv.company_id AND service.state = 'open'
+        ORDER BY service.id LIMIT 1),
+      inv.partner_bank_id,
+      (SELECT first.id FROM res_partner_bank first WHERE first.partner_id = company.partner_id
+        ORDER BY first.sequence, first.id LIMIT 1))"""
+RECEIVING_BANK_QUERY = f"""
+SELECT {RECEIVING_BANK_SQL}
+  FROM account_invoice inv JOIN res_company company ON company.id = inv.company_id
+ WHERE inv.id = %s"""
+
+
 def amount_in_french_words(amount):
     """Euros and cents in French words, with French plural rules
     ("un euro", "deux euros", "un million d'euros", no "zéro centime")."""
@@ -86,7 +115,7 @@ class AccountInvoice(models.Model):
     _name = "account.invoice"
     # The guard first: it refuses a change of what was issued before any
     # other override acts on it.
-    _inherit = ["webo.issued.guard", "account.invoice"]
+    _inherit = ["webo.issued.guard", "account.invoice", "webo.reminder.pausable"]
 
     webo_recurrence = fields.Selection(
         [("none", "None"), ("monthly", "Monthly")],
@@ -324,14 +353,16 @@ class AccountInvoice(models.Model):
     def action_webo_resend(self):
         """The "Renvoyer par mail" modal."""
         self.ensure_one()
-        return self._webo_wizard_action("webo.invoice.resend", _("Resend by email"))
+        return wizard_action("webo.invoice.resend", _("Resend by email"),
+                             {"default_invoice_id": self.id})
 
     @api.multi
     def action_webo_cancel(self):
         """The "Annuler la facture" wizard, which can only create a credit note."""
         self.ensure_one()
         self._webo_check_can_be_credited()
-        return self._webo_wizard_action("webo.invoice.cancel", _("Cancel the invoice"))
+        return wizard_action("webo.invoice.cancel", _("Cancel the invoice"),
+                             {"default_invoice_id": self.id})
 
     @api.multi
     def action_webo_resume(self):
@@ -515,14 +546,6 @@ class AccountInvoice(models.Model):
                  "numbers": ", ".join(payment.invoice_ids.mapped("number"))})
         return payment.sudo(self.env.uid)
 
-    @api.multi
-    def action_webo_pause_reminders(self):
-        self.webo_pause_reminders()
-
-    @api.multi
-    def action_webo_resume_reminders(self):
-        self.webo_resume_reminders()
-
     @api.model
     @public_method
     def webo_reminders_due(self, date=None):
@@ -563,21 +586,6 @@ class AccountInvoice(models.Model):
             ) % {"date": webo_date(self.env, date), "today": webo_date(self.env, today)})
         return self.env["webo.invoice.reminder"].sudo()._run(date, companies)
 
-    @api.multi
-    @public_method
-    def webo_pause_reminders(self):
-        """No more reminders for these issued invoices until resumed."""
-        self._webo_set_reminders_paused(True)
-        return True
-
-    @api.multi
-    @public_method
-    def webo_resume_reminders(self):
-        """Reminders again for these invoices, from the next run on (the
-        level then due, not the ones missed meanwhile)."""
-        self._webo_set_reminders_paused(False)
-        return True
-
     @api.model
     def _cron_webo_send_reminders(self):
         """The daily scheduled job: every workspace's reminders due today."""
@@ -599,17 +607,18 @@ class AccountInvoice(models.Model):
         in their language, why its reminder was not sent."""
         invoice = self.sudo()
         designers = invoice.company_id._webo_designers()
-        for lang in set(designers.mapped("lang")) or {self.env.lang}:
-            invoice.with_context(lang=lang, mail_notify_force_send=False).message_post(
-                body=_("The reminder due on %(date)s could not be sent: %(error)s The next run "
-                       "tries again.") % {"date": date, "error": error_text(error)},
-                message_type="notification", subtype="mail.mt_note",
-                partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
-                .mapped("partner_id").ids)
+        for local, partners in designers._webo_by_language(invoice):
+            local.message_post(
+                body=local._webo_reminder_failure_text(date, error),
+                message_type="notification", subtype="mail.mt_note", partner_ids=partners.ids)
 
-    def _webo_set_reminders_paused(self, paused):
-        companies = self._webo_reminder_scope()
-        self.check_access_rights("write")
+    def _webo_reminder_failure_text(self, date, error):
+        """Why the reminder due on ``date`` was not sent, in the context's
+        language."""
+        return _("The reminder due on %(date)s could not be sent: %(error)s The next run "
+                 "tries again.") % {"date": date, "error": error_text(error)}
+
+    def _webo_reminder_pause_targets(self, companies):
         for invoice in self.sudo():
             if companies is not None and invoice.company_id != companies:
                 raise AccessError(_(
@@ -620,20 +629,19 @@ class AccountInvoice(models.Model):
                     "Invoice %(invoice)s is not issued: only a sent invoice has reminders to "
                     "pause or resume."
                 ) % {"invoice": invoice.name or invoice.partner_id.display_name})
-        changed = self.filtered(lambda invoice: invoice.webo_reminder_paused != paused)
-        changed.write({"webo_reminder_paused": paused})
-        for invoice in changed:
-            invoice.message_post(body=_("Reminders paused.") if paused else _("Reminders resumed."))
+        return self.sudo()
+
+    def _webo_reminder_pause_note(self, paused):
+        return _("Reminders paused.") if paused else _("Reminders resumed.")
 
     def _webo_receiving_bank_account(self):
         """The bank account the client pays into (its IBAN goes in the
-        Factur-X): the workspace's payment-receiving account once its sales
-        service is open, else the invoice's own, else the workspace's first."""
+        Factur-X, see RECEIVING_BANK_SQL), as superuser: the workspace's
+        account, whoever reads the invoice."""
         self.ensure_one()
-        service = self.env["webo.sale.service"].sudo().search(
-            [("company_id", "=", self.company_id.id), ("state", "=", "open")], limit=1)
-        return (service.bank_account_id or self.partner_bank_id
-                or self.company_id.partner_id.bank_ids[:1])
+        self.env.cr.execute(RECEIVING_BANK_QUERY, [self.id])
+        row = self.env.cr.fetchone()
+        return self.env["res.partner.bank"].sudo().browse(row and row[0])
 
     def _webo_epc_qr(self, kind="svg"):
         """The EPC QR code (data URI) asking for a transfer of what this
@@ -707,8 +715,8 @@ class AccountInvoice(models.Model):
         """Whether the client can still pay it: sent, not fully paid, not
         cancelled by a credit note."""
         self.ensure_one()
-        return (self.type == "out_invoice" and self.state == "open" and not self.webo_credit_note_id
-                and float_compare(self.residual, 0.0, precision_rounding=self.currency_id.rounding) > 0)
+        return is_payable(self.type, self.state, bool(self.webo_credit_note_id), self.residual,
+                          self.currency_id.rounding)
 
     def _webo_payment_journal(self, journal_id=None):
         """Where a payment of this invoice is recorded: the journal asked
@@ -737,19 +745,17 @@ class AccountInvoice(models.Model):
         invoice = self.sudo()
         method = self._webo_payment_method_label(payments[:1])
         designers = self.company_id._webo_designers()
-        for lang in set(designers.mapped("lang")) or {self.env.lang}:
-            recipients = designers.filtered(lambda user, lang=lang: user.lang == lang)
-            local = invoice.with_context(lang=lang, mail_notify_force_send=False)
+        for local, partners in designers._webo_by_language(invoice):
             message = local.message_post(
                 subject=local._webo_payment_alert_subject(),
                 body=local._webo_payment_alert_body(amount, method),
                 subtype="webo_sale.mt_payment_received", message_type="notification",
-                partner_ids=recipients.mapped("partner_id").ids,
+                partner_ids=partners.ids,
                 # The client paid: their name in the chatter. (Signed by the
                 # workspace, Odoo would not email the designers who share its
                 # address.)
                 author_id=self.commercial_partner_id.id, email_from=self._webo_author()["email_from"])
-            self._webo_keep_in_inbox(message, recipients.mapped("partner_id"))
+            self._webo_keep_in_inbox(message, partners)
         client = self.webo_billing_partner_id
         if client.email:
             template = self.env.ref("webo_sale.mail_template_payment_receipt")
@@ -1088,16 +1094,6 @@ class AccountInvoice(models.Model):
         })
         return action
 
-    def _webo_wizard_action(self, model, name):
-        return {
-            "type": "ir.actions.act_window",
-            "name": name,
-            "res_model": model,
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_invoice_id": self.id},
-        }
-
     def _webo_start_subscription(self):
         """Make each monthly draft invoice the first period of a new
         subscription, billed on the invoice's day of the month from then on
@@ -1115,7 +1111,7 @@ class AccountInvoice(models.Model):
                 "billing_day": date_invoice.day,
                 "payment_days": max((date_due - date_invoice).days, 0),
                 "next_period": 2,
-                "line_ids": [(0, 0, line._webo_subscription_line_values())
+                "line_ids": [(0, 0, line._webo_billing_line_values())
                              for line in invoice.invoice_line_ids],
             })
             invoice.write(dict(subscription._period_values(1), webo_recurrence="monthly",

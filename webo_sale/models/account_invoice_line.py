@@ -1,5 +1,7 @@
 from odoo import _, api, models
 
+from .webo_billing_line import line_values
+
 
 class AccountInvoiceLine(models.Model):
     _name = "account.invoice.line"
@@ -15,11 +17,7 @@ class AccountInvoiceLine(models.Model):
             line.invoice_id.company_id._webo_check_no_vat(
                 line.invoice_line_tax_ids, _("the invoice line \"%s\"") % line.name)
 
-    def _webo_subscription_line_values(self):
-        return {
-            "sequence": self.sequence,
-            "name": self.name,
-            "quantity": self.quantity,
-            "price_unit": self.price_unit,
-            "tax_ids": [(6, 0, self.invoice_line_tax_ids.ids)],
-        }
+    def _webo_billing_line_values(self):
+        """The line as a billing line takes it: a subscription started from
+        the invoice, the invoice wizard taking up its draft."""
+        return line_values(self, self.invoice_line_tax_ids)

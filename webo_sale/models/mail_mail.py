@@ -322,24 +322,29 @@ class MailMail(models.Model):
                 or not hasattr(record, "message_post"):
             return  # no alert about an alert; nothing to attach it to
         designers = self._webo_designers(record)
+        if not designers:
+            return  # a record of no workspace: nobody to tell
         platform = self.env.ref("base.main_company").sudo().partner_id
         addresses = ", ".join(self._webo_addresses())
-        for lang in set(designers.mapped("lang")):
-            local = self.with_context(lang=lang)
-            values = {"subject": message.subject or message.record_name or "",
-                      "recipients": addresses, "reason": local._webo_reason(kind, detail)}
-            body = _("The email \"%(subject)s\" to %(recipients)s could not be delivered: "
-                     "%(reason)s.") % values
-            hint = getattr(record.with_context(lang=lang), "_webo_email_failure_hint", None)
+        for local, partners in designers._webo_by_language(record):
+            subject, body = self.with_context(lang=local.env.lang)._webo_failure_alert(
+                message, addresses, kind, detail)
+            hint = getattr(local, "_webo_email_failure_hint", None)
             if hint:
                 body += " " + hint()
-            record.with_context(lang=lang, mail_notify_force_send=False,
-                                mail_create_nosubscribe=True).message_post(
-                subject=_("Email not delivered: %(subject)s") % values, body=body,
+            local.with_context(mail_create_nosubscribe=True).message_post(
+                subject=subject, body=body,
                 message_type="notification", subtype="webo_sale.mt_email_failed",
-                partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
-                .mapped("partner_id").ids,
-                author_id=platform.id)
+                partner_ids=partners.ids, author_id=platform.id)
+
+    def _webo_failure_alert(self, message, addresses, kind, detail):
+        """(subject, body) of the alert that ``message`` did not reach
+        ``addresses``, in the context's language."""
+        values = {"subject": message.subject or message.record_name or "",
+                  "recipients": addresses, "reason": self._webo_reason(kind, detail)}
+        return (_("Email not delivered: %(subject)s") % values,
+                _("The email \"%(subject)s\" to %(recipients)s could not be delivered: "
+                  "%(reason)s.") % values)
 
     def _webo_reason(self, kind, detail):
         """Why the email was not delivered, in the context's language."""

@@ -8,7 +8,8 @@ from .webo_api import public_method, refusals_as_messages
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "webo.reminder.pausable"]
 
     webo_invoiced_total = fields.Monetary(
         string="Total Invoiced", compute="_compute_webo_invoice_figures",
@@ -156,43 +157,19 @@ class ResPartner(models.Model):
         with refusals_as_messages():
             return super().write(self._webo_normalize(vals))
 
-    @api.multi
-    def action_webo_pause_reminders(self):
-        self.webo_pause_reminders()
-
-    @api.multi
-    def action_webo_resume_reminders(self):
-        self.webo_resume_reminders()
-
-    @api.multi
-    @public_method
-    def webo_pause_reminders(self):
-        """No more reminders for any invoice of these clients until resumed."""
-        self._webo_set_reminders_paused(True)
-        return True
-
-    @api.multi
-    @public_method
-    def webo_resume_reminders(self):
-        """Reminders again for these clients' late invoices, from the next run on."""
-        self._webo_set_reminders_paused(False)
-        return True
-
-    def _webo_set_reminders_paused(self, paused):
-        companies = self.env["account.invoice"]._webo_reminder_scope()
-        self.check_access_rights("write")
+    def _webo_reminder_pause_targets(self, companies):
+        # A contact's pause is its company's: the reminders go to the client.
         clients = self.sudo().mapped("commercial_partner_id")
         for client in clients:
             if companies is not None and client.company_id != companies:
                 raise AccessError(_(
                     "This client belongs to another workspace: you can only pause or resume "
                     "the reminders of your own clients."))
-        changed = self.env["res.partner"].browse(clients.ids).filtered(
-            lambda client: client.webo_reminder_paused != paused)
-        changed.write({"webo_reminder_paused": paused})
-        for client in changed:
-            client.message_post(body=_("Reminders paused for all this client's invoices.") if paused
-                                else _("Reminders resumed for this client's invoices."))
+        return clients
+
+    def _webo_reminder_pause_note(self, paused):
+        return (_("Reminders paused for all this client's invoices.") if paused
+                else _("Reminders resumed for this client's invoices."))
 
     @api.onchange("siret", "vat")
     def _onchange_webo_duplicate(self):

@@ -26,6 +26,17 @@ class ResUsers(models.Model):
         for user in self.search([("groups_id", "in", groups.ids), ("action_id", "=", False)]):
             user.action_id = user._webo_home_action()
 
+    def _webo_by_language(self, record):
+        """``record`` once in each language of these users, with the
+        partners of those who read it: [(record in that language, partners)],
+        for a note that each of them reads in their own (the mail queue
+        sends it later). Without users, once in the context's language for
+        no one: the note is still kept on the record."""
+        languages = set(self.mapped("lang")) or {record.env.lang}
+        return [(record.with_context(lang=lang, mail_notify_force_send=False),
+                 self.filtered(lambda user, lang=lang: user.lang == lang).mapped("partner_id"))
+                for lang in languages]
+
     def _webo_home_action(self):
         """Where the web client opens after login: a designer on the
         Synthèse of Gestion commerciale, the platform operator on the

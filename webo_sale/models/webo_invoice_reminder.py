@@ -1,14 +1,13 @@
 import html
-import json
 import logging
 import re
-import time
 
 from psycopg2.extras import execute_values
 
 from odoo import _, api, fields, models, tools
-from odoo.addons.base.res.res_lang import intersperse
 
+from ..tools.batches import rate, run_in_batches
+from ..tools.money import format_money
 from .webo_reminder_level import PLACEHOLDER
 from .webo_subscription import CONNECTION_LOST, error_text
 
@@ -121,29 +120,24 @@ class WeboInvoiceReminder(models.Model):
 
         The context key ``webo_reminder_no_commit`` keeps everything in the
         caller's transaction (Odoo's test runner)."""
-        commit = not self.env.context.get("webo_reminder_no_commit")
         total = len(self._due(date, companies))
-        done, skipped = 0, set()
-        started = time.monotonic()
+        skipped = set()
         _logger.info("reminders due on %s: %d to send", date, total)
-        while True:
-            claimed = self._claim_batch(date, companies, batch_size, skipped)
-            if not claimed:
-                break
-            due = self._due(date, companies, claimed)
-            sent, without_email = self._send_isolated(date, due)
+
+        def send(claimed):
+            sent, without_email = self._send_isolated(date, self._due(date, companies, claimed))
             skipped.update(claimed)
-            done += sent
             if without_email:
                 _logger.warning("reminders: %d invoices not reminded, their client has no email "
                                 "address or is archived (ids %s)", len(without_email), sorted(without_email))
-            if commit:
-                # Each batch is kept: a run stopped half-way resumes after it.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            elapsed = time.monotonic() - started
-            _logger.info("reminders: %d/%d sent (%.0f reminders/s)",
-                         done, total, done / elapsed if elapsed else 0.0)
-        return done
+            return sent, False
+
+        def progress(done, seconds):
+            _logger.info("reminders: %d/%d sent (%.0f reminders/s)", done, total, rate(done, seconds))
+
+        return run_in_batches(
+            self.env, lambda: self._claim_batch(date, companies, batch_size, skipped), send,
+            commit=not self.env.context.get("webo_reminder_no_commit"), progress=progress)
 
     @api.model
     def _claim_batch(self, date, companies, batch_size, exclude):
@@ -378,8 +372,8 @@ class _Renderer:
         recipient's language."""
         lang_code = contact.lang or invoice.partner_id.lang or "en_US"
         subject, body = self._text(level, lang_code)
-        lang, number_format = self._lang(lang_code)
-        values = self._values(invoice, days, lang, number_format, lang_code)
+        lang, lang_env = self._lang(lang_code)
+        values = self._values(invoice, days, lang, lang_env, lang_code)
         subject = PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), subject)
         return subject, self._html(body, values)
 
@@ -391,22 +385,21 @@ class _Renderer:
         return self._texts[key]
 
     def _lang(self, code):
-        """(res.lang, its number format) of ``code``."""
+        """(res.lang, an environment in that language) of ``code``."""
         if code not in self._langs:
             languages = self.env["res.lang"]
             # A client without a language (or an inactive one) reads the
             # database's first installed language.
             lang = languages._lang_get(code) or languages._lang_get(languages.get_installed()[0][0])
-            grouping, thousands_sep, decimal_point = lang._data_get(monetary=True)
-            self._langs[code] = (lang, (json.loads(grouping), thousands_sep, decimal_point))
+            self._langs[code] = (lang, self.env(context=dict(self.env.context, lang=lang.code)))
         return self._langs[code]
 
-    def _values(self, invoice, days, lang, number_format, lang_code):
+    def _values(self, invoice, days, lang, lang_env, lang_code):
         currency = invoice.currency_id
         penalty = self.env["webo.invoice.reminder"]._penalty(invoice, days)
         indemnity = ""
         if invoice._webo_is_business_client():
-            indemnity = self._indemnity(number_format, lang_code)
+            indemnity = self._indemnity(lang_env, lang_code)
         due = fields.Date.from_string(invoice.date_due)
         viewed_date = viewed = ""
         if invoice.webo_viewed_date:
@@ -417,13 +410,13 @@ class _Renderer:
         return {
             "client": invoice.commercial_partner_id.name or "",
             "invoice": invoice.number or "",
-            "amount_due": self._amount(number_format, invoice.residual, currency),
+            "amount_due": format_money(lang_env, invoice.residual, currency),
             "due_date": due.strftime(lang.date_format or "%Y-%m-%d"),
             "days_late": str(days),
             "payment_link": invoice.webo_payment_url or "",
-            "penalty": self._amount(number_format, penalty, currency),
-            "penalty_rate": "%s %%" % self._number(
-                number_format, invoice.company_id.webo_late_penalty_rate, 2),
+            "penalty": format_money(lang_env, penalty, currency),
+            "penalty_rate": "%s %%" % lang.format(
+                "%.2f", invoice.company_id.webo_late_penalty_rate, grouping=True, monetary=True),
             "indemnity": indemnity,
             "workspace": invoice.company_id.webo_legal_name or "",
             "viewed": viewed,
@@ -433,29 +426,13 @@ class _Renderer:
     def _viewed(self, viewed_date, lang_code):
         return self.env["webo.invoice.reminder"].with_context(lang=lang_code)._viewed_sentence(viewed_date)
 
-    def _indemnity(self, number_format, lang_code):
+    def _indemnity(self, lang_env, lang_code):
         key = ("indemnity", lang_code)
         if key not in self._texts:
             self._texts[key] = self.env["webo.invoice.reminder"].with_context(
                 lang=lang_code)._indemnity_sentence(
-                    self._amount(number_format, RECOVERY_INDEMNITY_EUR, self._euro))
+                    format_money(lang_env, RECOVERY_INDEMNITY_EUR, self._euro))
         return self._texts[key]
-
-    @staticmethod
-    def _number(number_format, value, digits):
-        """``value`` as the language writes it (res.lang.format's rules,
-        its grouping parsed once a batch rather than once a number)."""
-        grouping, thousands_sep, decimal_point = number_format
-        whole, _point, decimals = ("%.*f" % (digits, value)).partition(".")
-        whole = intersperse(whole, grouping, thousands_sep)[0]
-        return decimal_point.join([whole, decimals]) if decimals else whole
-
-    @classmethod
-    def _amount(cls, number_format, amount, currency):
-        number = cls._number(number_format, amount, currency.decimal_places)
-        if currency.position == "before":
-            return "%s\N{NO-BREAK SPACE}%s" % (currency.symbol, number)
-        return "%s\N{NO-BREAK SPACE}%s" % (number, currency.symbol)
 
     @staticmethod
     def _html(body, values):

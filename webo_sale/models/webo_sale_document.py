@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import html_escape
 
 from ..tools import decoded_size
+from ..tools.actions import wizard_action
 from .webo_api import public_method
 
 _logger = logging.getLogger(__name__)
@@ -82,26 +83,14 @@ class WeboSaleDocument(models.Model):
 
     def action_refuse(self):
         self._webo_check_operator()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Refuse the document"),
-            "res_model": "webo.sale.document.refuse",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_document_ids": [(6, 0, self.ids)]},
-        }
+        return wizard_action("webo.sale.document.refuse", _("Refuse the document"),
+                             {"default_document_ids": [(6, 0, self.ids)]})
 
     def action_replace(self):
         self.ensure_one()
         self.service_id._webo_check_company()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Replace the document"),
-            "res_model": "webo.sale.document.replace",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_document_id": self.id},
-        }
+        return wizard_action("webo.sale.document.replace", _("Replace the document"),
+                             {"default_document_id": self.id})
 
     # Business methods
 

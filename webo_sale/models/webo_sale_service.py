@@ -1,5 +1,6 @@
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from stdnum import iban as stdnum_iban
 
 from odoo import SUPERUSER_ID, _, api, fields, models
@@ -436,7 +437,7 @@ class WeboSaleService(models.Model):
         of customer invoices and client payments."""
         self.ensure_one()
         today = fields.Date.from_string(today or fields.Date.context_today(self))
-        first = date(today.year - 1 + (today.month // 12), today.month % 12 + 1, 1)
+        first = today + relativedelta(months=-11, day=1)
         cr = self.env.cr
         # A few dozen rows of running totals, whatever the workspace's size.
         cr.execute("""
@@ -471,12 +472,10 @@ class WeboSaleService(models.Model):
         """, {"company": self.company_id.id, "first": first})
         collected = {_as_date(month): amount for month, amount in cr.fetchall()}
         months = []
-        year, month = first.year, first.month
-        for _index in range(12):
-            start = date(year, month, 1)
+        for index in range(12):
+            start = first + relativedelta(months=index)
             months.append({"month": start, "invoiced": invoiced.get(start, 0.0),
                            "collected": collected.get(start, 0.0)})
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         # A partial index holds exactly these rows (account.invoice.init).
         cr.execute("""
             SELECT COUNT(*) FROM account_invoice

@@ -1,7 +1,5 @@
-import calendar
 import datetime
 import logging
-import time
 
 import psycopg2
 from dateutil.relativedelta import relativedelta
@@ -10,6 +8,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
+from ..tools.actions import wizard_action
+from ..tools.batches import rate, run_in_batches
 from .ir_actions_report import PdfRenderingError
 from .webo_api import public_method, webo_date
 
@@ -62,10 +62,7 @@ def period_date(date_start, billing_day, period):
     """The billing date of ``period`` (1 is the month of ``date_start``):
     the billing day of that month, or its last day when the month is
     shorter (a subscription billed on the 31st bills on 28 February)."""
-    month_index = date_start.year * 12 + date_start.month - 1 + period - 1
-    year, month = divmod(month_index, 12)
-    month += 1
-    return datetime.date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
+    return date_start + relativedelta(months=period - 1, day=billing_day)
 
 
 class WeboSubscription(models.Model):
@@ -249,14 +246,16 @@ class WeboSubscription(models.Model):
         the next period on."""
         self._check_one_selected()
         self._check_running(_("modified"))
-        return self._wizard_action("webo.subscription.modify", _("Modify the subscription"))
+        return wizard_action("webo.subscription.modify", _("Modify the subscription"),
+                             {"default_subscription_id": self.id})
 
     @api.multi
     def action_webo_duplicate(self):
         """"Dupliquer": a new running subscription (a stopped one is resumed)."""
         self._check_one_selected()
         self._check_can_be_resumed()
-        return self._wizard_action("webo.subscription.duplicate", _("Duplicate the subscription"))
+        return wizard_action("webo.subscription.duplicate", _("Duplicate the subscription"),
+                             {"default_subscription_id": self.id})
 
     @api.multi
     def action_webo_stop(self):
@@ -265,15 +264,8 @@ class WeboSubscription(models.Model):
             raise UserError(_("Select the subscriptions to stop."))
         for subscription in self:
             subscription._check_running(_("stopped"))
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Stop the subscription"),
-            "res_model": "webo.subscription.stop",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_subscription_ids": [(6, 0, self.ids)]},
-        }
+        return wizard_action("webo.subscription.stop", _("Stop the subscription"),
+                             {"default_subscription_ids": [(6, 0, self.ids)]})
 
     @api.multi
     def action_webo_open_invoices(self):
@@ -465,31 +457,29 @@ class WeboSubscription(models.Model):
         if commit:
             self.env["ir.actions.report"]._webo_prepare_report_assets()
         total = self._count_due_periods(date, subscription_ids)
-        done, failed = 0, set()
-        started = time.monotonic()
+        failed = set()
         _logger.info("subscriptions due on %s: %d periods to invoice", date, total)
-        while True:
-            batch = self._claim_due_batch(date, batch_size, subscription_ids, failed)
-            if not batch:
-                break
+
+        def invoice(batch):
             try:
                 invoiced, batch_failed = batch._invoice_next_period()
             finally:
                 self.env["ir.rule"]._webo_clear_rule_cache()
             failed.update(batch_failed)
-            done += len(invoiced)
-            if commit:
-                # Each batch is kept: the run resumes after the last one.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            self.env.clear()
-            elapsed = time.monotonic() - started
-            _logger.info("subscriptions: %d/%d periods invoiced (%.1f invoices/s)",
-                         done, total, done / elapsed if elapsed else 0.0)
-            if len(batch_failed) == len(batch) > 1 and all(map(is_renderer_failure,
-                                                                batch_failed.values())):
+            stop = len(batch_failed) == len(batch) > 1 and all(map(is_renderer_failure,
+                                                                   batch_failed.values()))
+            if stop:
                 _logger.warning("subscriptions: the PDF renderer fails for a whole batch; the run "
                                 "stops, the next one resumes")
-                break
+            return len(invoiced), stop
+
+        def progress(done, seconds):
+            _logger.info("subscriptions: %d/%d periods invoiced (%.1f invoices/s)",
+                         done, total, rate(done, seconds))
+
+        done = run_in_batches(
+            self.env, lambda: self._claim_due_batch(date, batch_size, subscription_ids, failed),
+            invoice, commit=commit, progress=progress)
         if failed:
             _logger.warning("subscriptions: %d could not be invoiced on %s (ids %s): see their log",
                             len(failed), date, sorted(failed))
@@ -627,16 +617,16 @@ class WeboSubscription(models.Model):
         """Tell the workspace's designers, on the subscription and in their
         inbox, in their language, why its period was not invoiced."""
         designers = self.company_id._webo_designers()
-        for lang in set(designers.mapped("lang")) or {self.env.lang}:
-            local = self.with_context(lang=lang, mail_notify_force_send=False)
-            local.message_post(
-                body=_("The invoice of period %(period)s (%(date)s) could not be issued: %(error)s "
-                       "The next run tries again.") % {
-                    "period": self.next_period, "date": webo_date(local.env, self.next_invoice_date),
-                    "error": error_text(error)},
-                message_type="notification", subtype="mail.mt_note",
-                partner_ids=designers.filtered(lambda user, lang=lang: user.lang == lang)
-                .mapped("partner_id").ids)
+        for local, partners in designers._webo_by_language(self):
+            local.message_post(body=local._failure_text(error), message_type="notification",
+                               subtype="mail.mt_note", partner_ids=partners.ids)
+
+    def _failure_text(self, error):
+        """Why the next period was not invoiced, in the context's language."""
+        return _("The invoice of period %(period)s (%(date)s) could not be issued: %(error)s "
+                 "The next run tries again.") % {
+            "period": self.next_period, "date": webo_date(self.env, self.next_invoice_date),
+            "error": error_text(error)}
 
     def _issue_period(self, period):
         """The invoice of ``period``, validated and sent; the subscription
@@ -754,17 +744,3 @@ class WeboSubscription(models.Model):
                 "The subscription %(name)s has already been resumed (by the subscription "
                 "starting on %(date)s): modify or duplicate that one instead."
             ) % {"name": self.name, "date": webo_date(self.env, self.successor_ids[0].date_start)})
-
-    def _wizard_action(self, model, name):
-        # "views" too: the client's Abonnements tab calls these methods
-        # directly, and the web client needs the views of an action that
-        # has not gone through a button (which would add them).
-        return {
-            "type": "ir.actions.act_window",
-            "name": name,
-            "res_model": model,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_subscription_id": self.id},
-        }

@@ -11,25 +11,14 @@ class WeboSubscriptionLine(models.Model):
     subscription_id = fields.Many2one(
         "webo.subscription", required=True, ondelete="cascade", index=True,
         help="The subscription this line bills each month.")
-    sequence = fields.Integer(default=10, help="Order of the lines on the invoices.")
-    name = fields.Char(string="Description", required=True,
-                       help="The invoice line's description.")
-    quantity = fields.Float(digits=(16, 2), default=1.0, required=True,
-                            help="Quantity billed each month.")
-    price_unit = fields.Monetary(string="Unit Price excl. VAT", required=True,
-                                 help="Price of one unit, before VAT.")
-    tax_ids = fields.Many2many(
-        "account.tax", string="VAT", domain="[('type_tax_use', '=', 'sale')]",
-        default=lambda self: self.env.user.company_id._webo_default_sale_tax(),
-        help="VAT applied to the line (none under the VAT franchise).")
+    quantity = fields.Float(help="Quantity billed each month.")
     company_id = fields.Many2one(related="subscription_id.company_id", store=True, readonly=True,
                                  string="Workspace", help="The subscription's workspace.")
     currency_id = fields.Many2one(related="subscription_id.currency_id", readonly=True,
                                   help="The workspace's currency.")
-    price_subtotal = fields.Monetary(string="Total excl. VAT", compute="_compute_price", store=True,
-                                     help="Line total before VAT.")
-    price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price", store=True,
-                                  help="Line total, VAT included.")
+    # Stored: the subscription's amounts add them up.
+    price_subtotal = fields.Monetary(store=True)
+    price_total = fields.Monetary(store=True)
 
     @api.model
     def create(self, values):
@@ -57,13 +46,3 @@ class WeboSubscriptionLine(models.Model):
 
     def _webo_line_company(self):
         return self.subscription_id.company_id
-
-    def _invoice_line_values(self, account):
-        return {
-            "sequence": self.sequence,
-            "name": self.name,
-            "quantity": self.quantity,
-            "price_unit": self.price_unit,
-            "account_id": account.id,
-            "invoice_line_tax_ids": [(6, 0, self.tax_ids.ids)],
-        }

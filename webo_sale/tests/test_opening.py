@@ -1,5 +1,11 @@
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 
+from ..wizards.webo_sale_opening import is_adult
 from .common_opening import STEP1, VALID_IBAN, OpeningCase, b64, sample_pdf, step2
 
 
@@ -109,6 +115,35 @@ class TestOpening(OpeningCase):
             self.assertFalse(self.workspace_a.siret, values)
             self.assertEqual(wizard.service_id.state, "new", values)
             self.assertEqual(wizard.step, "company", values)
+
+    def test_eighteen_years_from_the_birthday_on(self):
+        # The 29th to the 31st of a month included: the day someone turns
+        # 18 they are an adult, the day before they are 17.
+        for today, birthday in [("2026-03-31", "2008-03-31"), ("2026-01-29", "2008-01-29"),
+                                ("2026-05-30", "2008-05-30"), ("2026-12-07", "2008-12-07"),
+                                ("2027-03-01", "2009-03-01")]:
+            today, birthday = date.fromisoformat(today), date.fromisoformat(birthday)
+            self.assertTrue(is_adult(birthday, today), (birthday, today))
+            self.assertFalse(is_adult(birthday + timedelta(days=1), today), (birthday, today))
+        # Born on 29 February: 18 on 1 March in a common year.
+        self.assertTrue(is_adult(date(2008, 2, 29), date(2026, 3, 1)))
+        self.assertFalse(is_adult(date(2008, 2, 29), date(2026, 2, 28)))
+
+    def test_step1_accepts_who_turns_18_today_and_refuses_a_day_younger(self):
+        today = fields.Date.from_string(fields.Date.context_today(self.env["webo.sale.opening"]))
+        birth = today - relativedelta(years=18)
+        young = dict(STEP1, birth_date=fields.Date.to_string(birth + timedelta(days=1)))
+        wizard = self._wizard(self.designer_a, young).with_context(lang="fr_FR")
+        wizard.action_start()
+        with self.env.cr.savepoint(), self.assertRaises(UserError) as error:
+            wizard.action_save()
+        self.assertIn("majeur", str(error.exception))
+        self.assertEqual(wizard.service_id.state, "new")
+        self.assertEqual(wizard.step, "company")
+        wizard.write({"birth_date": fields.Date.to_string(birth)})
+        wizard.action_save()
+        self.assertEqual(wizard.step, "documents")
+        self.assertEqual(wizard.service_id.state, "informed")
 
     def test_sole_proprietor_under_franchise_needs_no_vat_capital_or_rcs(self):
         values = dict(STEP1, legal_form="micro", vat_regime="franchise", vat=False,

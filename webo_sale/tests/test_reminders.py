@@ -291,6 +291,27 @@ class TestReminderRun(ReminderCase):
             webo_reminder_no_commit=True)._run("2026-04-02", batch_size=2), 3)
         self.assertEqual(len(invoices.mapped("webo_reminder_ids")), 3)
 
+    def test_a_failure_is_told_to_each_designer_in_their_language(self):
+        self.env["res.lang"].with_context(active_test=False).search(
+            [("code", "=", "en_US")]).active = True
+        english = self._create_designer("designer-a-en", self.workspace_a)
+        english.lang = "en_US"
+        poisoned = self._late()
+
+        def fail(renderer, invoice, *args):
+            raise ValueError("unreadable invoice")
+
+        with patch.object(_Renderer, "render", fail), \
+                mute_logger("odoo.addons.webo_sale.models.webo_invoice_reminder"):
+            self.assertEqual(self._run("2026-04-02"), 0)
+        notes = {partner: poisoned.message_ids.filtered(
+            lambda message, partner=partner: partner in message.needaction_partner_ids)
+            for partner in (self.designer_a.partner_id, english.partner_id)}
+        self.assertEqual([len(note) for note in notes.values()], [1, 1], "one note each")
+        self.assertIn("n'a pas pu être envoyée", notes[self.designer_a.partner_id].body)
+        self.assertIn("could not be sent", notes[english.partner_id].body)
+        self.assertIn("unreadable invoice", notes[english.partner_id].body)
+
     def test_a_failing_invoice_is_logged_and_the_others_are_reminded(self):
         first, poisoned, last = self._late(), self._late(), self._late()
         render = _Renderer.render

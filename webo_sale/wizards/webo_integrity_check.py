@@ -12,7 +12,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..models.webo_api import public_method
-from .webo_invoice_wizard import reopen_action
+from ..tools.actions import wizard_action
 
 
 class WeboIntegrityCheck(models.TransientModel):
@@ -57,7 +57,7 @@ class WeboIntegrityCheck(models.TransientModel):
             "checked_at": result["checked_at"],
             "report": result["report"],
         })
-        return reopen_action(self, _("Integrity check"))
+        return wizard_action(self._name, _("Integrity check"), res_id=self.id)
 
     @api.model
     @public_method

@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .webo_invoice_wizard import reopen_action, report_body, rolled_back
+from ..tools.actions import wizard_action
+from .webo_invoice_wizard import report_body, rolled_back
 
 
 class WeboInvoiceCancel(models.TransientModel):
@@ -30,7 +31,7 @@ class WeboInvoiceCancel(models.TransientModel):
             credit_note.action_invoice_open()
             html = credit_note._webo_report().render_qweb_html(credit_note.ids)[0]
         self.write({"preview_html": report_body(html), "state": "preview"})
-        return reopen_action(self, _("Cancel the invoice"))
+        return wizard_action(self._name, _("Cancel the invoice"), res_id=self.id)
 
     @api.multi
     def action_create_credit_note(self):

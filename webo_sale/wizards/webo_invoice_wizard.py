@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
 from ..models.webo_api import public_method, webo_date
+from ..tools.actions import wizard_action
 
 
 @contextmanager
@@ -44,18 +45,6 @@ PAYMENT_DAYS = 30
 def default_due_date(day):
     """``day`` (a date string) plus the usual payment delay."""
     return fields.Date.to_string(fields.Date.from_string(day) + timedelta(days=PAYMENT_DAYS))
-
-
-def reopen_action(wizard, name):
-    """The action that shows ``wizard`` again, at its next step."""
-    return {
-        "type": "ir.actions.act_window",
-        "res_model": wizard._name,
-        "res_id": wizard.id,
-        "view_mode": "form",
-        "target": "new",
-        "name": name,
-    }
 
 
 class WeboInvoiceWizard(models.TransientModel):
@@ -205,12 +194,7 @@ class WeboInvoiceWizard(models.TransientModel):
             "date_due": invoice.date_due or default_due_date(
                 invoice.date_invoice or fields.Date.context_today(self)),
             "recurrence": invoice.webo_recurrence,
-            "line_ids": [(0, 0, {
-                "name": line.name,
-                "quantity": line.quantity,
-                "price_unit": line.price_unit,
-                "tax_ids": [(6, 0, line.invoice_line_tax_ids.ids)],
-            }) for line in invoice.invoice_line_ids],
+            "line_ids": [(0, 0, line._webo_billing_line_values()) for line in invoice.invoice_line_ids],
         })
 
     def _check_details(self):
@@ -274,6 +258,9 @@ class WeboInvoiceWizard(models.TransientModel):
         """The draft invoice of the wizard, made or brought up to date (a
         monthly one starts its subscription only when it is sent)."""
         journal = self._sale_journal()
+        account = journal.default_credit_account_id
+        if self.line_ids and not account:
+            raise UserError(_("The sales journal %s has no income account.") % journal.name)
         values = {
             "name": self.name,
             "partner_id": self.partner_id.id,
@@ -281,7 +268,7 @@ class WeboInvoiceWizard(models.TransientModel):
             "date_due": self.date_due,
             "webo_recurrence": self.recurrence,
             "invoice_line_ids": [(5, 0, 0)] + [
-                (0, 0, line._invoice_line_values(journal)) for line in self.line_ids],
+                (0, 0, line._invoice_line_values(account)) for line in self.line_ids],
         }
         if self.invoice_id:
             self.invoice_id.write(values)
@@ -308,34 +295,14 @@ class WeboInvoiceWizard(models.TransientModel):
         self.invalidate_cache(["invoice_id", "state"], self.ids)
 
     def _reopen(self):
-        return reopen_action(self, _("Create an invoice"))
+        return wizard_action(self._name, _("Create an invoice"), res_id=self.id)
 
 
 class WeboInvoiceWizardLine(models.TransientModel):
     _name = "webo.invoice.wizard.line"
     _inherit = "webo.billing.line"
     _description = "Invoice line"
+    _order = "sequence, id"
 
     wizard_id = fields.Many2one("webo.invoice.wizard", required=True, ondelete="cascade")
-    name = fields.Char(string="Description", required=True)
-    quantity = fields.Float(digits=(16, 2), default=1.0, required=True)
-    price_unit = fields.Monetary(string="Unit Price excl. VAT", required=True)
-    tax_ids = fields.Many2many(
-        "account.tax", string="VAT",
-        default=lambda self: self.env.user.company_id._webo_default_sale_tax(),
-        domain="[('type_tax_use', '=', 'sale')]")
     currency_id = fields.Many2one(related="wizard_id.currency_id", readonly=True)
-    price_subtotal = fields.Monetary(string="Total excl. VAT", compute="_compute_price")
-    price_total = fields.Monetary(string="Total incl. VAT", compute="_compute_price")
-
-    def _invoice_line_values(self, journal):
-        account = journal.default_credit_account_id
-        if not account:
-            raise UserError(_("The sales journal %s has no income account.") % journal.name)
-        return {
-            "name": self.name,
-            "quantity": self.quantity,
-            "price_unit": self.price_unit,
-            "account_id": account.id,
-            "invoice_line_tax_ids": [(6, 0, self.tax_ids.ids)],
-        }

@@ -1,6 +1,6 @@
 import re
-from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum import vatin as stdnum_vatin
@@ -14,12 +14,20 @@ from odoo.tools import single_email_re
 from ..models.res_company import LEGAL_FORMS, SOLE_PROPRIETOR_FORMS
 from ..models.webo_api import public_method
 from ..models.webo_sale_document import DOCUMENT_KINDS
+from ..tools.actions import wizard_action
 
 COMPANY_FIELDS = ("company_name", "legal_form", "siret", "vat", "street", "street2", "zip", "city",
                   "country_id", "share_capital", "rcs_city", "vat_regime")
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "birth_date", "nationality_id")
 STEP2_FIELDS = (*("%s_%s" % (kind, suffix) for kind in ("identity", "address", "registration", "bank")
                   for suffix in ("file", "filename")), "iban", "bic")
+
+
+def is_adult(birth, today):
+    """Whether someone born on ``birth`` is 18 or more on ``today`` (dates):
+    their 18th birthday has come (born on 29 February: on 1 March in a
+    common year)."""
+    return birth <= today - relativedelta(years=18)
 
 
 class WeboSaleOpening(models.TransientModel):
@@ -228,14 +236,7 @@ class WeboSaleOpening(models.TransientModel):
 
     def _webo_reopen(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("My sales service"),
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "inline",
-        }
+        return wizard_action(self._name, _("My sales service"), res_id=self.id, target="inline")
 
     def _webo_check_user(self):
         """A designer opens their own workspace's service, as themselves."""
@@ -295,7 +296,7 @@ class WeboSaleOpening(models.TransientModel):
             raise UserError(_("The email address %(email)s is not valid.") % {"email": self.email})
         birth = fields.Date.from_string(self.birth_date)
         today = fields.Date.from_string(fields.Date.context_today(self))
-        if birth > date(today.year - 18, today.month, min(today.day, 28)):
+        if not is_adult(birth, today):
             raise UserError(_("The date of birth must be that of an adult (18 years or more)."))
         rcs_city = (self.rcs_city or "").strip() if company_form else False
         company_values = {

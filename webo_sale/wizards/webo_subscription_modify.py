@@ -54,14 +54,7 @@ class WeboSubscriptionModifyLine(models.TransientModel):
 
     wizard_id = fields.Many2one("webo.subscription.modify", required=True, ondelete="cascade",
                                 help="The modification this line belongs to.")
-    sequence = fields.Integer(default=10, help="Order of the lines on the invoices.")
-    name = fields.Char(string="Description", required=True, help="The invoice line's description.")
-    quantity = fields.Float(digits=(16, 2), default=1.0, required=True,
-                            help="Quantity billed each month.")
-    price_unit = fields.Float(string="Unit Price excl. VAT", required=True,
-                              help="Price of one unit, before VAT.")
-    tax_ids = fields.Many2many(
-        "account.tax", string="VAT", domain="[('type_tax_use', '=', 'sale')]",
-        default=lambda self: self.env.user.company_id._webo_default_sale_tax(),
-        help="VAT applied to the line (none under the VAT franchise).")
+    quantity = fields.Float(help="Quantity billed each month.")
+    currency_id = fields.Many2one(related="wizard_id.currency_id", readonly=True,
+                                  help="The workspace's currency.")
 
