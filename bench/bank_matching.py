@@ -166,12 +166,19 @@ class Bench:
     def _template_invoice(self, env, workspace, client):
         journal = env["account.journal"].search(
             [("company_id", "=", workspace.id), ("type", "=", "sale")], limit=1)
+        # Invoices are numbered in date order: not before the journal's last
+        # one (the demo's workspaces issued some lately).
+        env.cr.execute("SELECT MAX(date_invoice) FROM account_invoice"
+                       " WHERE journal_id = %s AND move_name IS NOT NULL", [journal.id])
+        last = env.cr.fetchone()[0]  # an ISO string, as Odoo 11 reads dates
+        last = datetime.date.fromisoformat(last) if last else self.today
+        day = max(self.today - datetime.timedelta(days=60), min(last, self.today))
         invoice = env["account.invoice"].create({
             "partner_id": client.id, "company_id": workspace.id, "journal_id": journal.id,
             "account_id": client.with_context(
                 force_company=workspace.id).property_account_receivable_id.id,
-            "name": "Maintenance du site", "date_invoice": str(self.today - datetime.timedelta(days=60)),
-            "date_due": str(self.today - datetime.timedelta(days=30)),
+            "name": "Maintenance du site", "date_invoice": str(day),
+            "date_due": str(day + datetime.timedelta(days=30)),
             "invoice_line_ids": [(0, 0, {"name": "Maintenance", "quantity": 1, "price_unit": 100.0,
                                          "account_id": journal.default_credit_account_id.id})],
         })
@@ -204,7 +211,8 @@ class Bench:
 
     def _copy(self, cr, template, clients, count):
         """``count`` open invoices: the template and copies of it."""
-        prefix, year, _sequence = template.number.split("/")
+        # Numbered after the template (the demo's workspaces have issued some).
+        prefix, year, sequence = template.number.split("/")
         amounts = [self.rng.randint(5000, 500000) for _n in range(count - 1)]
         partners = [self.rng.choice(clients).id for _n in range(count - 1)]
         cr.execute("DROP TABLE IF EXISTS bench_copy")
@@ -215,7 +223,7 @@ class Bench:
             SELECT v.n, nextval('account_invoice_id_seq'), nextval('account_move_id_seq'), v.partner,
                    v.amount / 10000.0
               FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(n, partner, amount)""",
-                   [list(range(2, count + 1)), partners, amounts])
+                   [list(range(int(sequence) + 1, int(sequence) + count)), partners, amounts])
         number = "'%s/%s/' || lpad(c.n::text, 4, '0')" % (prefix, year)
         move, invoice = template.move_id.id, template.id
         self._insert_copies(cr, "account_move", "JOIN account_move t ON t.id = %d" % move, {
