@@ -25,18 +25,13 @@ throw-away.
 """
 import os
 import statistics
-import sys
 import threading
 import time
 import xmlrpc.client
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "bench"))
-sys.path.insert(0, os.path.join(REPO, "runtime"))
+from webo_bench import REPO, load_odoo, size
 
-from webo_bench import load_odoo, size  # noqa: E402
-
-from odoo_process import OdooServer  # noqa: E402
+from odoo_process import OdooServer
 
 WORKSPACES = size("WEBO_BENCH_WORKSPACES", 10, 2)
 CLIENTS = size("WEBO_BENCH_CLIENTS", 20, 2)

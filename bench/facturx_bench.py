@@ -42,11 +42,7 @@ import time
 from collections import defaultdict
 
 from lxml import etree
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from webo_bench import load_odoo, open_sales_services, size  # noqa: E402
+from webo_bench import load_odoo, open_sales_services, size
 
 PER_KIND = size("WEBO_BENCH_PER_KIND", 200, 1)
 SUBSCRIPTIONS = size("WEBO_BENCH_SUBSCRIPTIONS", 10, 1)

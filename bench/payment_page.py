@@ -21,18 +21,13 @@ The database is throw-away.
 import datetime
 import http.client
 import os
-import sys
 import threading
 import time
 from urllib.parse import urlsplit
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "bench"))
-sys.path.insert(0, os.path.join(REPO, "runtime"))
+from webo_bench import REPO, load_odoo, size
 
-from webo_bench import load_odoo, size  # noqa: E402
-
-from odoo_process import OdooServer  # noqa: E402
+from odoo_process import OdooServer
 
 DESIGNER = "claire"
 PAGES = size("WEBO_BENCH_PAGES", 50, 2)

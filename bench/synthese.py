@@ -22,13 +22,9 @@ The database is throw-away.
 """
 import os
 import statistics
-import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "bench"))
-
-from webo_bench import load_odoo, size  # noqa: E402
+from webo_bench import load_odoo, size
 
 DESIGNER = "claire"
 # The two sizes measured (the RESULT keys keep their full-size names).

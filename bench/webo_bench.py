@@ -9,8 +9,13 @@ import path.
 import datetime
 import os
 import subprocess
+import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# runtime/ (webo_compat, odoo_process...), as bench/run.py gives it, for a
+# benchmark started by hand.
+if os.path.join(REPO, "runtime") not in sys.path:
+    sys.path.append(os.path.join(REPO, "runtime"))
 # The IBAN of the workspaces' payment-receiving accounts the benchmarks open.
 BENCH_IBAN = "FR7630006000011234567890189"
 SIZES = ("full", "tiny")
