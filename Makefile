@@ -17,10 +17,10 @@ test-faults:
 	bash runtime/setup.sh
 	$(PYTHON) runtime/run_tests.py --faults
 
-## make bench NAME=<name>: run bench/<name>.py on its own database
+## make bench NAME=<name> [SIZE=tiny]: run bench/<name>.py on its own database (SIZE=tiny: seconds, a check that it runs)
 bench:
 	bash runtime/setup.sh
-	$(PYTHON) bench/run.py $(NAME)
+	$(PYTHON) bench/run.py $(NAME) --size=$(or $(SIZE),full)
 
 ## ruff, pylint-odoo (Odoo 11.0 rules) and OCA's addon checks (manifest, XML, .po)
 lint:

@@ -56,12 +56,12 @@ import random
 import sys
 import time
 
-from send_invoices import load_odoo
+from webo_bench import OdooBench, load_odoo, size
 
-INVOICES = int(os.environ.get("WEBO_BENCH_INVOICES", "20000"))
-LINES = int(os.environ.get("WEBO_BENCH_LINES", "10000"))
-WORKSPACES = int(os.environ.get("WEBO_BENCH_WORKSPACES", "10"))
-CLIENTS = 100  # per workspace
+INVOICES = size("WEBO_BENCH_INVOICES", 20000, 30)
+LINES = size("WEBO_BENCH_LINES", 10000, 6)
+WORKSPACES = size("WEBO_BENCH_WORKSPACES", 10, 2)
+CLIENTS = size("WEBO_BENCH_CLIENTS", 100, 5)  # per workspace
 SEED = 20
 WORDS = ["VIR SEPA", "Virement", "Paiement", "Reglement", "REGLT", "facture", "Fact.", "merci",
          "ref", "Réf.", "n°", "pour", "site web", "maintenance", "acompte", "solde", "du 15/03",
@@ -90,10 +90,11 @@ def noisy(number, rng):
     return " ".join(part for part in (before, typed, after) if part)
 
 
-class Bench:
+class Bench(OdooBench):
+    copy_money = "round(t.%s * c.factor, 2)"  # the template is 100 EUR
+
     def __init__(self, odoo, database):
-        self.odoo = odoo
-        self.registry = odoo.registry(database)
+        super().__init__(odoo, database)
         self.today = datetime.date.today()
         self.rng = random.Random(SEED)
         self.truth = {}  # statement line id: {invoice id: amount in cents}
@@ -102,23 +103,22 @@ class Bench:
         self.matchable = set()
         self.legal_kind, self.iban, self.journals = {}, {}, {}
 
-    def env(self, cr):
-        return self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
-
     # Set-up (committed: the database is throw-away)
 
     def setup(self):
         started = time.perf_counter()
         with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
             env = self.env(cr)
-            workspaces = env["res.company"].search([("webo_workspace", "=", True)], order="id")
-            for index in range(len(workspaces), WORKSPACES):
-                workspaces |= self._workspace(env, index)
+            workspaces = self.workspaces(env, WORKSPACES, self._workspace)
             statements = {}
             for workspace in workspaces:
                 clients = self._clients(env, workspace)
                 self._open(env, workspace)
-                template = self._template_invoice(env, workspace, clients[0])
+                # Dated today: an invoice is not dated before the last one
+                # its journal issued (the demo's workspaces issued today).
+                template = self.template_invoice(
+                    env, workspace, clients[0], str(self.today),
+                    str(self.today + datetime.timedelta(days=30)), 100.0)
                 cr.commit()
                 invoices = self._copy(cr, template, clients, INVOICES // len(workspaces))
                 cr.commit()
@@ -163,55 +163,8 @@ class Bench:
             service._webo_open(iban_de(990000 + workspace.id))
         self.journals[workspace.id] = service.payment_journal_id
 
-    def _template_invoice(self, env, workspace, client):
-        journal = env["account.journal"].search(
-            [("company_id", "=", workspace.id), ("type", "=", "sale")], limit=1)
-        # Invoices are numbered in date order: not before the journal's last
-        # one (the demo's workspaces issued some lately).
-        env.cr.execute("SELECT MAX(date_invoice) FROM account_invoice"
-                       " WHERE journal_id = %s AND move_name IS NOT NULL", [journal.id])
-        last = env.cr.fetchone()[0]  # an ISO string, as Odoo 11 reads dates
-        last = datetime.date.fromisoformat(last) if last else self.today
-        day = max(self.today - datetime.timedelta(days=60), min(last, self.today))
-        invoice = env["account.invoice"].create({
-            "partner_id": client.id, "company_id": workspace.id, "journal_id": journal.id,
-            "account_id": client.with_context(
-                force_company=workspace.id).property_account_receivable_id.id,
-            "name": "Maintenance du site", "date_invoice": str(day),
-            "date_due": str(day + datetime.timedelta(days=30)),
-            "invoice_line_ids": [(0, 0, {"name": "Maintenance", "quantity": 1, "price_unit": 100.0,
-                                         "account_id": journal.default_credit_account_id.id})],
-        })
-        invoice.action_invoice_open()
-        return invoice
-
-    @staticmethod
-    def _columns(cr, table):
-        cr.execute("SELECT column_name, data_type FROM information_schema.columns"
-                   " WHERE table_name = %s AND column_name <> 'id' ORDER BY ordinal_position", [table])
-        return cr.fetchall()
-
-    def _insert_copies(self, cr, table, source, overrides):
-        """Copy the ``source`` rows (alias t) once per row of bench_copy
-        (alias c); a money column is scaled by c.factor (the template is
-        100 EUR)."""
-        columns = self._columns(cr, table)
-        names = ["id"] if "id" in overrides else []
-        values = [overrides["id"]] if "id" in overrides else []
-        for column, kind in columns:
-            names.append(column)
-            if column in overrides:
-                values.append(overrides[column])
-            elif kind == "numeric" and column not in ("quantity", "discount", "sequence"):
-                values.append("round(t.%s * c.factor, 2)" % column)
-            else:
-                values.append("t.%s" % column)
-        cr.execute("INSERT INTO %s (%s) SELECT %s FROM bench_copy c %s"
-                   % (table, ", ".join('"%s"' % name for name in names), ", ".join(values), source))
-
     def _copy(self, cr, template, clients, count):
         """``count`` open invoices: the template and copies of it."""
-        # Numbered after the template (the demo's workspaces have issued some).
         prefix, year, sequence = template.number.split("/")
         amounts = [self.rng.randint(5000, 500000) for _n in range(count - 1)]
         partners = [self.rng.choice(clients).id for _n in range(count - 1)]
@@ -223,8 +176,9 @@ class Bench:
             SELECT v.n, nextval('account_invoice_id_seq'), nextval('account_move_id_seq'), v.partner,
                    v.amount / 10000.0
               FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(n, partner, amount)""",
-                   [list(range(int(sequence) + 1, int(sequence) + count)), partners, amounts])
-        number = "'%s/%s/' || lpad(c.n::text, 4, '0')" % (prefix, year)
+                   [list(range(2, count + 1)), partners, amounts])
+        # Numbered after the template (a demo's workspace issued some before).
+        number = "'%s/%s/' || lpad((c.n + %d)::text, 4, '0')" % (prefix, year, int(sequence) - 1)
         move, invoice = template.move_id.id, template.id
         self._insert_copies(cr, "account_move", "JOIN account_move t ON t.id = %d" % move, {
             "id": "c.move_id", "name": number, "partner_id": "c.partner_id",
@@ -240,9 +194,10 @@ class Bench:
         self._insert_copies(cr, "account_invoice_line",
                             "JOIN account_invoice_line t ON t.invoice_id = %d" % invoice,
                             {"invoice_id": "c.invoice_id", "partner_id": "c.partner_id"})
+        # The template and its copies: not the demo's invoices.
         cr.execute("""SELECT id, number, commercial_partner_id, round(residual * 100)::int
                         FROM account_invoice WHERE company_id = %s AND type = 'out_invoice'
-                         AND state = 'open'""", [template.company_id.id])
+                         AND state = 'open' AND id >= %s""", [template.company_id.id, template.id])
         return cr.fetchall()
 
     def _statement(self, env, workspace, clients, invoices):

@@ -25,23 +25,18 @@ throw-away.
 """
 import os
 import statistics
-import sys
 import threading
 import time
 import xmlrpc.client
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "bench"))
-sys.path.insert(0, os.path.join(REPO, "runtime"))
+from webo_bench import REPO, load_odoo, size
 
-from send_invoices import load_odoo  # noqa: E402
+from odoo_process import OdooServer
 
-from odoo_process import OdooServer  # noqa: E402
-
-WORKSPACES = int(os.environ.get("WEBO_BENCH_WORKSPACES", "10"))
-CLIENTS = int(os.environ.get("WEBO_BENCH_CLIENTS", "20"))
-PURCHASES = int(os.environ.get("WEBO_BENCH_PURCHASES", "200"))
-CEILING = float(os.environ.get("WEBO_BENCH_CEILING", "200"))
+WORKSPACES = size("WEBO_BENCH_WORKSPACES", 10, 2)
+CLIENTS = size("WEBO_BENCH_CLIENTS", 20, 2)
+PURCHASES = size("WEBO_BENCH_PURCHASES", 200, 8)
+CEILING = size("WEBO_BENCH_CEILING", 200.0, 30.0)
 # One prefork worker a core: a purchase is CPU work (2 workers measured
 # p95 260 ms here, 3: 419, 4: 600, 8: 674, 1: 1462).
 WORKERS = int(os.environ.get("WEBO_BENCH_WORKERS", os.cpu_count() or 2))

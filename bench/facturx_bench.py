@@ -42,14 +42,10 @@ import time
 from collections import defaultdict
 
 from lxml import etree
+from webo_bench import load_odoo, open_sales_services, size
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from send_invoices import load_odoo, open_sales_services  # noqa: E402
-
-PER_KIND = int(os.environ.get("WEBO_BENCH_PER_KIND", "200"))
-SUBSCRIPTIONS = 10
+PER_KIND = size("WEBO_BENCH_PER_KIND", 200, 1)
+SUBSCRIPTIONS = size("WEBO_BENCH_SUBSCRIPTIONS", 10, 1)
 NS = {"rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
       "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
 FOREIGN_CLIENT = {

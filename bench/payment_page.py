@@ -21,23 +21,19 @@ The database is throw-away.
 import datetime
 import http.client
 import os
-import sys
 import threading
 import time
 from urllib.parse import urlsplit
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "bench"))
-sys.path.insert(0, os.path.join(REPO, "runtime"))
+from webo_bench import REPO, load_odoo, size
 
-from send_invoices import load_odoo  # noqa: E402
-
-from odoo_process import OdooServer  # noqa: E402
+from odoo_process import OdooServer
 
 DESIGNER = "claire"
-PAGES = int(os.environ.get("WEBO_BENCH_PAGES", "50"))
-CLIENTS = int(os.environ.get("WEBO_BENCH_CLIENTS", "8"))
-SECONDS = float(os.environ.get("WEBO_BENCH_SECONDS", "20"))
+PAGES = size("WEBO_BENCH_PAGES", 50, 2)
+CLIENTS = size("WEBO_BENCH_CLIENTS", 8, 2)
+SECONDS = size("WEBO_BENCH_SECONDS", 20.0, 1.0)
+WARMUP_S = size("WEBO_BENCH_WARMUP_S", 3.0, 0.5)
 ROUNDS = 2
 
 
@@ -123,8 +119,8 @@ def main():
             status = get(server.port, path)
             if status != 200:
                 raise SystemExit("%s answered %d" % (path, status))
-        load(server.port, paths, 3)
-        load(server.port, ["/web/login"], 3)
+        load(server.port, paths, WARMUP_S)
+        load(server.port, ["/web/login"], WARMUP_S)
         pages, logins = [], []
         for round_ in range(ROUNDS):
             logins.append(load(server.port, ["/web/login"], SECONDS))

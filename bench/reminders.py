@@ -3,7 +3,7 @@
 In-process (no server), on the benchmark's fresh database, where OCA's
 ``account_credit_control`` addon (odoo11-addon-account-credit-control,
 requirements-oca.txt) is installed first. The demo's two workspaces get
-10 clients each (a company with a billing contact) and INVOICES open
+CLIENTS clients each (default 10; a company with a billing contact) and INVOICES open
 invoices between them (default 20,000), a quarter of them late by 1 to 40
 days (so across the four levels: D+1, D+8, D+15, D+30), the others due
 within the next 30 days.
@@ -29,31 +29,19 @@ Output: a few lines, then
 ``RESULT ours_s=.. oca_credit_control_s=.. ratio=<ours/oca> reminders=.. oca_lines=..``.
 The database is throw-away: what the benchmark creates stays committed.
 """
-import datetime
 import os
 import sys
 import time
 
-from send_invoices import install_addon, load_odoo, open_sales_services
+from webo_bench import OdooBench, install_addon, load_odoo, open_sales_services, size
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-INVOICES = int(os.environ.get("WEBO_BENCH_INVOICES", "20000"))
-CLIENTS = 10  # per workspace
+INVOICES = size("WEBO_BENCH_INVOICES", 20000, 40)
+CLIENTS = size("WEBO_BENCH_CLIENTS", 10, 2)  # per workspace
 LATE_EVERY = 4  # one invoice in four is late
 DELAYS = (1, 8, 15, 30)
 
 
-
-
-class Bench:
-    def __init__(self, odoo, database):
-        self.odoo = odoo
-        self.registry = odoo.registry(database)
-        self.today = datetime.date.today().isoformat()
-
-    def env(self, cr):
-        return self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
-
+class Bench(OdooBench):
     def setup(self):
         started = time.perf_counter()
         with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
@@ -62,8 +50,9 @@ class Bench:
             workspaces = env["res.company"].search([("webo_workspace", "=", True)], order="id")
             templates = []
             for workspace in workspaces:
-                for client in self._clients(env, workspace):
-                    templates.append(self._template_invoice(env, workspace, client))
+                for client in self.clients(env, workspace, CLIENTS):
+                    templates.append(self.template_invoice(env, workspace, client, self.today,
+                                                           self.today, 240.0))
             cr.commit()
             copies = INVOICES // len(templates)
             for template in templates:
@@ -72,50 +61,13 @@ class Bench:
             self.late = self._count_late(cr)
             self._credit_policies(env, workspaces)
             cr.commit()
+            # The demo's own reminders and their emails are not the run's.
+            cr.execute("SELECT (SELECT coalesce(max(id), 0) FROM webo_invoice_reminder),"
+                       " (SELECT coalesce(max(id), 0) FROM mail_mail)")
+            self.last_reminder, self.last_mail = cr.fetchone()
         print("set-up: %d workspaces, %d open invoices (%d late) in %.0f s"
               % (len(workspaces), copies * len(templates), self.late, time.perf_counter() - started))
         return workspaces.ids
-
-    def _clients(self, env, workspace):
-        partners = env["res.partner"]
-        for number in range(CLIENTS):
-            partners |= env["res.partner"].create({
-                "name": "Client bench %d-%d" % (workspace.id, number), "is_company": True,
-                "customer": True, "company_id": workspace.id, "lang": "fr_FR",
-                "child_ids": [(0, 0, {"type": "invoice", "name": "Comptabilité", "lang": "fr_FR",
-                                      "email": "compta-%d-%d@example.org" % (workspace.id, number),
-                                      "company_id": workspace.id})]})
-        return partners
-
-    def _template_invoice(self, env, workspace, client):
-        journal = env["account.journal"].search(
-            [("company_id", "=", workspace.id), ("type", "=", "sale")], limit=1)
-        invoice = env["account.invoice"].create({
-            "partner_id": client.id, "company_id": workspace.id, "journal_id": journal.id,
-            "account_id": client.with_context(
-                force_company=workspace.id).property_account_receivable_id.id,
-            "name": "Maintenance du site", "date_invoice": self.today, "date_due": self.today,
-            "invoice_line_ids": [(0, 0, {"name": "Maintenance", "quantity": 1, "price_unit": 240.0,
-                                         "account_id": journal.default_credit_account_id.id})],
-        })
-        invoice.action_invoice_open()
-        return invoice
-
-    @staticmethod
-    def _columns(cr, table):
-        cr.execute("SELECT column_name FROM information_schema.columns"
-                   " WHERE table_name = %s AND column_name <> 'id' ORDER BY ordinal_position", [table])
-        return [row[0] for row in cr.fetchall()]
-
-    def _insert_copies(self, cr, table, source, overrides, params):
-        """Copy ``source`` rows (alias t, joined with the copies c) into
-        ``table``, with ``overrides`` {column: SQL expression}."""
-        columns = self._columns(cr, table)
-        if "id" in overrides:
-            columns = ["id", *columns]
-        select = ", ".join(overrides.get(column, "t.%s" % column) for column in columns)
-        cr.execute('INSERT INTO %s (%s) SELECT %s FROM bench_copy c %s'
-                   % (table, ", ".join('"%s"' % column for column in columns), select, source), params)
 
     def _copy(self, cr, template, count):
         """``count`` copies of the validated ``template`` invoice: one in
@@ -205,12 +157,13 @@ class Bench:
         with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
             cr.execute("""SELECT lvl.days, count(*) FROM webo_invoice_reminder r
                             JOIN webo_reminder_level lvl ON lvl.id = r.level_id
-                           GROUP BY lvl.days ORDER BY lvl.days""")
+                           WHERE r.id > %s GROUP BY lvl.days ORDER BY lvl.days""", [self.last_reminder])
             levels = cr.fetchall()
             cr.execute("""SELECT count(*) FROM mail_mail m JOIN mail_message msg ON msg.id = m.mail_message_id
-                           WHERE m.state = 'outgoing' AND msg.subtype_id = (
+                           WHERE m.state = 'outgoing' AND m.id > %s AND msg.subtype_id = (
                                SELECT res_id FROM ir_model_data
-                                WHERE module = 'webo_sale' AND name = 'mt_invoice_reminder')""")
+                                WHERE module = 'webo_sale' AND name = 'mt_invoice_reminder')""",
+                       [self.last_mail])
             (mails,) = cr.fetchone()
             cr.execute("SELECT count(DISTINCT invoice_id) FROM credit_control_line")
             (oca_invoices,) = cr.fetchone()

@@ -28,56 +28,17 @@ The database is throw-away: what the benchmark creates stays committed.
 """
 import datetime
 import os
-import subprocess
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-INVOICES = 500  # per path
-WARMUP = 3
+from webo_bench import load_odoo, size
+
+INVOICES = size("WEBO_BENCH_INVOICES", 500, 2)  # per path
+WARMUP = size("WEBO_BENCH_WARMUP", 3, 1)
 DESIGNER = "claire"
 CLIENT = "Cabinet Leroy Avocats"
 LINE = {"name": "Refonte du site vitrine", "quantity": 1, "price_unit": 500.0}
 LABEL = "Site vitrine"
-
-
-# The IBAN of the workspaces' payment-receiving accounts the benchmarks open.
-BENCH_IBAN = "FR7630006000011234567890189"
-
-
-def open_sales_services(env):
-    """Open the sales service of every workspace that has not opened it (the
-    demo's Julien, the benchmarks' own workspaces): a workspace sends
-    invoices only then. The opening's last step: its payment-receiving
-    account."""
-    for company in env["res.company"].search([("webo_workspace", "=", True)]):
-        service = env["webo.sale.service"]._webo_for_company(company)
-        if service.state != "open":
-            service._webo_open(BENCH_IBAN)
-
-
-def install_addon(database, addon):
-    """Install an addon (an OCA peer) in the benchmark's database."""
-    subprocess.run([os.path.join(REPO, "runtime", "odoo"), "-d", database, "-i", addon,
-                    "--stop-after-init", "--log-level=warn",
-                    "--log-handler=odoo.modules.graph:CRITICAL"], check=True)
-
-
-def load_odoo(database):
-    # As runtime/odoo does: only the installed addons, and lessc's modules.
-    os.environ.setdefault("ODOO_PRELOAD_ADDONS", "no")
-    os.environ.setdefault("NODE_PATH", "/usr/share/nodejs")
-    import webo_compat
-    import webo_report_pool
-
-    webo_compat.install()
-    webo_report_pool.install()
-    import odoo
-
-    odoo.tools.config.parse_config([
-        "-c", os.path.join(REPO, ".state", "odoo.conf"), "-d", database,
-        "--log-level=warn", "--log-handler=odoo.modules.graph:CRITICAL"])
-    return odoo
 
 
 class Bench:

@@ -7,11 +7,12 @@ import os
 import time
 import xmlrpc.client
 
+from webo_bench import REPO, size
+
 from odoo_process import OdooServer
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DURATION_S = 10.0
-WARMUP_CALLS = 20
+DURATION_S = size("WEBO_BENCH_SECONDS", 10.0, 1.0)
+WARMUP_CALLS = size("WEBO_BENCH_WARMUP", 20, 2)
 
 
 def main():

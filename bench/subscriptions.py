@@ -3,8 +3,8 @@
 In-process (no server), on the benchmark's fresh database, where OCA's
 ``contract`` addon (odoo11-addon-contract, requirements-oca.txt) is
 installed first. Ten designer workspaces (the demo's two and eight more,
-each with its French accounting, its designer and 20 clients with a
-billing contact) hold SUBSCRIPTIONS running subscriptions between them
+each with its French accounting, its designer and CLIENTS clients with a
+billing contact, default 20) hold SUBSCRIPTIONS running subscriptions between them
 (default 2,000: 200 a workspace), each of one line (1 x 30 EUR), due
 today. The same clients get the same number of OCA contracts (monthly,
 one line of a service product at 30 EUR, next invoice today).
@@ -29,48 +29,34 @@ line needs both) runs only that side; WEBO_BENCH_PROFILE=<prefix> writes
 each timed side's cProfile statistics to <prefix>.<side>.prof (for pstats).
 """
 import cProfile
-import datetime
 import logging
 import os
 import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from webo_bench import REPO, OdooBench, install_addon, load_odoo, open_sales_services, size
 
-from send_invoices import install_addon, load_odoo, open_sales_services  # noqa: E402
-
-REPO = os.path.dirname(HERE)
-SUBSCRIPTIONS = int(os.environ.get("WEBO_BENCH_SUBSCRIPTIONS", "2000"))
-WORKSPACES = int(os.environ.get("WEBO_BENCH_WORKSPACES", "10"))
-CLIENTS = 20  # per workspace
+SUBSCRIPTIONS = size("WEBO_BENCH_SUBSCRIPTIONS", 2000, 4)
+WORKSPACES = size("WEBO_BENCH_WORKSPACES", 10, 2)
+CLIENTS = size("WEBO_BENCH_CLIENTS", 20, 2)  # per workspace
 BATCH = 50
 PRICE = 30.0
 SIDE = os.environ.get("WEBO_BENCH_SIDE", "both")
 PROFILE = os.environ.get("WEBO_BENCH_PROFILE")
 
 
-
-
-class Bench:
-    def __init__(self, odoo, database):
-        self.odoo = odoo
-        self.registry = odoo.registry(database)
-        self.today = datetime.date.today().isoformat()
-
-    def env(self, cr):
-        return self.odoo.api.Environment(cr, self.odoo.SUPERUSER_ID, {})
-
+class Bench(OdooBench):
     def setup(self):
         """Workspaces, designers, clients, then subscriptions and contracts."""
         started = time.perf_counter()
         with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
             env = self.env(cr)
-            workspaces = env["res.company"].search([("webo_workspace", "=", True)])
-            for index in range(len(workspaces), WORKSPACES):
-                workspaces |= self._workspace(env, index)
+            workspaces = self.workspaces(env, WORKSPACES, self._workspace)
             open_sales_services(env)
             cr.commit()
+            # The demo's own subscription invoices are not the runs'.
+            self.last_invoice = env["account.invoice"].search([], order="id desc", limit=1).id or 0
             product = env["product.product"].create({
                 "name": "Hébergement", "type": "service", "list_price": PRICE, "company_id": False})
             per_workspace = SUBSCRIPTIONS // len(workspaces)
@@ -78,7 +64,7 @@ class Bench:
                 designer = env["res.users"].search([
                     ("company_id", "=", workspace.id),
                     ("groups_id", "in", env.ref("webo_sale.group_designer").ids)], limit=1)
-                clients = self._clients(env, workspace)
+                clients = self.clients(env, workspace, CLIENTS)
                 journal = env["account.journal"].search(
                     [("company_id", "=", workspace.id), ("type", "=", "sale")], limit=1)
                 # Untimed set-up: no chatter (followers, creation messages)
@@ -121,17 +107,6 @@ class Bench:
             "groups_id": [(6, 0, env.ref("webo_sale.group_designer").ids)]})
         return company
 
-    def _clients(self, env, workspace):
-        partners = env["res.partner"]
-        for number in range(CLIENTS):
-            partners |= env["res.partner"].create({
-                "name": "Client bench %d-%d" % (workspace.id, number), "is_company": True,
-                "customer": True, "company_id": workspace.id, "lang": "fr_FR",
-                "child_ids": [(0, 0, {"type": "invoice", "name": "Comptabilité",
-                                      "email": "compta-%d-%d@example.org" % (workspace.id, number),
-                                      "company_id": workspace.id})]})
-        return partners
-
     def ours(self):
         with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
             env = self.env(cr)
@@ -169,7 +144,8 @@ class Bench:
         with self.odoo.api.Environment.manage(), self.registry.cursor() as cr:
             env = self.env(cr)
             for field in ("webo_subscription_id", "contract_id"):
-                invoices = env["account.invoice"].search([(field, "!=", False)])
+                invoices = env["account.invoice"].search(
+                    [(field, "!=", False), ("id", ">", self.last_invoice)])
                 states = set(invoices.mapped("state"))
                 mails = env["mail.mail"].search_count([
                     ("model", "=", "account.invoice"), ("res_id", "in", invoices.ids)])

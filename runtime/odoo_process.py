@@ -6,6 +6,7 @@ Used by the system tests and the benchmarks::
         xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/common")
 """
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,12 +16,28 @@ import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAUNCHER = os.path.join(REPO, "runtime", "odoo")
+FILESTORE = os.path.join(REPO, ".state", "data", "filestore")
 
 
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def copy_database(source, target):
+    """``target``: a copy of the database ``source`` and of its files (in
+    seconds; nobody may be connected to ``source``)."""
+    drop_database(target)
+    subprocess.run(["createdb", "-T", source, target], check=True)
+    if os.path.isdir(os.path.join(FILESTORE, source)):
+        shutil.copytree(os.path.join(FILESTORE, source), os.path.join(FILESTORE, target))
+
+
+def drop_database(name):
+    """Drop the database ``name`` and its files, if there are."""
+    subprocess.run(["dropdb", "--if-exists", name], check=True, stderr=subprocess.DEVNULL)
+    shutil.rmtree(os.path.join(FILESTORE, name), ignore_errors=True)
 
 
 class OdooServer:

@@ -26,7 +26,7 @@ DATABASE = os.environ.get("WEBO_TEST_DB", "webo_test")
 PYTHON = os.path.join(REPO, ".venv", "bin", "python")
 sys.path.insert(0, os.path.join(REPO, "runtime"))
 
-from odoo_process import free_port  # noqa: E402
+from odoo_process import copy_database, drop_database, free_port  # noqa: E402
 
 LOG_LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>[A-Z]+) (?P<db>\S+) (?P<logger>\S+): (?P<message>.*)")
 TESTS_RAN = re.compile(r"^Ran (\d+) tests? in")
@@ -34,15 +34,20 @@ MODULE_RESULT = re.compile(r"^Module (\S+): (\d+) failures, (\d+) errors")
 KNOWN_NOISE = re.compile(r"Unmet dependencies")
 
 
+def runner_ports():
+    """Odoo's runner serves HTTP for its HttpCase tests: on free ports, so
+    that the suite runs beside a demo (8069) or another checkout's suite
+    (tests/test_ports.py)."""
+    return ["--http-port=%d" % free_port(), "--longpolling-port=%d" % free_port()]
+
+
 def run_odoo_tests():
     log_path = os.path.join(OUTPUT, "odoo-tests.log")
     if os.path.exists(log_path):
         os.remove(log_path)
-    # Odoo's runner serves HTTP for its HttpCase tests: on free ports, so
-    # that the suite runs beside a demo (8069) or another checkout's suite.
     status = subprocess.call(["bash", os.path.join(REPO, "runtime", "database.sh"), DATABASE,
                               "--with-demo", "--test-enable", "--log-level=info", "--logfile=" + log_path,
-                              "--http-port=%d" % free_port(), "--longpolling-port=%d" % free_port()])
+                              *runner_ports()])
     ran = failed = 0
     unexpected = []
     with open(log_path, encoding="utf-8", errors="replace") as log:
@@ -73,9 +78,9 @@ def run_odoo_tests():
 FAULTS = os.path.join(REPO, "tests", "faults")
 
 
-def run_pytest(paths, report_name, ignore=()):
+def run_pytest(paths, report_name, ignore=(), env=None):
     report = os.path.join(OUTPUT, report_name)
-    env = dict(os.environ, WEBO_TEST_DB=DATABASE)
+    env = dict(os.environ, WEBO_TEST_DB=DATABASE, **(env or {}))
     status = subprocess.call([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                               "--junitxml=" + report, *("--ignore=" + path for path in ignore),
                               *paths],
@@ -104,10 +109,22 @@ def main():
     if "--faults" in sys.argv[1:]:
         return main_faults()
     odoo_passed, odoo_failed, bad_log = run_odoo_tests()
+    # The benchmarks' tiny runs (tests/test_benchmarks.py) start from copies
+    # of the fresh test database, copied now that nobody uses it.
+    # (Without it, they build a database of their own: minutes.)
+    bench_source = DATABASE + "_bench"
+    try:
+        copy_database(DATABASE, bench_source)
+        env = {"WEBO_BENCH_SOURCE": bench_source}
+    except subprocess.CalledProcessError:
+        env = {}
     # The fault suite has its own command (make test-faults).
-    py_passed, py_failed, skipped = run_pytest(
-        [os.path.join(REPO, "runtime", "tests"), os.path.join(REPO, "tests")], "pytest.xml",
-        ignore=[FAULTS])
+    try:
+        py_passed, py_failed, skipped = run_pytest(
+            [os.path.join(REPO, "runtime", "tests"), os.path.join(REPO, "tests")], "pytest.xml",
+            ignore=[FAULTS], env=env)
+    finally:
+        drop_database(bench_source)
     passed = odoo_passed + py_passed
     failed = odoo_failed + py_failed + (1 if bad_log and not odoo_failed else 0)
     print("odoo: %d passed, %d failed; pytest: %d passed, %d failed, %d skipped"

@@ -14,6 +14,7 @@ import email.message
 import email.policy
 import functools
 import os
+import socket
 import sys
 import threading
 import uuid
@@ -179,6 +180,34 @@ def smtp_routing(odoo_url, admin, smtp_mailbox):
 def outbox(smtp_mailbox, smtp_routing, admin):
     """An :class:`Outbox` of this test: only mail sent from now on."""
     return Outbox(smtp_mailbox[2], admin)
+
+
+# The ports `make demo` serves on (runtime/demo.sh): HTTP, Odoo's
+# longpolling default, the demo's mail catcher.
+DEMO_PORTS = (int(os.environ.get("WEBO_DEMO_PORT") or 8069), 8072,
+              int(os.environ.get("WEBO_DEMO_SMTP_PORT") or 2525))
+
+
+@pytest.fixture(scope="module")
+def demo_ports():
+    """The demo's ports taken, as by a `make demo` serving, for the test
+    module: each is held by a listening socket here unless something (a
+    demo) listens on it already. A server of the test that tried to bind
+    one of them would fail."""
+    held = []
+    for port in DEMO_PORTS:
+        sock = socket.socket()
+        try:
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+            held.append(sock)
+        except OSError:
+            sock.close()  # taken already: by a demo, or another checkout's run
+    try:
+        yield DEMO_PORTS
+    finally:
+        for sock in held:
+            sock.close()
 
 
 @pytest.fixture(scope="session")
