@@ -15,28 +15,31 @@ INVOICE_REPORT = "webo_sale.report_invoice"
 class PdfRenderingError(UserError):
     """The PDF renderer (wkhtmltopdf) failed, hung or printed nothing."""
 
-    @classmethod
-    def of(cls, error):
-        """``error`` of a renderer, worded in the user's language: the
-        runtime's renderer tells its failure's kind and details (it has no
-        translations); Odoo's own words its message itself."""
-        kind = getattr(error, "kind", None)
-        if kind == "started":
-            return cls(_("wkhtmltopdf could not be started: %(error)s") % error.details)
-        if kind == "timeout":
-            return cls(_("wkhtmltopdf did not finish the PDF in time: it was stopped."))
-        if kind == "failed":
-            return cls(_("wkhtmltopdf could not print the PDF (error code %(code)s): %(message)s")
-                       % error.details)
-        if kind == "empty":
-            return cls(_("wkhtmltopdf printed no PDF for %(file)s.") % error.details)
-        if kind == "not_pdf":
-            return cls(_("wkhtmltopdf printed something that is not a PDF for %(file)s.") % error.details)
-        return cls(error.name)
-
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
+
+    @api.model
+    def _webo_rendering_error(self, error):
+        """``error`` of a renderer as a ``PdfRenderingError`` worded in the
+        user's language (``_`` reads it from this record's environment):
+        the runtime's renderer tells its failure's kind and details (it has
+        no translations); Odoo's own words its message itself."""
+        kind = getattr(error, "kind", None)
+        if kind == "started":
+            message = _("wkhtmltopdf could not be started: %(error)s") % error.details
+        elif kind == "timeout":
+            message = _("wkhtmltopdf did not finish the PDF in time: it was stopped.")
+        elif kind == "failed":
+            message = _("wkhtmltopdf could not print the PDF (error code %(code)s): %(message)s") \
+                % error.details
+        elif kind == "empty":
+            message = _("wkhtmltopdf printed no PDF for %(file)s.") % error.details
+        elif kind == "not_pdf":
+            message = _("wkhtmltopdf printed something that is not a PDF for %(file)s.") % error.details
+        else:
+            message = error.name
+        return PdfRenderingError(message)
 
     @api.multi
     def render_qweb_pdf(self, res_ids=None, data=None):
@@ -132,7 +135,7 @@ class IrActionsReport(models.Model):
                 set_viewport_size=self.env.context.get("set_viewport_size"),
                 while_printing=make_facturx_xml)
         except UserError as error:
-            raise PdfRenderingError.of(error) from error
+            raise self._webo_rendering_error(error) from error
         if failures:
             raise failures[0]
         report = report.with_context(webo_facturx_parts=parts)
@@ -153,4 +156,4 @@ class IrActionsReport(models.Model):
                 specific_paperformat_args=specific_paperformat_args,
                 set_viewport_size=set_viewport_size)
         except UserError as error:
-            raise PdfRenderingError.of(error) from error
+            raise self._webo_rendering_error(error) from error
