@@ -153,9 +153,7 @@ def test_create_and_send_an_invoice_through_the_wizard(claire_session, outbox):
     due = (datetime.date.today() + datetime.timedelta(days=30)).strftime("%d/%m/%Y")
     modal.locator(".o_field_widget[name=date_due] input").fill(due)
     modal.locator(".o_field_x2many_list_row_add a").click()
-    row = modal.locator("tr.o_selected_row")
-    row.locator(".o_field_widget[name=name]").fill("Mises à jour mensuelles")
-    row.locator("[name=price_unit] input, input[name=price_unit]").first.fill("150")
+    fill_invoice_line(modal.locator("tr.o_selected_row"), "Mises à jour mensuelles", "150")
     claire_session.screenshot("wizard-1-details")
 
     modal.get_by_role("button", name="Suivant").click()
@@ -227,6 +225,23 @@ def test_register_a_payment_then_the_client_sees_what_remains(request, browser, 
         anonymous.assert_no_errors()
     finally:
         context.close()
+
+
+def fill_invoice_line(row, description, price):
+    """The new line of the invoice wizard, field after field with Tab, as a
+    designer types it: the list commits each field (its onchange re-renders
+    the row) before it hands the focus on. Filling the price straight after
+    the description raced that re-render, and the price's keystrokes could
+    land in the description."""
+    field = row.locator(".o_field_widget[name=name]")
+    field.fill(description)
+    for name in ("quantity", "price_unit"):
+        field.press("Tab")
+        field = row.locator("[name=%s] input, input[name=%s]" % (name, name)).first
+        expect(field).to_be_focused()
+    field.fill(price)
+    expect(row.locator(".o_field_widget[name=name]")).to_have_value(description)
+    expect(field).to_have_value(price)
 
 
 def form_input(page, name):

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import french_identifiers
 from playwright.sync_api import expect
-from test_browser import FIRST_LOAD_MS, TIMEOUT_MS, BrowserSession, browser, form_input  # noqa: F401
+from test_browser import FIRST_LOAD_MS, TIMEOUT_MS, BrowserSession, browser, fill_invoice_line, form_input  # noqa: F401
 from test_invoicing_api import local_url
 
 VIEWPORTS = {
@@ -295,22 +295,7 @@ def test_a_new_designer_walks_the_seed(walk, odoo_url, repo_dir, outbox):
     page.locator(".ui-autocomplete:visible li a", has_text=CLIENT["name"]).first.click()
     modal.locator(".o_field_widget[name=recurrence]").get_by_text("Mensuelle").click()
     modal.locator(".o_field_x2many_list_row_add a").click()
-    line = modal.locator("tr.o_selected_row")
-    description = line.locator(".o_field_widget[name=name]")
-    description.fill("Maintenance mensuelle")
-    # Tab from field to field, as a designer would: the list commits each
-    # field (its onchange re-renders the row) before it hands the focus on.
-    # Filling the price straight away raced that re-render, and the price's
-    # keystrokes could land in the description.
-    description.press("Tab")
-    quantity = line.locator("[name=quantity] input, input[name=quantity]").first
-    expect(quantity).to_be_focused()
-    quantity.press("Tab")
-    price = line.locator("[name=price_unit] input, input[name=price_unit]").first
-    expect(price).to_be_focused()
-    price.fill("90")
-    expect(line.locator(".o_field_widget[name=name]")).to_have_value("Maintenance mensuelle")
-    expect(price).to_have_value("90")
+    fill_invoice_line(modal.locator("tr.o_selected_row"), "Maintenance mensuelle", "90")
     next_button = modal.get_by_role("button", name="Suivant")
     walk.step("invoice-details",
               in_view=[next_button, modal.get_by_role("button", name="Enregistrer en brouillon")])
