@@ -96,8 +96,11 @@ class Bench(OdooBench):
         return total
 
     def _workspace(self, env, index):
+        # The law's identifiers: no invoice is issued without them.
+        from odoo.addons.webo_sale.tests.common import french_identifiers
+        siret, vat = french_identifiers("Atelier bench %d" % index)
         company = env["res.company"].create({
-            "name": "Atelier bench %d" % index, "webo_workspace": True,
+            "name": "Atelier bench %d" % index, "webo_workspace": True, "siret": siret, "vat": vat,
             "country_id": env.ref("base.fr").id, "currency_id": env.ref("base.EUR").id})
         company._webo_install_accounting()
         env["res.users"].with_context(no_reset_password=True).create({
