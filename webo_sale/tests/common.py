@@ -1,8 +1,11 @@
+import os
 import zlib
 
 from stdnum import luhn
 
-from odoo.tests.common import SavepointCase
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tests.common import SavepointCase, get_db_name
 
 
 def french_identifiers(seed):
@@ -17,6 +20,15 @@ def french_identifiers(seed):
 # The IBAN the test workspaces' payment-receiving accounts pay out to.
 TEST_IBAN = "FR7630006000011234567890189"
 
+# Blank workspaces (their French chart of accounts installed, nothing else)
+# kept in the database, named with this prefix, when
+# WEBO_TEST_WORKSPACE_POOL=1 (make test's database of Odoo's runner).
+POOL_PREFIX = "webo-test-pool-"
+
+
+def workspace_pool_enabled():
+    return os.environ.get("WEBO_TEST_WORKSPACE_POOL") == "1"
+
 
 class WeboWorkspaceCase(SavepointCase):
     """Two designer workspaces, each with its French accounting, its sales
@@ -25,9 +37,13 @@ class WeboWorkspaceCase(SavepointCase):
     ``open_services`` to False."""
 
     open_services = True
+    # The workspaces a class makes at most at once (setUpClass and one test).
+    pool_size = 3
 
     @classmethod
     def setUpClass(cls):
+        if workspace_pool_enabled():
+            cls._fill_workspace_pool()
         super().setUpClass()
         cls.addClassCleanup(cls._release_test_cursor)
         cls.workspace_a = cls._create_workspace("Atelier A")
@@ -47,6 +63,35 @@ class WeboWorkspaceCase(SavepointCase):
             cls.cr.close()
 
     @classmethod
+    def _fill_workspace_pool(cls):
+        """Installing a French chart of accounts takes seconds, and nearly
+        every class makes two workspaces. With the pool, blank workspaces
+        are made once, committed, and each class renames the ones it takes
+        (``_create_workspace``): its rollback gives them back blank to the
+        next class. Only in a database of Odoo's runner: the blank
+        workspaces stay in it."""
+        with odoo.registry(get_db_name()).cursor() as cr:
+            companies = api.Environment(cr, SUPERUSER_ID, {})["res.company"]
+            have = companies.search_count([("name", "=like", POOL_PREFIX + "%")])
+            for number in range(have, cls.pool_size):
+                companies.create({
+                    "name": "%s%d" % (POOL_PREFIX, number + 1),
+                    "webo_workspace": True,
+                    "country_id": companies.env.ref("base.fr").id,
+                    "currency_id": companies.env.ref("base.EUR").id,
+                })
+
+    @classmethod
+    def _take_pooled_workspace(cls, values):
+        """A blank workspace of the pool given ``values`` (its name and
+        identifiers), or None when the class has taken them all."""
+        pooled = cls.env["res.company"].search([("name", "=like", POOL_PREFIX + "%")],
+                                               order="id", limit=1)
+        if pooled:
+            pooled.write(values)
+        return pooled or None
+
+    @classmethod
     def _create_workspace(cls, name, open_service=None):
         """A workspace as the platform creates one: its accounting comes with
         it; its SIRET and VAT number as its designer gives them; its sales
@@ -54,14 +99,12 @@ class WeboWorkspaceCase(SavepointCase):
         last step does) unless ``open_service`` (default: the class's
         ``open_services``) is false."""
         siret, vat = french_identifiers(name)
-        company = cls.env["res.company"].create({
-            "name": name,
-            "siret": siret,
-            "vat": vat,
-            "webo_workspace": True,
-            "country_id": cls.env.ref("base.fr").id,
-            "currency_id": cls.env.ref("base.EUR").id,
-        })
+        values = {"name": name, "siret": siret, "vat": vat}
+        company = workspace_pool_enabled() and cls._take_pooled_workspace(values)
+        if not company:
+            company = cls.env["res.company"].create(dict(
+                values, webo_workspace=True, country_id=cls.env.ref("base.fr").id,
+                currency_id=cls.env.ref("base.EUR").id))
         if cls.open_services if open_service is None else open_service:
             cls._open_workspace_service(company)
         return company
