@@ -26,7 +26,15 @@ def check_postgresql_version(cr, version_num):
     message = _("webo needs PostgreSQL 15 or newer (this database server runs PostgreSQL %s). "
                 "Upgrade the database server, then install webo again.")
     message = _untranslated_from_po(context["lang"], message)
-    raise UserError(message % ("%d.%d" % (version_num // 10000, version_num % 10000)))
+    raise UserError(message % postgresql_version_name(version_num))
+
+
+def postgresql_version_name(version_num):
+    """"14.11" of 140011; "9.6.24" of 90624 (before 10, three numbers of
+    two digits each)."""
+    if version_num >= 100000:
+        return "%d.%d" % (version_num // 10000, version_num % 10000)
+    return "%d.%d.%d" % (version_num // 10000, version_num // 100 % 100, version_num % 100)
 
 
 def _administrator_lang(cr):

@@ -682,7 +682,7 @@ class AccountInvoice(models.Model):
                 raise UserError(_(
                     "Your workspace %(workspace)s has no SIRET: French law requires it on every "
                     "invoice and electronic invoice. Enter it in your company information "
-                    "(Sales > Synthesis > Information) before issuing an invoice."
+                    "(Sales > Dashboard > Information) before issuing an invoice."
                 ) % {"workspace": company.name})
             taxed = self.filtered(lambda i, company=company: i.company_id == company
                                   and i.invoice_line_ids.mapped("invoice_line_tax_ids"))
@@ -690,7 +690,7 @@ class AccountInvoice(models.Model):
                 raise UserError(_(
                     "Your workspace %(workspace)s charges VAT but has no intra-community VAT "
                     "number: French law requires it on an invoice with VAT. Enter it in your "
-                    "company information (Sales > Synthesis > Information) before issuing."
+                    "company information (Sales > Dashboard > Information) before issuing."
                 ) % {"workspace": company.name})
 
     def _webo_facturx_parts(self):

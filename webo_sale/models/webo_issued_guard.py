@@ -8,7 +8,7 @@ One guard, mixed into the invoice, its lines, its taxes and its journal
 entry (with its items): a write of any field outside
 ``ALTERABLE_AFTER_ISSUE``, a new or deleted line, is refused with a French
 message naming the credit note as the way. PostgreSQL itself is not
-guarded: the integrity check (``webo.sale.service.webo_check_integrity``)
+guarded: the integrity check (``webo.integrity.check.webo_check_integrity``)
 finds what a direct SQL update changed in a journal entry.
 """
 from odoo import _, api, models

@@ -42,6 +42,14 @@ class TestPostgresqlVersion(TransactionCase):
             "webo needs PostgreSQL 15 or newer (this database server runs PostgreSQL 14.11). "
             "Upgrade the database server, then install webo again.")
 
+    def test_versions_before_10_are_named_with_three_numbers(self):
+        self.assertEqual(hooks.postgresql_version_name(90624), "9.6.24")
+        self.assertEqual(hooks.postgresql_version_name(100023), "10.23")
+        self._set_administrator_lang(False)
+        with self.assertRaises(UserError) as refusal:
+            hooks.check_postgresql_version(self.env.cr, 90624)
+        self.assertIn("runs PostgreSQL 9.6.24)", refusal.exception.name)
+
     def test_refusal_in_french_before_the_addon_translations_are_loaded(self):
         """At installation the addon's terms are not in the database yet: the
         message comes from its fr.po."""
