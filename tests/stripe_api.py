@@ -33,6 +33,7 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from urllib.parse import parse_qsl, urlsplit
 
 API_VERSION = "2026-10-28.endive"
@@ -150,7 +151,8 @@ class StripeApi:
     # Stripe's objects
 
     def _id(self, prefix):
-        return "%s_test_webo%08d" % (prefix, next(self._numbers))
+        # Unique across runs too: the test database keeps earlier runs' ids.
+        return "%s_test_%s%04d" % (prefix, uuid.uuid4().hex[:20], next(self._numbers))
 
     def _intent(self, account, session, method):
         intent = {
@@ -175,7 +177,7 @@ class StripeApi:
 
     def _create_account(self, params):
         account = {
-            "id": "acct_%s" % hashlib.sha1(str(next(self._numbers)).encode()).hexdigest()[:16].upper(),
+            "id": "acct_%s" % uuid.uuid4().hex[:16].upper(),
             "object": "account", "type": params.get("type", "standard"),
             "business_type": params.get("business_type"), "country": params.get("country", "FR"),
             "email": params.get("email"), "default_currency": "eur", "created": int(time.time()),
@@ -277,6 +279,10 @@ class StripeApi:
                     secret = base64.b64decode(auth[6:]).decode().split(":")[0]
                 if self.command == "GET" and url.path.startswith("/checkout/pay/"):
                     return self._hosted_page(url.path.rsplit("/", 1)[-1])
+                if self.command == "GET" and url.path == "/favicon.ico":  # the browser's, on the page
+                    self.send_response(204)
+                    self.end_headers()
+                    return None
                 account = self.headers.get("Stripe-Account")
                 version = self.headers.get("Stripe-Version")
                 with api._lock:

@@ -1,5 +1,6 @@
 from datetime import date
 
+import stripe
 from dateutil.relativedelta import relativedelta
 from stdnum import iban as stdnum_iban
 
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import file_open, float_round
 from odoo.tools.misc import formatLang
 
+from .res_company import SOLE_PROPRIETOR_FORMS
 from .webo_api import public_method
 
 # The Synthèse's running totals: tables, triggers and their rebuild.
@@ -59,6 +61,11 @@ class WeboSaleService(models.Model):
              "the platform operator validates its bank details (RIB).",
     )
     pending_bic = fields.Char(string="New BIC (awaiting validation)", readonly=True)
+    stripe_account_id = fields.Char(
+        string="Stripe Account", readonly=True, copy=False, index=True,
+        help="The workspace's connected account at the platform's payment provider (Stripe), "
+             "created at the opening: clients pay by card or SEPA debit into it. Empty when "
+             "the platform collects no card payments (bank transfer only).")
     acquirer_ids = fields.One2many(
         "payment.acquirer", compute="_compute_acquirer_ids", string="Client Payment Methods")
     document_ids = fields.One2many(
@@ -132,6 +139,8 @@ class WeboSaleService(models.Model):
 
     _sql_constraints = [
         ("company_unique", "unique(company_id)", "A workspace has one sales service."),
+        ("stripe_account_unique", "unique(stripe_account_id)",
+         "A Stripe account belongs to one workspace."),
     ]
 
     def name_get(self):
@@ -143,7 +152,8 @@ class WeboSaleService(models.Model):
         # Where client payments go changes only through the review of the
         # bank details (_webo_request_bank_change, then the RIB validated),
         # never by a plain write, whoever has write access.
-        guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic"}
+        guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic",
+                   "stripe_account_id"}
         if guarded & set(values) and self.env.uid != SUPERUSER_ID:
             raise UserError(_(
                 "The IBAN of the payment-receiving account changes only with \"Update my "
@@ -318,8 +328,11 @@ class WeboSaleService(models.Model):
             "flags": {"pager": False, "sidebar": False},
         }
 
-    def _webo_open(self, iban, bic=False):
-        """Step 2 done: create the payment-receiving account and open."""
+    def _webo_open(self, iban, bic=False, user=None):
+        """Step 2 done: create the payment-receiving account and open. When
+        the platform collects card payments, the workspace's account at the
+        provider is created last, once everything else holds: a refusal
+        (UserError) then leaves nothing written here or there."""
         self.ensure_one()
         if self.state == "open":
             raise UserError(_("Your sales service is already open."))
@@ -327,6 +340,88 @@ class WeboSaleService(models.Model):
         service._webo_set_bank_account(iban, bic)
         service._webo_create_acquirers()
         service.write({"state": "open", "date_open": fields.Datetime.now()})
+        if self.env["webo.stripe.platform"]._webo_enabled():
+            service._webo_create_stripe_account(iban, user or self.env.user)
+
+    def _webo_create_stripe_account(self, iban, user):
+        """The workspace's connected account (Stripe Connect, type custom:
+        the platform collects the identity and the IBAN itself, at the
+        opening's two steps, and gives them to Stripe)."""
+        self.ensure_one()
+        platform = self.env["webo.stripe.platform"]
+        try:
+            account = platform._webo_client().v1.accounts.create(self._webo_stripe_account_params(iban, user))
+        except stripe.APIConnectionError as error:
+            raise platform._webo_unreachable(error) from None
+        except stripe.StripeError as error:
+            raise self._webo_stripe_refusal(error) from None
+        self.write({"stripe_account_id": account.id})
+
+    def _webo_stripe_account_params(self, iban, user):
+        company, partner = self.company_id, user.partner_id
+        address = {"line1": company.street or "", "line2": company.street2 or "",
+                   "postal_code": company.zip or "", "city": company.city or "",
+                   "country": company.country_id.code or "FR"}
+        birth = fields.Date.from_string(partner.webo_birth_date) if partner.webo_birth_date else None
+        person = {"first_name": partner.webo_first_name or "", "last_name": partner.webo_last_name or "",
+                  "email": partner.email or "", "phone": (partner.phone or "").replace(" ", ""),
+                  "address": address}
+        if birth:
+            person["dob"] = {"day": birth.day, "month": birth.month, "year": birth.year}
+        individual = company.webo_legal_form in SOLE_PROPRIETOR_FORMS
+        params = {
+            "type": "custom",
+            "country": company.country_id.code or "FR",
+            "email": partner.email or "",
+            "default_currency": (company.currency_id.name or "EUR").lower(),
+            "business_type": "individual" if individual else "company",
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True},
+                             "sepa_debit_payments": {"requested": True}},
+            "business_profile": {"name": company.name},
+            "external_account": {"object": "bank_account", "country": iban[:2],
+                                 "currency": (company.currency_id.name or "EUR").lower(),
+                                 "account_holder_name": company.name, "account_number": iban},
+            "metadata": {"webo_company_id": str(company.id),
+                         "webo_database": self.env["ir.config_parameter"].get_param("database.uuid")},
+        }
+        if individual:
+            params["individual"] = person
+        else:
+            params["company"] = {"name": company.name, "tax_id": (company.siret or "")[:9],
+                                 "vat_id": company.vat or "", "address": address,
+                                 "phone": person["phone"]}
+        return params
+
+    def _webo_stripe_refusal(self, error):
+        """Stripe's refusal of the opening, in the designer's words: the step
+        and the field it concerns, then the provider's own explanation."""
+        param = getattr(error, "param", None) or ""
+        fields_by_param = [
+            ("external_account", _("Step 2 (documents and IBAN)"), _("IBAN")),
+            ("individual[dob]", _("Step 1 (information)"), _("Date of Birth")),
+            ("individual[phone]", _("Step 1 (information)"), _("Phone")),
+            ("company[phone]", _("Step 1 (information)"), _("Phone")),
+            ("individual[email]", _("Step 1 (information)"), _("Email")),
+            ("email", _("Step 1 (information)"), _("Email")),
+            ("company[tax_id]", _("Step 1 (information)"), _("SIRET")),
+            ("company[vat_id]", _("Step 1 (information)"), _("VAT Number")),
+            ("individual[address]", _("Step 1 (information)"), _("Address")),
+            ("company[address]", _("Step 1 (information)"), _("Address")),
+            ("individual", _("Step 1 (information)"), _("Your identity")),
+            ("company", _("Step 1 (information)"), _("Your company")),
+        ]
+        step, label = next(((step, label) for prefix, step, label in fields_by_param
+                            if param.startswith(prefix)), (None, None))
+        detail = getattr(error, "user_message", None) or str(error)
+        if step:
+            return UserError(_(
+                "%(step)s: the payment provider refused %(field)s (its message: \"%(detail)s\"). "
+                "Correct it and submit again.")
+                % {"step": step, "field": label, "detail": detail})
+        return UserError(_(
+            "The payment provider refused to create your payment-receiving account (its message: "
+            "\"%(detail)s\"). Check your information and submit again.")
+            % {"detail": detail})
 
     def _webo_set_bank_account(self, iban, bic=False):
         """Register the designer's IBAN and point the payment-receiving
