@@ -62,7 +62,7 @@ class WeboSaleService(models.Model):
     )
     pending_bic = fields.Char(string="New BIC (awaiting validation)", readonly=True)
     stripe_account_id = fields.Char(
-        string="Stripe Account", readonly=True, copy=False, index=True,
+        readonly=True, copy=False, index=True,
         help="The workspace's connected account at the platform's payment provider (Stripe), "
              "created at the opening: clients pay by card or SEPA debit into it. Empty when "
              "the platform collects no card payments (bank transfer only).")

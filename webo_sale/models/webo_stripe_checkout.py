@@ -34,11 +34,11 @@ class WeboStripeCheckout(models.Model):
         help="Sent to Stripe in the metadata of the session and of its payment: every event "
              "of the payment names it.")
     session_id = fields.Char(string="Checkout Session", readonly=True, index=True, copy=False)
-    payment_intent_id = fields.Char(string="Payment Intent", readonly=True, copy=False)
+    payment_intent_id = fields.Char(readonly=True, copy=False)
     invoice_id = fields.Many2one("account.invoice", required=True, readonly=True, ondelete="restrict",
                                  index=True)
     company_id = fields.Many2one(related="invoice_id.company_id", store=True, readonly=True)
-    stripe_account_id = fields.Char(string="Stripe Account", required=True, readonly=True)
+    stripe_account_id = fields.Char(required=True, readonly=True)
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     amount = fields.Monetary(required=True, readonly=True, help="The amount due when the client clicked.")
     amount_minor = fields.Integer(string="Amount in Cents", required=True, readonly=True)

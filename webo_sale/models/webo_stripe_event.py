@@ -35,9 +35,9 @@ class WeboStripeEvent(models.Model):
     _description = "Stripe Event Received"
     _order = "id desc"
 
-    event_id = fields.Char(string="Event", required=True, readonly=True)
+    event_id = fields.Char(required=True, readonly=True)
     event_type = fields.Char(string="Type", required=True, readonly=True)
-    stripe_account_id = fields.Char(string="Stripe Account", readonly=True)
+    stripe_account_id = fields.Char(readonly=True)
     checkout_id = fields.Many2one("webo.stripe.checkout", readonly=True, ondelete="set null")
 
     # Stripe may deliver an event more than once (and two deliveries at
