@@ -130,6 +130,17 @@ class StripeApi:
                 "message": "The account has insufficient funds."})
             return self._event(account, "checkout.session.async_payment_failed", session)
 
+    def account_updated(self, account_id, currently_due=(), verified=False):
+        """Stripe reviewed the connected account: something is due, or it
+        is verified (charges and payouts enabled); ``account.updated``."""
+        with self._lock:
+            account = self.accounts[account_id]
+            account["requirements"].update(currently_due=list(currently_due), pending_verification=[],
+                                           disabled_reason="requirements.past_due" if currently_due else None)
+            account.update(charges_enabled=verified, payouts_enabled=verified,
+                           details_submitted=True)
+            return self._event(account_id, "account.updated", account)
+
     def intent_event(self, session_id, type_="payment_intent.succeeded"):
         """The event of the session's payment intent (e.g. ``payment_intent.succeeded``)."""
         with self._lock:

@@ -97,7 +97,7 @@ def test_keys_are_the_operators_only(claire, admin, stripe_platform):
         assert_fault(refused, code=4)  # AccessError
 
 
-def test_opening_creates_the_connected_account(shop, stripe_platform):
+def test_opening_creates_the_connected_account(shop, stripe_platform, odoo_url):
     designer, company, _invoice, _record, _address = shop
     service = service_of(designer)
     assert service["state"] == "open" and service["stripe_account_id"].startswith("acct_")
@@ -111,6 +111,18 @@ def test_opening_creates_the_connected_account(shop, stripe_platform):
     assert params["capabilities"]["sepa_debit_payments"] == {"requested": "true"}
     account = stripe_platform.accounts[service["stripe_account_id"]]
     assert account["external_accounts"]["data"][0]["last4"] == "0189"
+    (read,) = designer.execute("webo.sale.service", "read", [service["id"]], ["stripe_verification"])
+    assert read["stripe_verification"] == "pending"  # Stripe verifies the documents
+    event = stripe_platform.account_updated(service["stripe_account_id"],
+                                            currently_due=["individual.verification.document"])
+    assert post_event(odoo_url, event).text == "processed"
+    (read,) = designer.execute("webo.sale.service", "read", [service["id"]],
+                               ["stripe_verification", "stripe_requirements"], context={"lang": "fr_FR"})
+    assert read["stripe_verification"] == "requested" and "pièce d'identité" in read["stripe_requirements"]
+    assert post_event(odoo_url, stripe_platform.account_updated(service["stripe_account_id"],
+                                                                verified=True)).text == "processed"
+    (read,) = designer.execute("webo.sale.service", "read", [service["id"]], ["stripe_verification"])
+    assert read["stripe_verification"] == "verified"
     # Nobody changes it by a plain write.
     with pytest.raises(xmlrpc.client.Fault):
         designer.execute("webo.sale.service", "write", [service["id"]], {"stripe_account_id": "acct_X"})

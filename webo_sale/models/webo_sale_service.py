@@ -66,6 +66,22 @@ class WeboSaleService(models.Model):
         help="The workspace's connected account at the platform's payment provider (Stripe), "
              "created at the opening: clients pay by card or SEPA debit into it. Empty when "
              "the platform collects no card payments (bank transfer only).")
+    stripe_verification = fields.Selection(
+        [("pending", "Being verified"), ("verified", "Verified"),
+         ("requested", "Information requested")],
+        string="Payment Account Verification", readonly=True, copy=False,
+        help="Where the payment provider stands on the identity and the bank account given at "
+             "the opening, as its last notification said.")
+    stripe_requirement_codes = fields.Text(
+        readonly=True, copy=False,
+        help="Stripe's names of what it still needs (its account's requirements), one a line.")
+    stripe_requirements = fields.Text(
+        compute="_compute_stripe_requirements", string="Requested by the Payment Provider",
+        help="What the payment provider still needs before it pays out, when it asks.")
+    stripe_verified_at = fields.Integer(
+        readonly=True, copy=False,
+        help="Time (Unix) of the provider's notification the verification state comes from: "
+             "an older one arriving late changes nothing.")
     acquirer_ids = fields.One2many(
         "payment.acquirer", compute="_compute_acquirer_ids", string="Client Payment Methods")
     document_ids = fields.One2many(
@@ -153,7 +169,8 @@ class WeboSaleService(models.Model):
         # bank details (_webo_request_bank_change, then the RIB validated),
         # never by a plain write, whoever has write access.
         guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic",
-                   "stripe_account_id"}
+                   "stripe_account_id", "stripe_verification", "stripe_requirement_codes",
+                   "stripe_verified_at"}
         if guarded & set(values) and self.env.uid != SUPERUSER_ID:
             raise UserError(_(
                 "The IBAN of the payment-receiving account changes only with \"Update my "
@@ -186,6 +203,13 @@ class WeboSaleService(models.Model):
                 service.documents_status = "validated"
             else:
                 service.documents_status = "submitted"
+
+    def _compute_stripe_requirements(self):
+        # In the reader's language: the codes are Stripe's, the words ours.
+        for service in self:
+            codes = (service.stripe_requirement_codes or "").split()
+            service.stripe_requirements = "\n".join(
+                service._webo_requirement_label(code) for code in codes) or False
 
     def _compute_welcome_pending(self):
         for service in self:
@@ -356,6 +380,48 @@ class WeboSaleService(models.Model):
         except stripe.StripeError as error:
             raise self._webo_stripe_refusal(error) from None
         self.write({"stripe_account_id": account.id})
+        self._webo_stripe_account_updated(account.to_dict())
+
+    def _webo_stripe_account_updated(self, account, when=0):
+        """The provider's view of the connected account (``account``, its
+        Account object as a dict) at time ``when``: verified when it
+        charges and pays out, information requested when something is
+        due, being verified otherwise."""
+        self.ensure_one()
+        if when and when < self.stripe_verified_at:
+            return False
+        requirements = account.get("requirements") or {}
+        due = list(requirements.get("past_due") or []) + [
+            item for item in requirements.get("currently_due") or []
+            if item not in (requirements.get("past_due") or [])]
+        if due:
+            state = "requested"
+        elif account.get("charges_enabled") and account.get("payouts_enabled"):
+            state = "verified"
+        else:
+            state = "pending"
+        self.sudo().write({
+            "stripe_verification": state,
+            "stripe_requirement_codes": "\n".join(due) or False,
+            "stripe_verified_at": when or self.stripe_verified_at,
+        })
+        return True
+
+    def _webo_requirement_label(self, item):
+        """What a requirement of Stripe's (``individual.verification.document``...)
+        asks of the designer, in words; Stripe's own name when unknown."""
+        labels = [
+            ("individual.verification", _("an identity document")),
+            ("company.verification", _("the company's registration extract")),
+            ("external_account", _("the IBAN")),
+            ("individual.dob", _("the date of birth")),
+            ("individual.address", _("the address")),
+            ("company.address", _("the company's address")),
+            ("company.tax_id", _("the SIREN")),
+            ("tos_acceptance", _("the acceptance of the provider's terms")),
+            ("business_profile", _("the description of the business")),
+        ]
+        return next((label for prefix, label in labels if item.startswith(prefix)), item)
 
     def _webo_stripe_account_params(self, iban, user):
         company, partner = self.company_id, user.partner_id

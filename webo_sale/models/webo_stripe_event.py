@@ -68,6 +68,8 @@ class WeboStripeEvent(models.Model):
                 [("stripe_account_id", "=", account)]):
             raise WebhookRefused(400, "unknown account")
         obj = event["data"]["object"]
+        if event_type == "account.updated" and obj.get("id") != account:
+            raise WebhookRefused(400, "not this account")
         checkout = self._webo_checkout_of(event_type, obj)
         if checkout:
             amount, currency = self._webo_amount_of(event_type, obj)
@@ -80,6 +82,10 @@ class WeboStripeEvent(models.Model):
         if not self.env.cr.fetchone():
             _logger.info("Stripe event %s already processed", event_id)
             return "duplicate"
+        if event_type == "account.updated":
+            service = self.env["webo.sale.service"].sudo().search([("stripe_account_id", "=", account)])
+            service._webo_stripe_account_updated(obj, event.get("created") or 0)
+            return "processed"
         if not checkout:
             return "ignored"
         self._webo_apply(event_type, obj, checkout)

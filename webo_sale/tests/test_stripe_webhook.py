@@ -148,3 +148,35 @@ class TestStripeWebhook(OpeningCase):
         error = stripe.InvalidRequestError("Invalid date of birth.", "individual[dob][year]")
         self.assertIn("Étape 1 (informations)",
                       self.service.with_context(lang="fr_FR")._webo_stripe_refusal(error).name)
+
+    def test_the_account_verification_follows_stripes_notifications(self):
+        service = self.service.sudo()
+
+        def updated(number, created, due=(), enabled=False, account="acct_WORKSPACEA"):
+            return {"id": "evt_account_%d" % number, "object": "event", "type": "account.updated",
+                    "account": account, "created": created,
+                    "data": {"object": {"id": account, "object": "account", "charges_enabled": enabled,
+                                        "payouts_enabled": enabled,
+                                        "requirements": {"currently_due": list(due), "past_due": []}}}}
+
+        now = int(time.time())
+        self.assertEqual(self._receive(updated(1, now - 60)), "processed")
+        self.assertEqual((service.stripe_verification, service.stripe_requirement_codes), ("pending", False))
+        self._receive(updated(2, now - 30, due=["individual.verification.document", "foo.bar"]))
+        self.assertEqual(service.stripe_verification, "requested")
+        self.assertEqual(service.with_context(lang="fr_FR").stripe_requirements,
+                         "une pièce d'identité\nfoo.bar")
+        self._receive(updated(3, now, enabled=True))
+        self.assertEqual((service.stripe_verification, service.stripe_requirement_codes), ("verified", False))
+        # An older notification arriving late changes nothing.
+        self._receive(updated(4, now - 10, due=["external_account"]))
+        self.assertEqual(service.stripe_verification, "verified")
+        # Another account's object under this account, or an unknown account: refused.
+        with self.assertRaises(WebhookRefused):
+            self._receive(dict(updated(5, now), account="acct_WORKSPACEA",
+                               data={"object": {"id": "acct_OTHER", "object": "account"}}))
+        with self.assertRaises(WebhookRefused):
+            self._receive(updated(6, now, account="acct_UNKNOWN"))
+        # Nobody sets it by hand.
+        with self.assertRaises(UserError):
+            service.sudo(self.designer_a).write({"stripe_verification": "verified"})
