@@ -6,7 +6,8 @@ tests' artefacts go to test-output/. Its outgoing mail goes to a real SMTP
 server on loopback (aiosmtpd), started first, which keeps every message it
 receives: the ``outbox`` fixture reads them. Stripe's HTTP endpoint is a
 loopback HTTPS server of recorded replies (``fake_stripe``), which the
-server trusts.
+server trusts; the Stripe API the ``stripe`` library calls is another
+loopback server (``stripe_api``).
 """
 import base64
 import email
@@ -33,6 +34,7 @@ OUTPUT = REPO / "test-output"
 sys.path.insert(0, str(REPO / "runtime"))
 
 from fake_stripe import FakeStripe  # noqa: E402
+from stripe_api import StripeApi  # noqa: E402
 
 from odoo_process import OdooServer, free_port  # noqa: E402
 
@@ -234,6 +236,16 @@ def fake_stripe(output_dir):
         yield stripe
     finally:
         stripe.stop()
+
+
+@pytest.fixture(scope="session")
+def stripe_api():
+    """Stripe's API for the ``stripe`` library, on loopback (see stripe_api.py)."""
+    api = StripeApi().start()
+    try:
+        yield api
+    finally:
+        api.stop()
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@
             "saxonche",
             "segno",
             "stdnum",
+            "stripe",
             "werkzeug",
         ],
     },

@@ -12,6 +12,10 @@ per process:
   sets no cookie at all, the session's or the language's;
 * the client's address of each request is kept for the login throttle
   (res.users), XML-RPC included;
+* Stripe's webhook (``WEBHOOK_PATHS``) posts a JSON body that is not a
+  JSON-RPC call: Odoo would take it for one (by its content type) and
+  answer it as such; it is served as a plain HTTP request, whose status
+  Stripe reads;
 * an XML-RPC call to a service that takes no password (``common``, ``db``)
   gets no server traceback in its fault: Odoo puts one in the fault of any
   unexpected error, whoever the caller.
@@ -23,6 +27,7 @@ from odoo import exceptions, http
 from odoo.service import wsgi_server
 
 SESSION_COOKIE = "session_id"
+WEBHOOK_PATHS = ("/webo/stripe/webhook",)
 _local = threading.local()
 
 
@@ -118,6 +123,15 @@ def _install():
 
     http.Root.get_response = get_response_hardened
     http.Root._webo_hardened = True
+
+    get_request = http.Root.get_request
+
+    def get_request_webhooks(self, httprequest):
+        if httprequest.path in WEBHOOK_PATHS:
+            return http.HttpRequest(httprequest)
+        return get_request(self, httprequest)
+
+    http.Root.get_request = get_request_webhooks
 
     application_unproxied = wsgi_server.application_unproxied
 

@@ -4,3 +4,4 @@ from . import mail
 from . import web_login
 from . import database
 from . import avatar
+from . import stripe_checkout

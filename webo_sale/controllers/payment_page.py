@@ -58,8 +58,11 @@ SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.
        currency.symbol, currency.position, currency.rounding, currency.name AS currency_name,
        inv.webo_viewed_date,
        bank.acc_number AS iban, bank_name.bic,
+       service.stripe_account_id,
        EXISTS (SELECT 1 FROM payment_transaction tx
                 WHERE tx.account_invoice_id = inv.id AND tx.state IN ('pending', 'authorized'))
+       OR EXISTS (SELECT 1 FROM webo_stripe_checkout checkout
+                   WHERE checkout.invoice_id = inv.id AND checkout.state = 'processing')
            AS pending
   FROM account_invoice inv
   JOIN res_company company ON company.id = inv.company_id
@@ -68,6 +71,7 @@ SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.
   JOIN res_partner client ON client.id = inv.commercial_partner_id
   JOIN res_currency currency ON currency.id = inv.currency_id
   LEFT JOIN account_invoice note ON note.id = inv.webo_credit_note_id
+  LEFT JOIN webo_sale_service service ON service.company_id = inv.company_id
   -- The account the client pays into, as the invoice reads it.
   LEFT JOIN res_partner_bank bank ON bank.id = {RECEIVING_BANK_SQL}
   LEFT JOIN res_bank bank_name ON bank_name.id = bank.bank_id
@@ -146,6 +150,8 @@ def page_values(env, row, access_token):
             city=row["city"], email=row["email"], phone=row["phone"], vat=row["vat"], siret=row["siret"]),
         transfer=next((a for a in acquirers if a.provider == "transfer"), None) if row["iban"] else None,
         cards=[a for a in acquirers if a.provider == "stripe"],
+        stripe_url="/my/invoices/%d/stripe" % row["id"] if payable and row["stripe_account_id"]
+        and env["webo.stripe.platform"]._webo_enabled() else None,
         iban=row["iban"], bic=row["bic"],
         epc_qr=epc_qr_data_uri(row["company_name"], row["iban"], row["residual"], row["number"],
                                row["bic"]) if payable and row["currency_name"] == "EUR" else None,

@@ -13,7 +13,10 @@ from . import account_invoice_tax
 from . import account_move
 from . import webo_subscription
 from . import webo_subscription_line
+from . import webo_stripe_platform
 from . import webo_sale_service
+from . import webo_stripe_checkout
+from . import webo_stripe_event
 from . import webo_sale_document
 from . import account_move_line
 from . import account_payment

@@ -777,6 +777,8 @@ class AccountInvoice(models.Model):
         the method chosen on the payment page (card, transfer), else a
         transfer or a cheque (cash in a cash journal); never the name of the
         workspace's internal journal."""
+        if payment.webo_stripe_checkout_id:
+            return payment.webo_stripe_checkout_id._webo_method_label()
         acquirer = payment.payment_transaction_id.acquirer_id
         if acquirer:
             return acquirer.name

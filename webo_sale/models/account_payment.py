@@ -12,6 +12,10 @@ class AccountPayment(models.Model):
         help="The key the caller of webo_register_payment gave: the same key again "
              "returns this payment instead of recording a second one.")
 
+    webo_stripe_checkout_id = fields.Many2one(
+        "webo.stripe.checkout", string="Card or SEPA Debit Payment", readonly=True, copy=False,
+        help="The payment on Stripe's page this payment records (from Stripe's signed webhook).")
+
     # A key records one payment per workspace, whatever happens to the
     # caller's connection.
     _sql_constraints = [

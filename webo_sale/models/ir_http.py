@@ -32,7 +32,11 @@ class IrHttp(models.AbstractModel):
     def _webo_stay_on_site(cls, response):
         """No answer sends the visitor to another site: a redirection
         elsewhere (``/web/session/logout?redirect=https://...``, a
-        payment's ``error_url``...) goes to the home page instead."""
+        payment's ``error_url``...) goes to the home page instead. The
+        one exception is marked by its controller (``webo_offsite``): the
+        payment provider's hosted page, whose address the provider gave."""
+        if getattr(response, "webo_offsite", False):
+            return
         location = response.headers.get("Location")
         if location and not is_local_url(location) and urlsplit(location).netloc != request.httprequest.host:
             response.headers["Location"] = "/"

@@ -1,5 +1,6 @@
 from datetime import date
 
+import stripe
 from dateutil.relativedelta import relativedelta
 from stdnum import iban as stdnum_iban
 
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import file_open, float_round
 from odoo.tools.misc import formatLang
 
+from .res_company import SOLE_PROPRIETOR_FORMS
 from .webo_api import public_method
 
 # The Synthèse's running totals: tables, triggers and their rebuild.
@@ -59,6 +61,27 @@ class WeboSaleService(models.Model):
              "the platform operator validates its bank details (RIB).",
     )
     pending_bic = fields.Char(string="New BIC (awaiting validation)", readonly=True)
+    stripe_account_id = fields.Char(
+        readonly=True, copy=False, index=True,
+        help="The workspace's connected account at the platform's payment provider (Stripe), "
+             "created at the opening: clients pay by card or SEPA debit into it. Empty when "
+             "the platform collects no card payments (bank transfer only).")
+    stripe_verification = fields.Selection(
+        [("pending", "Being verified"), ("verified", "Verified"),
+         ("requested", "Information requested")],
+        string="Payment Account Verification", readonly=True, copy=False,
+        help="Where the payment provider stands on the identity and the bank account given at "
+             "the opening, as its last notification said.")
+    stripe_requirement_codes = fields.Text(
+        readonly=True, copy=False,
+        help="Stripe's names of what it still needs (its account's requirements), one a line.")
+    stripe_requirements = fields.Text(
+        compute="_compute_stripe_requirements", string="Requested by the Payment Provider",
+        help="What the payment provider still needs before it pays out, when it asks.")
+    stripe_verified_at = fields.Integer(
+        readonly=True, copy=False,
+        help="Time (Unix) of the provider's notification the verification state comes from: "
+             "an older one arriving late changes nothing.")
     acquirer_ids = fields.One2many(
         "payment.acquirer", compute="_compute_acquirer_ids", string="Client Payment Methods")
     document_ids = fields.One2many(
@@ -132,6 +155,8 @@ class WeboSaleService(models.Model):
 
     _sql_constraints = [
         ("company_unique", "unique(company_id)", "A workspace has one sales service."),
+        ("stripe_account_unique", "unique(stripe_account_id)",
+         "A Stripe account belongs to one workspace."),
     ]
 
     def name_get(self):
@@ -143,7 +168,9 @@ class WeboSaleService(models.Model):
         # Where client payments go changes only through the review of the
         # bank details (_webo_request_bank_change, then the RIB validated),
         # never by a plain write, whoever has write access.
-        guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic"}
+        guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic",
+                   "stripe_account_id", "stripe_verification", "stripe_requirement_codes",
+                   "stripe_verified_at"}
         if guarded & set(values) and self.env.uid != SUPERUSER_ID:
             raise UserError(_(
                 "The IBAN of the payment-receiving account changes only with \"Update my "
@@ -176,6 +203,13 @@ class WeboSaleService(models.Model):
                 service.documents_status = "validated"
             else:
                 service.documents_status = "submitted"
+
+    def _compute_stripe_requirements(self):
+        # In the reader's language: the codes are Stripe's, the words ours.
+        for service in self:
+            codes = (service.stripe_requirement_codes or "").split()
+            service.stripe_requirements = "\n".join(
+                service._webo_requirement_label(code) for code in codes) or False
 
     def _compute_welcome_pending(self):
         for service in self:
@@ -318,8 +352,11 @@ class WeboSaleService(models.Model):
             "flags": {"pager": False, "sidebar": False},
         }
 
-    def _webo_open(self, iban, bic=False):
-        """Step 2 done: create the payment-receiving account and open."""
+    def _webo_open(self, iban, bic=False, user=None):
+        """Step 2 done: create the payment-receiving account and open. When
+        the platform collects card payments, the workspace's account at the
+        provider is created last, once everything else holds: a refusal
+        (UserError) then leaves nothing written here or there."""
         self.ensure_one()
         if self.state == "open":
             raise UserError(_("Your sales service is already open."))
@@ -327,6 +364,130 @@ class WeboSaleService(models.Model):
         service._webo_set_bank_account(iban, bic)
         service._webo_create_acquirers()
         service.write({"state": "open", "date_open": fields.Datetime.now()})
+        if self.env["webo.stripe.platform"]._webo_enabled():
+            service._webo_create_stripe_account(iban, user or self.env.user)
+
+    def _webo_create_stripe_account(self, iban, user):
+        """The workspace's connected account (Stripe Connect, type custom:
+        the platform collects the identity and the IBAN itself, at the
+        opening's two steps, and gives them to Stripe)."""
+        self.ensure_one()
+        platform = self.env["webo.stripe.platform"]
+        try:
+            account = platform._webo_client().v1.accounts.create(self._webo_stripe_account_params(iban, user))
+        except stripe.APIConnectionError as error:
+            raise platform._webo_unreachable(error) from None
+        except stripe.StripeError as error:
+            raise self._webo_stripe_refusal(error) from None
+        self.write({"stripe_account_id": account.id})
+        self._webo_stripe_account_updated(account.to_dict())
+
+    def _webo_stripe_account_updated(self, account, when=0):
+        """The provider's view of the connected account (``account``, its
+        Account object as a dict) at time ``when``: verified when it
+        charges and pays out, information requested when something is
+        due, being verified otherwise."""
+        self.ensure_one()
+        if when and when < self.stripe_verified_at:
+            return False
+        requirements = account.get("requirements") or {}
+        due = list(requirements.get("past_due") or []) + [
+            item for item in requirements.get("currently_due") or []
+            if item not in (requirements.get("past_due") or [])]
+        if due:
+            state = "requested"
+        elif account.get("charges_enabled") and account.get("payouts_enabled"):
+            state = "verified"
+        else:
+            state = "pending"
+        self.sudo().write({
+            "stripe_verification": state,
+            "stripe_requirement_codes": "\n".join(due) or False,
+            "stripe_verified_at": when or self.stripe_verified_at,
+        })
+        return True
+
+    def _webo_requirement_label(self, item):
+        """What a requirement of Stripe's (``individual.verification.document``...)
+        asks of the designer, in words; Stripe's own name when unknown."""
+        labels = [
+            ("individual.verification", _("an identity document")),
+            ("company.verification", _("the company's registration extract")),
+            ("external_account", _("the IBAN")),
+            ("individual.dob", _("the date of birth")),
+            ("individual.address", _("the address")),
+            ("company.address", _("the company's address")),
+            ("company.tax_id", _("the SIREN")),
+            ("tos_acceptance", _("the acceptance of the provider's terms")),
+            ("business_profile", _("the description of the business")),
+        ]
+        return next((label for prefix, label in labels if item.startswith(prefix)), item)
+
+    def _webo_stripe_account_params(self, iban, user):
+        company, partner = self.company_id, user.partner_id
+        address = {"line1": company.street or "", "line2": company.street2 or "",
+                   "postal_code": company.zip or "", "city": company.city or "",
+                   "country": company.country_id.code or "FR"}
+        birth = fields.Date.from_string(partner.webo_birth_date) if partner.webo_birth_date else None
+        person = {"first_name": partner.webo_first_name or "", "last_name": partner.webo_last_name or "",
+                  "email": partner.email or "", "phone": (partner.phone or "").replace(" ", ""),
+                  "address": address}
+        if birth:
+            person["dob"] = {"day": birth.day, "month": birth.month, "year": birth.year}
+        individual = company.webo_legal_form in SOLE_PROPRIETOR_FORMS
+        params = {
+            "type": "custom",
+            "country": company.country_id.code or "FR",
+            "email": partner.email or "",
+            "default_currency": (company.currency_id.name or "EUR").lower(),
+            "business_type": "individual" if individual else "company",
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True},
+                             "sepa_debit_payments": {"requested": True}},
+            "business_profile": {"name": company.name},
+            "external_account": {"object": "bank_account", "country": iban[:2],
+                                 "currency": (company.currency_id.name or "EUR").lower(),
+                                 "account_holder_name": company.name, "account_number": iban},
+            "metadata": {"webo_company_id": str(company.id),
+                         "webo_database": self.env["ir.config_parameter"].get_param("database.uuid")},
+        }
+        if individual:
+            params["individual"] = person
+        else:
+            params["company"] = {"name": company.name, "tax_id": (company.siret or "")[:9],
+                                 "vat_id": company.vat or "", "address": address,
+                                 "phone": person["phone"]}
+        return params
+
+    def _webo_stripe_refusal(self, error):
+        """Stripe's refusal of the opening, in the designer's words: the step
+        and the field it concerns, then the provider's own explanation."""
+        param = getattr(error, "param", None) or ""
+        fields_by_param = [
+            ("external_account", _("Step 2 (documents and IBAN)"), _("IBAN")),
+            ("individual[dob]", _("Step 1 (information)"), _("Date of Birth")),
+            ("individual[phone]", _("Step 1 (information)"), _("Phone")),
+            ("company[phone]", _("Step 1 (information)"), _("Phone")),
+            ("individual[email]", _("Step 1 (information)"), _("Email")),
+            ("email", _("Step 1 (information)"), _("Email")),
+            ("company[tax_id]", _("Step 1 (information)"), _("SIRET")),
+            ("company[vat_id]", _("Step 1 (information)"), _("VAT Number")),
+            ("individual[address]", _("Step 1 (information)"), _("Address")),
+            ("company[address]", _("Step 1 (information)"), _("Address")),
+            ("individual", _("Step 1 (information)"), _("Your identity")),
+            ("company", _("Step 1 (information)"), _("Your company")),
+        ]
+        step, label = next(((step, label) for prefix, step, label in fields_by_param
+                            if param.startswith(prefix)), (None, None))
+        detail = getattr(error, "user_message", None) or str(error)
+        if step:
+            return UserError(_(
+                "%(step)s: the payment provider refused %(field)s (its message: \"%(detail)s\"). "
+                "Correct it and submit again.")
+                % {"step": step, "field": label, "detail": detail})
+        return UserError(_(
+            "The payment provider refused to create your payment-receiving account (its message: "
+            "\"%(detail)s\"). Check your information and submit again.")
+            % {"detail": detail})
 
     def _webo_set_bank_account(self, iban, bic=False):
         """Register the designer's IBAN and point the payment-receiving

@@ -173,7 +173,7 @@ class WeboSaleOpening(models.TransientModel):
         # The payment-receiving journal is named in the designer's language.
         service = service.with_context(lang=self.user_id.lang or self.env.lang)
         if self.mode == "open":
-            service._webo_open(iban, bic)
+            service._webo_open(iban, bic, user=self.user_id)
         elif iban:
             # Used once the platform validates the RIB just sent.
             service.sudo()._webo_request_bank_change(iban, bic)

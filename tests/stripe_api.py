@@ -1,0 +1,336 @@
+"""Stripe's API on loopback, for the ``stripe`` library the addons use.
+
+A plain HTTP server on 127.0.0.1 (the library is pointed at it through its
+API base address, the platform's system parameter
+``webo_sale.stripe_api_base``) answering the endpoints the payment account
+needs, with objects shaped as Stripe's API reference documents them for
+the API version the pinned library sends (``API_VERSION``):
+
+- ``GET /checkout/pay/{session}``: the hosted payment page the session's
+  ``url`` leads to (a page naming the session, for the browser test);
+- ``POST /v1/accounts``, ``GET /v1/accounts/{id}``: Connect accounts
+  (the platform's key, no ``Stripe-Account``);
+- ``POST /v1/checkout/sessions``, ``GET /v1/checkout/sessions/{id}``,
+  ``GET /v1/payment_intents/{id}``, ``GET /v1/events/{id}``: objects of a
+  connected account, reached with the platform's key and the account in
+  the ``Stripe-Account`` header, as for Stripe's direct charges.
+
+Like Stripe, it refuses a request without the platform's secret key (401),
+with another ``Stripe-Version`` (400), or for a connected account it does
+not know (403), in Stripe's error format. ``refuse_next`` makes the next
+request to a path fail as Stripe would refuse it (the test names the code,
+parameter and message). What the client then does on Stripe's hosted page
+is played by ``pay``/``fail``: they change the session and its payment
+intent and return the event Stripe would send, which ``signed`` signs as
+Stripe signs webhooks (``Stripe-Signature: t=<time>,v1=<HMAC-SHA256 of
+"<time>.<payload>" with the endpoint secret>``).
+"""
+import base64
+import hashlib
+import hmac
+import http.server
+import itertools
+import json
+import threading
+import time
+import uuid
+from urllib.parse import parse_qsl, urlsplit
+
+API_VERSION = "2026-10-28.endive"
+SECRET_KEY = "sk_test_weboPlatform0000000000000000"
+PUBLISHABLE_KEY = "pk_test_weboPlatform0000000000000000"
+WEBHOOK_SECRET = "whsec_weboTestEndpointSecret000000000"
+
+
+def nested(pairs):
+    """Stripe's form encoding (``a[b][0][c]=v``) back to dicts and lists."""
+    root = {}
+    for key, value in pairs:
+        parts = key.replace("]", "").split("[")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+
+    def listify(node):
+        if not isinstance(node, dict):
+            return node
+        if node and all(key.isdigit() for key in node):
+            return [listify(node[key]) for key in sorted(node, key=int)]
+        return {key: listify(value) for key, value in node.items()}
+    return listify(root)
+
+
+def error(status, message, type_="invalid_request_error", code=None, param=None):
+    body = {"type": type_, "message": message}
+    if code:
+        body["code"] = code
+        body["doc_url"] = "https://docs.stripe.com/error-codes/%s" % code.replace("_", "-")
+    if param:
+        body["param"] = param
+    return status, {"error": body}
+
+
+class StripeApi:
+    def __init__(self, secret_key=SECRET_KEY):
+        self.secret_key = secret_key
+        self.requests = []  # every request: method, path, params, account, secret, version
+        self.accounts = {}  # id -> account
+        self.sessions = {}  # id -> (account id, session)
+        self.intents = {}  # id -> (account id, payment intent)
+        self.events = {}  # id -> event
+        self._refusals = {}  # path -> error reply
+        self._numbers = itertools.count(1)
+        self._lock = threading.RLock()
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.port = self._server.server_address[1]
+        self.base = "http://127.0.0.1:%d" % self.port
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    # What a test sets up or plays
+
+    def refuse_next(self, path, message, code="invalid_value", param=None, status=400):
+        """The next request to ``path`` is refused with Stripe's error reply."""
+        self._refusals[path] = error(status, message, code=code, param=param)
+
+    def pay(self, session_id, method="card"):
+        """The client pays the session on the hosted page: a card is paid at
+        once (``checkout.session.completed``, payment_status ``paid``); a
+        SEPA debit is only submitted (``completed`` with ``unpaid``), its
+        ``async_payment_succeeded`` comes later (``settle``)."""
+        with self._lock:
+            account, session = self.sessions[session_id]
+            intent = self._intent(account, session, method)
+            intent["status"] = "succeeded" if method == "card" else "processing"
+            if method == "card":
+                intent["amount_received"] = intent["amount"]
+            session.update(status="complete", payment_intent=intent["id"],
+                           payment_status="paid" if method == "card" else "unpaid")
+            return self._event(account, "checkout.session.completed", session)
+
+    def settle(self, session_id, succeeded=True):
+        """The SEPA debit of a completed session succeeds or fails (days later)."""
+        with self._lock:
+            account, session = self.sessions[session_id]
+            _account, intent = self.intents[session["payment_intent"]]
+            if succeeded:
+                intent.update(status="succeeded", amount_received=intent["amount"])
+                session["payment_status"] = "paid"
+                return self._event(account, "checkout.session.async_payment_succeeded", session)
+            intent.update(status="requires_payment_method", last_payment_error={
+                "type": "invalid_request_error", "code": "insufficient_funds",
+                "message": "The account has insufficient funds."})
+            return self._event(account, "checkout.session.async_payment_failed", session)
+
+    def account_updated(self, account_id, currently_due=(), verified=False):
+        """Stripe reviewed the connected account: something is due, or it
+        is verified (charges and payouts enabled); ``account.updated``."""
+        with self._lock:
+            account = self.accounts[account_id]
+            account["requirements"].update(currently_due=list(currently_due), pending_verification=[],
+                                           disabled_reason="requirements.past_due" if currently_due else None)
+            account.update(charges_enabled=verified, payouts_enabled=verified,
+                           details_submitted=True)
+            return self._event(account_id, "account.updated", account)
+
+    def intent_event(self, session_id, type_="payment_intent.succeeded"):
+        """The event of the session's payment intent (e.g. ``payment_intent.succeeded``)."""
+        with self._lock:
+            account, session = self.sessions[session_id]
+            _account, intent = self.intents[session["payment_intent"]]
+            return self._event(account, type_, intent)
+
+    @staticmethod
+    def signed(event, secret=WEBHOOK_SECRET, timestamp=None):
+        """``(payload bytes, Stripe-Signature header)`` of an event as Stripe posts it."""
+        payload = json.dumps(event, indent=2).encode()
+        timestamp = int(time.time()) if timestamp is None else int(timestamp)
+        signature = hmac.new(secret.encode(), b"%d." % timestamp + payload, hashlib.sha256).hexdigest()
+        return payload, "t=%d,v1=%s" % (timestamp, signature)
+
+    def sessions_of(self, account=None):
+        return [session for owner, session in self.sessions.values() if account in (None, owner)]
+
+    # Stripe's objects
+
+    def _id(self, prefix):
+        # Unique across runs too: the test database keeps earlier runs' ids.
+        return "%s_test_%s%04d" % (prefix, uuid.uuid4().hex[:20], next(self._numbers))
+
+    def _intent(self, account, session, method):
+        intent = {
+            "id": self._id("pi"), "object": "payment_intent", "amount": session["amount_total"],
+            "amount_capturable": 0, "amount_received": 0, "currency": session["currency"],
+            "created": int(time.time()), "livemode": False, "metadata": dict(session["metadata"]),
+            "payment_method_types": [method], "status": "processing", "latest_charge": None,
+            "last_payment_error": None, "description": None,
+        }
+        self.intents[intent["id"]] = (account, intent)
+        return intent
+
+    def _event(self, account, type_, obj):
+        event = {
+            "id": self._id("evt"), "object": "event", "account": account,
+            "api_version": API_VERSION, "created": int(time.time()),
+            "data": {"object": json.loads(json.dumps(obj))}, "livemode": False,
+            "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None}, "type": type_,
+        }
+        self.events[event["id"]] = event
+        return event
+
+    def _create_account(self, params):
+        account = {
+            "id": "acct_%s" % uuid.uuid4().hex[:16].upper(),
+            "object": "account", "type": params.get("type", "standard"),
+            "business_type": params.get("business_type"), "country": params.get("country", "FR"),
+            "email": params.get("email"), "default_currency": "eur", "created": int(time.time()),
+            "charges_enabled": False, "payouts_enabled": False, "details_submitted": False,
+            "capabilities": {name: "inactive" for name in params.get("capabilities", {})},
+            "business_profile": params.get("business_profile", {}),
+            "metadata": params.get("metadata", {}),
+            "requirements": {"currently_due": [], "eventually_due": [], "past_due": [],
+                             "pending_verification": ["individual.verification.document"],
+                             "disabled_reason": "requirements.pending_verification",
+                             "errors": [], "current_deadline": None, "alternatives": []},
+            "external_accounts": {"object": "list", "data": [], "has_more": False,
+                                  "total_count": 0, "url": "/v1/accounts/{}/external_accounts"},
+            "tos_acceptance": params.get("tos_acceptance", {}),
+        }
+        account["external_accounts"]["url"] = "/v1/accounts/%s/external_accounts" % account["id"]
+        bank = params.get("external_account")
+        if isinstance(bank, dict):
+            number = bank.get("account_number", "")
+            account["external_accounts"].update(total_count=1, data=[{
+                "id": self._id("ba"), "object": "bank_account", "account": account["id"],
+                "country": bank.get("country"), "currency": bank.get("currency"),
+                "last4": number[-4:], "status": "new", "default_for_currency": True}])
+        self.accounts[account["id"]] = account
+        return 200, account
+
+    def _create_session(self, account, params):
+        items = params.get("line_items") or []
+        if not items or params.get("mode") != "payment":
+            return error(400, "You must provide at least one line item in payment mode.",
+                         code="parameter_missing", param="line_items")
+        total = sum(int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1))
+                    for item in items)
+        session = {
+            "id": self._id("cs"), "object": "checkout.session", "mode": "payment",
+            "amount_subtotal": total, "amount_total": total,
+            "currency": items[0]["price_data"]["currency"],
+            "client_reference_id": params.get("client_reference_id"),
+            "customer_email": params.get("customer_email"), "livemode": False,
+            "metadata": params.get("metadata", {}), "created": int(time.time()),
+            "expires_at": int(time.time()) + 24 * 3600, "payment_intent": None,
+            "payment_method_types": params.get("payment_method_types", ["card"]),
+            "payment_status": "unpaid", "status": "open",
+            "success_url": params.get("success_url"), "cancel_url": params.get("cancel_url"),
+            "locale": params.get("locale"),
+        }
+        session["url"] = "%s/checkout/pay/%s" % (self.base, session["id"])
+        self.sessions[session["id"]] = (account, session)
+        return 200, session
+
+    def _owned(self, store, object_id, account, label):
+        owner, obj = store.get(object_id, (None, None))
+        if owner != account:
+            return error(404, "No such %s: '%s'" % (label, object_id), code="resource_missing",
+                         param="id")
+        return 200, obj
+
+    def _answer(self, method, path, params, account):
+        if path in self._refusals:
+            return self._refusals.pop(path)
+        if account is not None and account not in self.accounts:
+            return error(403, "The provided key '%s' does not have access to account '%s' (or that "
+                              "account does not exist). Application access may have been revoked."
+                         % (self.secret_key[:8] + "*" * 4, account), type_="invalid_request_error")
+        parts = path.strip("/").split("/")
+        if parts == ["v1", "accounts"] and method == "POST" and account is None:
+            return self._create_account(params)
+        if parts[:2] == ["v1", "accounts"] and len(parts) == 3 and method == "GET":
+            if parts[2] not in self.accounts:
+                return error(404, "No such account: '%s'" % parts[2], code="resource_missing")
+            return 200, self.accounts[parts[2]]
+        if account is None and parts[1:2] in (["checkout"], ["payment_intents"], ["events"]):
+            return error(400, "This request needs the Stripe-Account header of the connected account "
+                              "(direct charges).", code="parameter_missing")
+        if parts == ["v1", "checkout", "sessions"] and method == "POST":
+            return self._create_session(account, params)
+        if parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4 and method == "GET":
+            return self._owned(self.sessions, parts[3], account, "checkout.session")
+        if parts[:2] == ["v1", "payment_intents"] and len(parts) == 3 and method == "GET":
+            return self._owned(self.intents, parts[2], account, "payment_intent")
+        if parts[:2] == ["v1", "events"] and len(parts) == 3 and method == "GET":
+            event = self.events.get(parts[2])
+            return self._owned({parts[2]: (event["account"], event)} if event else {}, parts[2],
+                               account, "event")
+        return error(404, "Unrecognized request URL (%s: %s)." % (method, path))
+
+    def _handler(self):
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _serve(self):
+                url = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                params = nested(parse_qsl(url.query) + parse_qsl(body))
+                auth = self.headers.get("Authorization", "")
+                secret = auth[7:] if auth.startswith("Bearer ") else None
+                if auth.startswith("Basic "):
+                    secret = base64.b64decode(auth[6:]).decode().split(":")[0]
+                if self.command == "GET" and url.path.startswith("/checkout/pay/"):
+                    return self._hosted_page(url.path.rsplit("/", 1)[-1])
+                if self.command == "GET" and url.path == "/favicon.ico":  # the browser's, on the page
+                    self.send_response(204)
+                    self.end_headers()
+                    return None
+                account = self.headers.get("Stripe-Account")
+                version = self.headers.get("Stripe-Version")
+                with api._lock:
+                    api.requests.append({"method": self.command, "path": url.path, "params": params,
+                                         "account": account, "secret": secret, "version": version,
+                                         "idempotency_key": self.headers.get("Idempotency-Key")})
+                    if secret != api.secret_key:
+                        status, answer = error(401, "Invalid API Key provided: %s" % (
+                            (secret or "")[:8] + "*" * 4))
+                    elif version != API_VERSION:
+                        status, answer = error(400, "Invalid Stripe API version: %s" % version,
+                                               code="api_version_invalid")
+                    else:
+                        status, answer = api._answer(self.command, url.path, params, account)
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Request-Id", "req_webo%06d" % len(api.requests))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _hosted_page(self, session_id):
+                # Stripe's hosted payment page, as far as a browser test
+                # follows the client: the session it shows.
+                known = session_id in api.sessions
+                page = ("<html><head><title>Stripe Checkout</title></head><body>"
+                        "<h1 id='session'>%s</h1></body></html>" % (session_id if known else "")).encode()
+                self.send_response(200 if known else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            do_GET = do_POST = _serve  # http.server's names
+
+            def log_message(self, *args):
+                pass
+
+        return Handler

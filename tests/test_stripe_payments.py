@@ -1,0 +1,300 @@
+"""Card and SEPA debit through Stripe Connect, from outside: the platform's
+keys (the operator's only), the connected account made at the opening,
+the payment page's button up to Stripe's hosted page, and the signed
+webhook that alone pays the invoice. Stripe's API is the loopback server
+of stripe_api.py, called by the real ``stripe`` library from the real
+server; events are signed as Stripe signs them."""
+import re
+import time
+import uuid
+import xmlrpc.client
+
+import pytest
+import requests
+from conftest import french_identifiers, opening_of
+from playwright.sync_api import expect, sync_playwright
+from stripe_api import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, StripeApi
+from test_browser import CHROMIUM, CHROMIUM_ARGS
+from test_invoicing_api import assert_fault, local_url, mail_to, read_invoice, send_invoice
+
+PARAMETERS = ("webo_sale.stripe_secret_key", "webo_sale.stripe_publishable_key",
+              "webo_sale.stripe_webhook_secret", "webo_sale.stripe_api_base")
+
+
+def set_parameters(admin, values):
+    for key in PARAMETERS:
+        admin.execute("ir.config_parameter", "set_param", key, values.get(key) or "")
+
+
+@pytest.fixture()
+def stripe_platform(admin, stripe_api):
+    """The platform's Stripe account, for the test: its keys and the
+    loopback API; unset afterwards (the other tests run without it)."""
+    set_parameters(admin, dict(zip(PARAMETERS, (SECRET_KEY, PUBLISHABLE_KEY, WEBHOOK_SECRET,
+                                                stripe_api.base), strict=True)))
+    try:
+        yield stripe_api
+    finally:
+        set_parameters(admin, {})
+
+
+def service_of(session):
+    (service,) = session.execute("webo.sale.service", "search_read", [],
+                                 fields=["state", "stripe_account_id", "payment_journal_id"])
+    return service
+
+
+@pytest.fixture()
+def shop(admin, new_designer, stripe_platform):
+    """A workspace opened with the platform's keys set: its connected
+    account, a client and a sent invoice of 500.00 (the page's URL)."""
+    designer, company = new_designer("Atelier Stripe")
+    tag = uuid.uuid4().hex[:8]
+    # The workspace's address signs its alerts and receipts.
+    admin.execute("res.company", "write", [company], {"email": "atelier-%s@example.org" % tag})
+    address = "compta-%s@example.org" % tag
+    client = designer.execute("res.partner", "create", {
+        "name": "Client Stripe %s" % tag, "is_company": True, "customer": True,
+        "child_ids": [(0, 0, {"type": "invoice", "name": "Compta", "email": address})]})
+    invoice = send_invoice(designer, client)
+    (record,) = designer.execute("account.invoice", "read", [invoice], ["webo_payment_url", "number"])
+    return designer, company, invoice, record, address
+
+
+def start_checkout(odoo_url, page_url):
+    """The client clicks "Payer par carte ou prélèvement SEPA": the answer
+    (not followed) and the session that went with it."""
+    browser = requests.Session()
+    page = browser.get(page_url, timeout=120)
+    assert page.status_code == 200
+    form = re.search(r'<div class="col-md-6 o_webo_stripe">.*?</form>', page.text, re.S)
+    assert form, "no card/SEPA button on the page"
+    action = re.search(r'action="([^"]+)"', form.group(0)).group(1)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(0)))
+    return browser.post(odoo_url + action, data=fields, allow_redirects=False, timeout=120)
+
+
+def post_event(odoo_url, event, secret=WEBHOOK_SECRET, timestamp=None):
+    payload, signature = StripeApi.signed(event, secret, timestamp)
+    return requests.post(odoo_url + "/webo/stripe/webhook", data=payload, timeout=120,
+                         headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+
+
+def payments(admin, invoice):
+    return admin.execute("account.payment", "search_read", [("invoice_ids", "in", [invoice])],
+                         fields=["amount", "state", "journal_id", "webo_stripe_checkout_id"])
+
+
+def test_keys_are_the_operators_only(claire, admin, stripe_platform):
+    (value,) = admin.execute("ir.config_parameter", "search_read",
+                             [("key", "=", "webo_sale.stripe_secret_key")], fields=["value"])
+    assert value["value"] == SECRET_KEY
+    for call in (lambda: claire.execute("ir.config_parameter", "get_param", "webo_sale.stripe_secret_key"),
+                 lambda: claire.execute("ir.config_parameter", "search_read",
+                                        [("key", "like", "stripe")], fields=["value"])):
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            call()
+        assert_fault(refused, code=4)  # AccessError
+
+
+def test_opening_creates_the_connected_account(shop, stripe_platform, odoo_url):
+    designer, company, _invoice, _record, _address = shop
+    service = service_of(designer)
+    assert service["state"] == "open" and service["stripe_account_id"].startswith("acct_")
+    (create,) = [r for r in stripe_platform.requests if r["path"] == "/v1/accounts"
+                 and r["params"].get("metadata", {}).get("webo_company_id") == str(company)]
+    assert create["secret"] == SECRET_KEY and create["account"] is None
+    params = create["params"]
+    assert (params["type"], params["country"], params["business_type"]) == ("custom", "FR", "company")
+    assert params["external_account"]["account_number"] == "FR7630006000011234567890189"
+    assert params["company"]["tax_id"]
+    assert params["capabilities"]["sepa_debit_payments"] == {"requested": "true"}
+    account = stripe_platform.accounts[service["stripe_account_id"]]
+    assert account["external_accounts"]["data"][0]["last4"] == "0189"
+    (read,) = designer.execute("webo.sale.service", "read", [service["id"]], ["stripe_verification"])
+    assert read["stripe_verification"] == "pending"  # Stripe verifies the documents
+    event = stripe_platform.account_updated(service["stripe_account_id"],
+                                            currently_due=["individual.verification.document"])
+    assert post_event(odoo_url, event).text == "processed"
+    (read,) = designer.execute("webo.sale.service", "read", [service["id"]],
+                               ["stripe_verification", "stripe_requirements"], context={"lang": "fr_FR"})
+    assert read["stripe_verification"] == "requested" and "pièce d'identité" in read["stripe_requirements"]
+    assert post_event(odoo_url, stripe_platform.account_updated(service["stripe_account_id"],
+                                                                verified=True)).text == "processed"
+    (read,) = designer.execute("webo.sale.service", "read", [service["id"]], ["stripe_verification"])
+    assert read["stripe_verification"] == "verified"
+    # Nobody changes it by a plain write.
+    with pytest.raises(xmlrpc.client.Fault):
+        designer.execute("webo.sale.service", "write", [service["id"]], {"stripe_account_id": "acct_X"})
+
+
+def test_refused_opening_shows_the_providers_refusal_and_writes_nothing(
+        new_designer, stripe_platform):
+    designer, _company = new_designer("Atelier Refusé", open_service=False)
+    stripe_platform.refuse_next("/v1/accounts", "Invalid IBAN provided.", code="invalid_value",
+                                param="external_account[account_number]")
+    tag = uuid.uuid4().hex[:8]
+    values = opening_of("Atelier Refusé %s" % tag, *french_identifiers(tag))
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        designer.execute("webo.sale.opening", "webo_open_service", values)
+    assert_fault(refused, "Étape 2 (documents et IBAN)", "IBAN", "Invalid IBAN provided.")
+    # Not even the service's record: the whole call was undone.
+    assert designer.execute("webo.sale.service", "search", []) == []
+    assert designer.execute("webo.sale.document", "search", []) == []
+    assert designer.execute("account.journal", "search", [("code", "=", "WEBO")]) == []
+
+
+def test_without_platform_keys_the_opening_is_as_before(new_designer, stripe_api):
+    designer, _company = new_designer("Atelier Virement")
+    service = service_of(designer)
+    assert service["state"] == "open" and service["stripe_account_id"] is False
+
+
+def test_card_payment_from_checkout_to_signed_webhook(shop, admin, stripe_platform, odoo_url, outbox):
+    designer, _company, invoice, record, address = shop
+    page = local_url(odoo_url, record["webo_payment_url"])
+    outbox.collect()
+    answer = start_checkout(odoo_url, page)
+    assert answer.status_code == 303
+    (session,) = [s for s in stripe_platform.sessions_of(service_of(designer)["stripe_account_id"])]
+    assert answer.headers["Location"] == session["url"]
+    due = read_invoice(designer, invoice)["residual"]
+    assert session["amount_total"] == round(due * 100) and session["currency"] == "eur"
+    assert session["payment_method_types"] == ["card", "sepa_debit"]
+    assert session["client_reference_id"] == record["number"]
+    assert session["success_url"] == page and session["cancel_url"] == page
+    # The browser's return changes nothing: only Stripe's event pays.
+    requests.get(page + "&session_id=%s" % session["id"], timeout=120)
+    assert read_invoice(designer, invoice)["state"] == "open"
+
+    event = stripe_platform.pay(session["id"], method="card")
+    reply = post_event(odoo_url, event)
+    assert (reply.status_code, reply.text) == (200, "processed")
+    assert read_invoice(designer, invoice)["state"] == "paid"
+    (payment,) = payments(admin, invoice)
+    assert payment["amount"] == due and payment["state"] == "posted" and payment["webo_stripe_checkout_id"]
+    received = outbox.collect()
+    (receipt,) = mail_to(received, address)
+    assert "Reçu de paiement" in receipt.subject and "Carte" in receipt.body("html")
+
+    # Replayed, and the payment intent's own event: processed once.
+    assert post_event(odoo_url, event).text == "duplicate"
+    assert post_event(odoo_url, stripe_platform.intent_event(session["id"])).status_code == 200
+    assert len(payments(admin, invoice)) == 1
+    # A paid invoice: no new checkout.
+    answer = start_checkout_refused(odoo_url, page, invoice)
+    assert answer.status_code in (404, 409)
+
+
+def start_checkout_refused(odoo_url, page, invoice):
+    """A POST to the checkout of an invoice whose page has no button any more."""
+    browser = requests.Session()
+    text = browser.get(page, timeout=120).text
+    assert "o_webo_stripe_pay" not in text
+    token = re.search(r"access_token=([\w-]+)", page).group(1)
+    return browser.post("%s/my/invoices/%d/stripe" % (odoo_url, invoice), allow_redirects=False,
+                        data={"access_token": token}, timeout=120)
+
+
+def test_sepa_debit_paid_days_later_or_failed(shop, admin, stripe_platform, odoo_url, new_client):
+    designer, _company, invoice, record, _address = shop
+    page = local_url(odoo_url, record["webo_payment_url"])
+    assert start_checkout(odoo_url, page).status_code == 303
+    (session,) = stripe_platform.sessions_of(service_of(designer)["stripe_account_id"])
+    assert post_event(odoo_url, stripe_platform.pay(session["id"], method="sepa_debit")).text == "processed"
+    assert read_invoice(designer, invoice)["state"] == "open" and not payments(admin, invoice)
+    assert "en cours de traitement" in requests.get(page, timeout=120).text
+    failed = stripe_platform.settle(session["id"], succeeded=False)
+    assert post_event(odoo_url, failed).text == "processed"
+    assert read_invoice(designer, invoice)["state"] == "open" and not payments(admin, invoice)
+    notes = designer.execute("mail.message", "search_read", [
+        ("model", "=", "account.invoice"), ("res_id", "=", invoice)], fields=["subject", "body"])
+    assert any("Échec du paiement" in (note["subject"] or "") and "insufficient funds" in note["body"]
+               for note in notes), notes
+
+    # The client tries again; this time the debit goes through.
+    assert start_checkout(odoo_url, page).status_code == 303
+    second = next(s for s in stripe_platform.sessions_of(service_of(designer)["stripe_account_id"])
+                  if s["id"] != session["id"])
+    post_event(odoo_url, stripe_platform.pay(second["id"], method="sepa_debit"))
+    assert post_event(odoo_url, stripe_platform.settle(second["id"])).text == "processed"
+    assert read_invoice(designer, invoice)["state"] == "paid" and len(payments(admin, invoice)) == 1
+
+
+def test_webhook_refusals_write_nothing(shop, admin, stripe_platform, odoo_url, new_designer):
+    designer, _company, invoice, record, _address = shop
+    page = local_url(odoo_url, record["webo_payment_url"])
+    start_checkout(odoo_url, page)
+    (session,) = stripe_platform.sessions_of(service_of(designer)["stripe_account_id"])
+    event = stripe_platform.pay(session["id"])
+
+    def events_recorded():
+        return admin.execute("webo.stripe.event", "search_count", [("event_id", "=", event["id"])])
+
+    assert post_event(odoo_url, event, secret="whsec_another").status_code == 400
+    assert post_event(odoo_url, event, timestamp=time.time() - 301).status_code == 400
+    unsigned = requests.post(odoo_url + "/webo/stripe/webhook", data=b"{}", timeout=120)
+    assert unsigned.status_code == 400
+    assert post_event(odoo_url, dict(event, account="acct_UNKNOWN0000")).status_code == 400
+    tampered = {**event, "data": {"object": {**event["data"]["object"], "amount_total": 100}}}
+    assert post_event(odoo_url, tampered).status_code == 400
+    # The same session announced on another workspace's account.
+    other, _other_company = new_designer("Atelier Autre")
+    foreign = dict(event, account=service_of(other)["stripe_account_id"])
+    assert post_event(odoo_url, foreign).status_code == 400
+    assert events_recorded() == 0 and not payments(admin, invoice)
+    assert read_invoice(designer, invoice)["state"] == "open"
+    # The genuine one still pays.
+    assert post_event(odoo_url, event).text == "processed" and events_recorded() == 1
+
+
+def test_checkout_refusals(shop, claire, new_client, stripe_platform, odoo_url):
+    designer, _company, invoice, record, _address = shop
+    page = local_url(odoo_url, record["webo_payment_url"])
+    browser = requests.Session()
+    url = "%s/my/invoices/%d/stripe" % (odoo_url, invoice)
+    for token in ("", "wrong-token", "é"):
+        answer = browser.post(url, data={"access_token": token}, allow_redirects=False, timeout=120)
+        assert answer.status_code == 404
+    assert browser.post("%s/my/invoices/999999999/stripe" % odoo_url, allow_redirects=False,
+                        timeout=120).status_code == 404
+    assert not stripe_platform.sessions_of(service_of(designer)["stripe_account_id"])
+    # A credited invoice: refused, no session made.
+    designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
+    before = len(stripe_platform.sessions)
+    answer = start_checkout_refused(odoo_url, page, invoice)
+    assert answer.status_code == 409 and "Cette facture n'attend pas de paiement" in answer.text
+    assert len(stripe_platform.sessions) == before
+    # Claire's workspace has no connected account (opened without keys): no button.
+    client, _address = new_client()
+    theirs = send_invoice(claire, client)
+    (claire_invoice,) = claire.execute("account.invoice", "read", [theirs], ["webo_payment_url"])
+    assert "o_webo_stripe_pay" not in requests.get(
+        local_url(odoo_url, claire_invoice["webo_payment_url"]), timeout=120).text
+
+
+def test_the_client_goes_from_the_page_to_stripes_hosted_page_in_chromium(shop, stripe_platform, odoo_url,
+                                                                          output_dir):
+    """The page's button in a real browser, up to Stripe's (loopback) page:
+    the Content-Security-Policy lets the redirect through, and nothing is
+    paid by getting there."""
+    designer, _company, invoice, record, _address = shop
+    page_url = local_url(odoo_url, record["webo_payment_url"])
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(locale="fr-FR").new_page()
+            errors = []
+            page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+            page.goto(page_url)
+            button = page.locator("button.o_webo_stripe_pay")
+            expect(button).to_have_text(re.compile("Payer par carte ou prélèvement SEPA"))
+            button.click()
+            page.wait_for_url(stripe_platform.base + "/checkout/pay/*")
+            (session,) = stripe_platform.sessions_of(service_of(designer)["stripe_account_id"])
+            expect(page.locator("#session")).to_have_text(session["id"])
+            page.screenshot(path=str(output_dir / "stripe-hosted-page.png"))
+            assert not errors, errors
+        finally:
+            chromium.close()
+    assert read_invoice(designer, invoice)["state"] == "open"
