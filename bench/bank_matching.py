@@ -48,8 +48,11 @@ ours_per_reconciled_s=.. odoo_per_reconciled_s=..`` (the last two: each
 side's time divided by the lines it reconciled; both reconcile through
 Odoo's ``process_reconciliation`` and the same payment alert and receipt).
 Goal: wrong=0, right at least 95 % of the matchable lines, ours_s <=
-odoo_s. WEBO_BENCH_LINES and WEBO_BENCH_INVOICES make it smaller.
+odoo_s. WEBO_BENCH_LINES and WEBO_BENCH_INVOICES make it smaller;
+WEBO_BENCH_PROFILE=<prefix> writes each timed side's cProfile statistics
+(all workspaces together) to <prefix>.<side>.prof (for pstats).
 """
+import cProfile
 import datetime
 import os
 import random
@@ -63,6 +66,8 @@ LINES = size("WEBO_BENCH_LINES", 10000, 6)
 WORKSPACES = size("WEBO_BENCH_WORKSPACES", 10, 2)
 CLIENTS = size("WEBO_BENCH_CLIENTS", 100, 5)  # per workspace
 SEED = 20
+PROFILE = os.environ.get("WEBO_BENCH_PROFILE")
+PROFILES = {}
 WORDS = ["VIR SEPA", "Virement", "Paiement", "Reglement", "REGLT", "facture", "Fact.", "merci",
          "ref", "Réf.", "n°", "pour", "site web", "maintenance", "acompte", "solde", "du 15/03",
          "client", "VIR INST", "de la part de"]
@@ -88,6 +93,16 @@ def noisy(number, rng):
     before = " ".join(rng.sample(WORDS, rng.randint(0, 2)))
     after = " ".join(rng.sample(WORDS, rng.randint(0, 2)))
     return " ".join(part for part in (before, typed, after) if part)
+
+
+def timed(side, function):
+    """Seconds ``function()`` took, profiled into PROFILES[side] if asked."""
+    started = time.perf_counter()
+    if PROFILE:
+        PROFILES.setdefault(side, cProfile.Profile()).runcall(function)
+    else:
+        function()
+    return time.perf_counter() - started
 
 
 class Bench(OdooBench):
@@ -254,9 +269,7 @@ class Bench(OdooBench):
             statement = env["account.bank.statement"].browse(statement_id)
             lines = statement.line_ids
             lines.mapped("name")
-            started = time.perf_counter()
-            lines._webo_match()
-            elapsed = time.perf_counter() - started
+            elapsed = timed("ours", lines._webo_match)
             counts = self._check(cr, statement_id)
             cr.execute("SELECT count(*) FROM webo_bank_match m JOIN account_bank_statement_line l"
                        " ON l.id = m.statement_line_id WHERE l.statement_id = %s AND m.state = 'proposed'",
@@ -276,10 +289,12 @@ class Bench(OdooBench):
             env.clear()
             statement = env["account.bank.statement"].browse(statement_id)
             statement.line_ids.mapped("name")
-            started = time.perf_counter()
-            left = statement.reconciliation_widget_preprocess()["st_lines_ids"]
-            env["account.bank.statement.line"].browse(left).reconciliation_widget_auto_reconcile(0)
-            elapsed = time.perf_counter() - started
+
+            def reconcile():
+                left = statement.reconciliation_widget_preprocess()["st_lines_ids"]
+                env["account.bank.statement.line"].browse(left).reconciliation_widget_auto_reconcile(0)
+
+            elapsed = timed("odoo", reconcile)
             counts = self._check(cr, statement_id)
             counts["proposed"] = 0
             counts["unmatched"] = len(statement.line_ids) - counts["right"] - counts["wrong"]
@@ -318,6 +333,8 @@ def main():
                 total[side][1][key] = total[side][1].get(key, 0) + value
             print("workspace %d, %s: %.1f s %s" % (workspace_id, side, elapsed, counts))
             sys.stdout.flush()
+    for side, profile in PROFILES.items():
+        profile.dump_stats("%s.%s.prof" % (PROFILE, side))
     ours_s, ours = total["ours"]
     odoo_s, odoo = total["odoo"]
     lines, matchable = len(bench.truth), len(bench.matchable)
