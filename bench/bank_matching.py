@@ -23,14 +23,20 @@ whose IBAN is known gets that client as its partner.
 
 * ours: ``account.bank.statement.line._webo_match()`` on the statement's
   lines, as its import runs it: the sure matches reconciled (Odoo's
-  ``process_reconciliation``, hence the designers' alert and the client's
-  receipt), the others proposed or left;
+  ``process_reconciliation``, hence the client's receipt and the deferred
+  purchases' settlement), the others proposed or left, then the
+  designers' one alert listing the statement's payments;
 * Odoo: the reconciliation widget's automatic pass on the same lines, as
   the statement's "Reconcile" button runs it:
   ``reconciliation_widget_preprocess`` (partners from references) then
   ``reconciliation_widget_auto_reconcile`` (a reference equal to the
   journal item's, or one journal item of the partner with that amount),
-  each line reconciled in a savepoint as Odoo does.
+  each line reconciled in a savepoint as Odoo does (each payment with its
+  own alert to the designers, and the client's receipt).
+
+Each side's time is all of that work, done inline: nothing is left to a
+scheduled job, but for the sending of the emails both sides put in the
+mail queue (the receipts, the alerts), which neither side's time counts.
 
 Each side runs in a transaction that is rolled back after it is measured
 and checked: both see the same open invoices. Counted per statement line,
@@ -46,7 +52,7 @@ Output: ``RESULT right=.. wrong=.. proposed=.. unmatched=.. ours_s=..
 odoo_s=.. odoo_right=.. odoo_wrong=.. lines=.. matchable=..
 ours_per_reconciled_s=.. odoo_per_reconciled_s=..`` (the last two: each
 side's time divided by the lines it reconciled; both reconcile through
-Odoo's ``process_reconciliation`` and the same payment alert and receipt).
+Odoo's ``process_reconciliation`` and the same receipt).
 Goal: wrong=0, right at least 95 % of the matchable lines, ours_s <=
 odoo_s. WEBO_BENCH_LINES and WEBO_BENCH_INVOICES make it smaller;
 WEBO_BENCH_PROFILE=<prefix> writes each timed side's cProfile statistics
@@ -345,7 +351,7 @@ def main():
     print("Odoo: %d right (%.1f %% of the matchable lines), %d wrong, %d unmatched in %.1f s"
           % (odoo["right"], 100.0 * odoo["right"] / matchable, odoo["wrong"], odoo["unmatched"], odoo_s))
     # Both sides reconcile through the same process_reconciliation (and the
-    # same payment alert and receipt): the time of one reconciled line.
+    # same receipt): the time of one reconciled line.
     ours_per = ours_s / max(ours["right"] + ours["wrong"], 1)
     odoo_per = odoo_s / max(odoo["right"] + odoo["wrong"], 1)
     print("seconds per reconciled line: ours %.3f, Odoo %.3f" % (ours_per, odoo_per))
