@@ -23,14 +23,20 @@ whose IBAN is known gets that client as its partner.
 
 * ours: ``account.bank.statement.line._webo_match()`` on the statement's
   lines, as its import runs it: the sure matches reconciled (Odoo's
-  ``process_reconciliation``, hence the designers' alert and the client's
-  receipt), the others proposed or left;
+  ``process_reconciliation``, hence the client's receipt and the deferred
+  purchases' settlement), the others proposed or left, then the
+  designers' one alert listing the statement's payments;
 * Odoo: the reconciliation widget's automatic pass on the same lines, as
   the statement's "Reconcile" button runs it:
   ``reconciliation_widget_preprocess`` (partners from references) then
   ``reconciliation_widget_auto_reconcile`` (a reference equal to the
   journal item's, or one journal item of the partner with that amount),
-  each line reconciled in a savepoint as Odoo does.
+  each line reconciled in a savepoint as Odoo does (each payment with its
+  own alert to the designers, and the client's receipt).
+
+Each side's time is all of that work, done inline: nothing is left to a
+scheduled job, but for the sending of the emails both sides put in the
+mail queue (the receipts, the alerts), which neither side's time counts.
 
 Each side runs in a transaction that is rolled back after it is measured
 and checked: both see the same open invoices. Counted per statement line,
@@ -46,10 +52,13 @@ Output: ``RESULT right=.. wrong=.. proposed=.. unmatched=.. ours_s=..
 odoo_s=.. odoo_right=.. odoo_wrong=.. lines=.. matchable=..
 ours_per_reconciled_s=.. odoo_per_reconciled_s=..`` (the last two: each
 side's time divided by the lines it reconciled; both reconcile through
-Odoo's ``process_reconciliation`` and the same payment alert and receipt).
+Odoo's ``process_reconciliation`` and the same receipt).
 Goal: wrong=0, right at least 95 % of the matchable lines, ours_s <=
-odoo_s. WEBO_BENCH_LINES and WEBO_BENCH_INVOICES make it smaller.
+odoo_s. WEBO_BENCH_LINES and WEBO_BENCH_INVOICES make it smaller;
+WEBO_BENCH_PROFILE=<prefix> writes each timed side's cProfile statistics
+(all workspaces together) to <prefix>.<side>.prof (for pstats).
 """
+import cProfile
 import datetime
 import os
 import random
@@ -63,6 +72,8 @@ LINES = size("WEBO_BENCH_LINES", 10000, 6)
 WORKSPACES = size("WEBO_BENCH_WORKSPACES", 10, 2)
 CLIENTS = size("WEBO_BENCH_CLIENTS", 100, 5)  # per workspace
 SEED = 20
+PROFILE = os.environ.get("WEBO_BENCH_PROFILE")
+PROFILES = {}
 WORDS = ["VIR SEPA", "Virement", "Paiement", "Reglement", "REGLT", "facture", "Fact.", "merci",
          "ref", "Réf.", "n°", "pour", "site web", "maintenance", "acompte", "solde", "du 15/03",
          "client", "VIR INST", "de la part de"]
@@ -88,6 +99,16 @@ def noisy(number, rng):
     before = " ".join(rng.sample(WORDS, rng.randint(0, 2)))
     after = " ".join(rng.sample(WORDS, rng.randint(0, 2)))
     return " ".join(part for part in (before, typed, after) if part)
+
+
+def timed(side, function):
+    """Seconds ``function()`` took, profiled into PROFILES[side] if asked."""
+    started = time.perf_counter()
+    if PROFILE:
+        PROFILES.setdefault(side, cProfile.Profile()).runcall(function)
+    else:
+        function()
+    return time.perf_counter() - started
 
 
 class Bench(OdooBench):
@@ -254,9 +275,7 @@ class Bench(OdooBench):
             statement = env["account.bank.statement"].browse(statement_id)
             lines = statement.line_ids
             lines.mapped("name")
-            started = time.perf_counter()
-            lines._webo_match()
-            elapsed = time.perf_counter() - started
+            elapsed = timed("ours", lines._webo_match)
             counts = self._check(cr, statement_id)
             cr.execute("SELECT count(*) FROM webo_bank_match m JOIN account_bank_statement_line l"
                        " ON l.id = m.statement_line_id WHERE l.statement_id = %s AND m.state = 'proposed'",
@@ -276,10 +295,12 @@ class Bench(OdooBench):
             env.clear()
             statement = env["account.bank.statement"].browse(statement_id)
             statement.line_ids.mapped("name")
-            started = time.perf_counter()
-            left = statement.reconciliation_widget_preprocess()["st_lines_ids"]
-            env["account.bank.statement.line"].browse(left).reconciliation_widget_auto_reconcile(0)
-            elapsed = time.perf_counter() - started
+
+            def reconcile():
+                left = statement.reconciliation_widget_preprocess()["st_lines_ids"]
+                env["account.bank.statement.line"].browse(left).reconciliation_widget_auto_reconcile(0)
+
+            elapsed = timed("odoo", reconcile)
             counts = self._check(cr, statement_id)
             counts["proposed"] = 0
             counts["unmatched"] = len(statement.line_ids) - counts["right"] - counts["wrong"]
@@ -318,6 +339,8 @@ def main():
                 total[side][1][key] = total[side][1].get(key, 0) + value
             print("workspace %d, %s: %.1f s %s" % (workspace_id, side, elapsed, counts))
             sys.stdout.flush()
+    for side, profile in PROFILES.items():
+        profile.dump_stats("%s.%s.prof" % (PROFILE, side))
     ours_s, ours = total["ours"]
     odoo_s, odoo = total["odoo"]
     lines, matchable = len(bench.truth), len(bench.matchable)
@@ -328,7 +351,7 @@ def main():
     print("Odoo: %d right (%.1f %% of the matchable lines), %d wrong, %d unmatched in %.1f s"
           % (odoo["right"], 100.0 * odoo["right"] / matchable, odoo["wrong"], odoo["unmatched"], odoo_s))
     # Both sides reconcile through the same process_reconciliation (and the
-    # same payment alert and receipt): the time of one reconciled line.
+    # same receipt): the time of one reconciled line.
     ours_per = ours_s / max(ours["right"] + ours["wrong"], 1)
     odoo_per = odoo_s / max(odoo["right"] + odoo["wrong"], 1)
     print("seconds per reconciled line: ours %.3f, Odoo %.3f" % (ours_per, odoo_per))

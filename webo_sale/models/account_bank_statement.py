@@ -14,6 +14,7 @@ from odoo import _, api, fields, models
 from odoo.addons.base.res.res_bank import sanitize_account_number
 from odoo.addons.base_iban.models.res_partner_bank import _map_iban_template
 from odoo.exceptions import UserError
+from odoo.tools import html_escape
 
 from ..tools import check_upload_size
 from ..wizards.account_bank_statement_import import MAX_STATEMENT_SIZE
@@ -67,6 +68,40 @@ class AccountBankStatement(models.Model):
         action["domain"] = [("statement_id", "=", self.id)]
         action["context"] = {"search_default_proposed": 1}
         return action
+
+    def _webo_alert_payments(self, lines):
+        """One alert to the workspace's designers (email and Odoo
+        notification, as each of them chose, in their language) listing the
+        payments this statement's ``lines`` were just reconciled as: each
+        invoice, the amount it received and what remains due."""
+        self.ensure_one()
+        designers = self.company_id._webo_designers()
+        for local, partners in designers._webo_by_language(self.sudo()):
+            subject, body = local._webo_payments_alert_text(lines.with_env(local.env))
+            message = local.message_post(
+                subject=subject, body=body, subtype="webo_sale.mt_payment_received",
+                message_type="notification", partner_ids=partners.ids)
+            self.env["account.invoice"]._webo_keep_in_inbox(message, partners)
+
+    def _webo_payments_alert_text(self, lines):
+        """The summary alert's subject and body, in the context's language:
+        a sentence per invoice paid, as the alert of a single payment says it."""
+        items = []
+        for line in lines:
+            payments = line.journal_entry_ids.mapped("payment_id")
+            for invoice in line.webo_match_ids.filtered(lambda match: match.state == "auto").invoice_ids:
+                received = sum(part.amount for item in line.journal_entry_ids
+                               for part in item.matched_debit_ids
+                               if part.debit_move_id.invoice_id == invoice)
+                items.append(invoice._webo_payment_alert_body(
+                    received, invoice._webo_payment_method_label(payments[:1])))
+        subject = _("Payments received: %(count)d in statement %(statement)s") % {
+            "count": len(items), "statement": self.name}
+        body = "<p>%s</p><ul>%s</ul>" % (
+            html_escape(_("The transfers of statement %(statement)s paid these invoices:")
+                        % {"statement": self.name}),
+            "".join("<li>%s</li>" % html_escape(item) for item in items))
+        return subject, body
 
     @api.model
     def _webo_import(self, content, filename, journal_id=None):

@@ -43,7 +43,9 @@ class AccountBankStatementLine(models.Model):
         """Match these new lines (of one workspace's statements): credit
         lines against the workspace's open invoices, in date order; the
         sure ones reconciled, the others proposed or left with a reason."""
-        lines = self.sudo()
+        # One summary alert per statement instead of one per payment (see
+        # account.bank.statement._webo_alert_payments).
+        lines = self.sudo().with_context(webo_summary_alert=True)
         for company in lines.mapped("company_id"):
             mine = lines.filtered(lambda line, company=company: line.company_id == company)
             mine.filtered(lambda line: line.amount <= 0).write({"webo_match_state": "debit"})
@@ -55,6 +57,10 @@ class AccountBankStatementLine(models.Model):
                 workspace = self._webo_workspace(company, currency, same)
                 for line in same:
                     line._webo_apply(workspace, workspace.decide(line._webo_as_match_line(currency)))
+        reconciled = lines.filtered(lambda line: line.webo_match_state == "reconciled")
+        for statement in reconciled.mapped("statement_id"):
+            statement._webo_alert_payments(reconciled.filtered(
+                lambda line, statement=statement: line.statement_id == statement))
 
     def _webo_as_match_line(self, currency):
         text = " ".join(part for part in (self.name, self.ref, self.note) if part and part != "/")

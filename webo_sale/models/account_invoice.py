@@ -744,8 +744,20 @@ class AccountInvoice(models.Model):
         self.ensure_one()
         invoice = self.sudo()
         method = self._webo_payment_method_label(payments[:1])
+        # A bank statement's import alerts once for all the payments it
+        # recognised (account.bank.statement._webo_alert_payments).
+        if not self.env.context.get("webo_summary_alert"):
+            invoice._webo_alert_payment(amount, method)
+        client = self.webo_billing_partner_id
+        if client.email:
+            template = self.env.ref("webo_sale.mail_template_payment_receipt")
+            invoice.with_context(webo_amount_received=amount, webo_payment_method=method)._webo_post_template(
+                template, client, "webo_sale.mt_payment_receipt")
+
+    def _webo_alert_payment(self, amount, method):
+        """The designers' alert of one payment of this invoice."""
         designers = self.company_id._webo_designers()
-        for local, partners in designers._webo_by_language(invoice):
+        for local, partners in designers._webo_by_language(self):
             message = local.message_post(
                 subject=local._webo_payment_alert_subject(),
                 body=local._webo_payment_alert_body(amount, method),
@@ -756,11 +768,6 @@ class AccountInvoice(models.Model):
                 # address.)
                 author_id=self.commercial_partner_id.id, email_from=self._webo_author()["email_from"])
             self._webo_keep_in_inbox(message, partners)
-        client = self.webo_billing_partner_id
-        if client.email:
-            template = self.env.ref("webo_sale.mail_template_payment_receipt")
-            invoice.with_context(webo_amount_received=amount, webo_payment_method=method)._webo_post_template(
-                template, client, "webo_sale.mt_payment_receipt")
 
     def _webo_keep_in_inbox(self, message, partners):
         """Odoo files a notification its recipient handles by email as

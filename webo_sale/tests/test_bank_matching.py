@@ -69,19 +69,40 @@ class TestSureMatches(BankCase):
                                glued=("fac%s-%s" % (year, sequence)),
                                short="FAC %s %d" % (year, int(sequence)))
             before = self.service_a.webo_synthesis()
-            line = self._line(self._import([{"amount": 480.0, "text": text, "name": "SARL X"}]))
+            statement = self._import([{"amount": 480.0, "text": text, "name": "SARL X"}])
+            line = self._line(statement)
             with self.subTest(text=text):
                 self.assertEqual(invoice.state, "paid")
                 self.assertEqual((line.webo_match_state, line.webo_match_rule),
                                  ("reconciled", "reference_amount"))
                 self.assertEqual(line.webo_match_ids.state, "auto")
                 self.assertEqual(line.partner_id, self.client_a)
-                # The same path as every payment: alert, receipt, Synthèse.
-                self.assertEqual(len(self._alerts(invoice)), 1)
+                # The same path as every payment: alert (the statement's
+                # summary), receipt, Synthèse.
+                self.assertFalse(self._alerts(invoice))
+                self.assertIn(invoice.number, self._alerts(statement).body)
                 self.assertTrue(invoice.message_ids.filtered(
                     lambda message: "Reçu de paiement" in (message.subject or "")))
                 after = self.service_a.webo_synthesis()
                 self.assertEqual(after["unpaid_count"], before["unpaid_count"] - 1)
+
+    def test_one_summary_alert_per_statement_lists_its_payments(self):
+        paid, partly, other = self._invoice(120.0), self._invoice(500.0), self._invoice(80.0)
+        statement = self._import([
+            {"amount": 120.0, "text": "Facture %s" % paid.number},
+            {"amount": 200.0, "text": "acompte %s" % partly.number, "name": "BOULANGERIE DUPONT SARL"},
+            {"amount": 80.0, "text": "VIR SEPA", "name": "INCONNU"}])
+        self.assertEqual((paid.state, partly.residual, other.state), ("paid", 300.0, "open"))
+        self.assertFalse(self._alerts(paid) | self._alerts(partly))
+        alert = self._alerts(statement)
+        self.assertEqual(len(alert), 1)
+        self.assertEqual(alert.subject, "Paiements reçus : 2 dans le relevé %s" % statement.name)
+        self.assertIn("Boulangerie Dupont a payé 120,00", alert.body)
+        self.assertIn("la facture %s est payée" % paid.number, alert.body)
+        self.assertIn("300,00", alert.body)
+        self.assertNotIn(other.number, alert.body)
+        # In the designer's Odoo inbox, as a single payment's alert is.
+        self.assertIn(self.designer_a.partner_id, alert.needaction_partner_ids)
 
     def test_one_transfer_pays_two_invoices_of_one_client(self):
         first, second = self._invoice(100.0), self._invoice(250.5)
