@@ -125,7 +125,7 @@ def install_test_database():
     """The system tests' database: both addons and their demo data."""
     return subprocess.call(["bash", os.path.join(REPO, "runtime", "database.sh"), DATABASE,
                             "--with-demo", "--log-level=warn",
-                            "--log-handler=odoo.modules.graph:CRITICAL"])
+                            "--log-handler=odoo.modules.graph:CRITICAL", "--log-handler=factur-x:WARNING"])
 
 
 def main():
