@@ -507,23 +507,33 @@ class AccountInvoice(models.Model):
         payment_date = checks._check_date(payment_date, _("The payment date"), required=False)
         checks._check_id(journal_id, _("The journal"), required=False)
         checks._check_text(communication, _("The communication"), required=False)
-        journal = self._webo_payment_journal(journal_id)
-        method = journal.inbound_payment_method_ids[:1]
-        payment = self.env["account.payment"].create({
-            "payment_type": "inbound",
-            "partner_type": "customer",
-            "partner_id": self.commercial_partner_id.id,
-            "amount": amount,
-            "currency_id": self.currency_id.id,
-            "journal_id": journal.id,
-            "payment_method_id": method.id,
-            "payment_date": payment_date or fields.Date.context_today(self),
-            "communication": communication or self.number,
-            "invoice_ids": [(6, 0, self.ids)],
-            "webo_idempotency_key": idempotency_key or False,
-        })
-        payment.post()
+        payment = self._webo_post_payment(amount, self._webo_payment_journal(journal_id),
+                                          payment_date=payment_date, communication=communication,
+                                          webo_idempotency_key=idempotency_key or False)
         return payment.id
+
+    def _webo_post_payment(self, amount, journal, payment_date=None, communication=None, **values):
+        """Record and post a client's payment of ``amount`` for this invoice
+        in ``journal``, reconciled with it (the designers' alert, the
+        client's receipt and the Synthèse follow from the posting), as the
+        caller's user; ``values``: the payment's other values (where it
+        came from). Every way a client pays an invoice ends here."""
+        self.ensure_one()
+        payment = self.env["account.payment"].with_context(
+            force_company=self.company_id.id, company_id=self.company_id.id).create(dict({
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.commercial_partner_id.id,
+                "amount": amount,
+                "currency_id": self.currency_id.id,
+                "journal_id": journal.id,
+                "payment_method_id": journal.inbound_payment_method_ids[:1].id,
+                "payment_date": payment_date or fields.Date.context_today(self),
+                "communication": communication or self.number,
+                "invoice_ids": [(6, 0, self.ids)],
+            }, **values))
+        payment.post()
+        return payment
 
     @api.model
     def _webo_check_idempotency_key(self, key):

@@ -2,7 +2,7 @@ import logging
 
 import requests
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.addons.payment_stripe.models.payment import STRIPE_HEADERS
 from odoo.tools import float_compare, float_round
 
@@ -65,21 +65,8 @@ class PaymentTransaction(models.Model):
         if not invoice.company_id.webo_workspace:
             return super()._pay_invoice()
         journal = self.acquirer_id.journal_id or invoice._webo_payment_journal()
-        payment = self.env["account.payment"].sudo().with_context(
-            force_company=invoice.company_id.id, company_id=invoice.company_id.id).create({
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": invoice.commercial_partner_id.id,
-                "amount": self.amount,
-                "currency_id": self.currency_id.id,
-                "journal_id": journal.id,
-                "payment_method_id": journal.inbound_payment_method_ids[:1].id,
-                "payment_date": fields.Date.context_today(self),
-                "communication": invoice.number,
-                "invoice_ids": [(6, 0, invoice.ids)],
-                "payment_transaction_id": self.id,
-            })
-        payment.post()
+        invoice.sudo()._webo_post_payment(self.amount, journal, currency_id=self.currency_id.id,
+                                          payment_transaction_id=self.id)
         return True
 
     def _create_stripe_charge(self, acquirer_ref=None, tokenid=None, email=None):

@@ -157,25 +157,11 @@ class WeboStripeCheckout(models.Model):
             self.write(dict(values, state="refused"))
             return False
         self.write(dict(values, state="paid"))
-        journal = invoice._webo_payment_journal()
         # The receipt names the method in the client's language.
-        payment = self.env["account.payment"].sudo().with_context(
-            force_company=invoice.company_id.id, company_id=invoice.company_id.id,
-            lang=invoice.partner_id.lang or invoice.env.lang).create({
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": invoice.commercial_partner_id.id,
-                "amount": self.amount,
-                "currency_id": self.currency_id.id,
-                "journal_id": journal.id,
-                "payment_method_id": journal.inbound_payment_method_ids[:1].id,
-                "payment_date": fields.Date.context_today(self),
-                "communication": invoice.number,
-                "invoice_ids": [(6, 0, invoice.ids)],
-                "webo_stripe_checkout_id": self.id,
-            })
-        self.payment_id = payment
-        payment.post()
+        client_lang = invoice.partner_id.lang or invoice.env.lang
+        self.payment_id = invoice.with_context(lang=client_lang)._webo_post_payment(
+            self.amount, invoice._webo_payment_journal(), currency_id=self.currency_id.id,
+            webo_stripe_checkout_id=self.id)
         return True
 
     def _webo_failed(self, method, intent_id, reason):
