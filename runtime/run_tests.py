@@ -95,13 +95,31 @@ def odoo_results(status):
 FAULTS = os.path.join(REPO, "tests", "faults")
 
 
-def run_pytest(paths, report_name, ignore=(), env=None):
+# System tests that start everything they need themselves (databases,
+# servers, a virtualenv) and use nothing of the others' server: a second
+# pytest runs them once Odoo's runner has finished, beside the first.
+APART = [os.path.join(REPO, "tests", name)
+         for name in ("test_benchmarks.py", "test_upgrade.py", "test_wheels.py")]
+
+
+def start_pytest(paths, report_name, ignore=(), env=None, output=None):
+    """pytest in the background; its output to ``output`` (a file) or ours."""
     report = os.path.join(OUTPUT, report_name)
+    if os.path.exists(report):
+        os.remove(report)
     env = dict(os.environ, WEBO_TEST_DB=DATABASE, **(env or {}))
-    status = subprocess.call([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                              "--junitxml=" + report, *("--ignore=" + path for path in ignore),
-                              *paths],
-                             cwd=REPO, env=env)
+    return subprocess.Popen([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "--junitxml=" + report, *("--ignore=" + path for path in ignore),
+                             *paths],
+                            cwd=REPO, env=env, stdout=output, stderr=output and subprocess.STDOUT)
+
+
+def pytest_results(process, report_name):
+    """(passed, failed, skipped) of a pytest run, from its report."""
+    status = process.wait()
+    report = os.path.join(OUTPUT, report_name)
+    if not os.path.exists(report):
+        return 0, 1, 0  # pytest itself failed before any test
     suite = ElementTree.parse(report).getroot()
     suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
     total = int(suite.get("tests"))
@@ -110,6 +128,10 @@ def run_pytest(paths, report_name, ignore=(), env=None):
     if status not in (0, 1) and not failed:
         failed = 1  # pytest itself failed: usage error, no tests collected...
     return total - failed - skipped, failed, skipped
+
+
+def run_pytest(paths, report_name, ignore=(), env=None):
+    return pytest_results(start_pytest(paths, report_name, ignore, env), report_name)
 
 
 def main_faults():
@@ -147,16 +169,33 @@ def main():
     except subprocess.CalledProcessError:
         env = {}
     # The fault suite has its own command (make test-faults).
+    started = []
     try:
-        py_passed, py_failed, skipped = run_pytest(
-            [os.path.join(REPO, "runtime", "tests"), os.path.join(REPO, "tests")], "pytest.xml",
-            ignore=[FAULTS], env=env)
+        main_part = start_pytest([os.path.join(REPO, "runtime", "tests"), os.path.join(REPO, "tests")],
+                                 "pytest.xml", ignore=[FAULTS, *APART], env=env)
+        started.append(main_part)
+        odoo_passed, odoo_failed, bad_log = odoo_results(runner.wait())
+        with open(os.path.join(OUTPUT, "pytest-apart.log"), "w") as output:
+            apart = start_pytest(APART, "pytest-apart.xml", env=env, output=output)
+            started.append(apart)
+            results = [pytest_results(main_part, "pytest.xml"), pytest_results(apart, "pytest-apart.xml")]
     except BaseException:
-        os.killpg(runner.pid, signal.SIGTERM)  # interrupted: the runner goes too
+        # Interrupted: what was started goes too.
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGTERM)
+        for process in started:
+            if process.poll() is None:
+                process.terminate()
         raise
     finally:
         drop_database(bench_source)
-    odoo_passed, odoo_failed, bad_log = odoo_results(runner.wait())
+    print("pytest (%s, beside the others once Odoo's runner was done): "
+          "%d passed, %d failed, %d skipped (log: test-output/pytest-apart.log)"
+          % (", ".join(os.path.basename(path) for path in APART), *results[1]))
+    if results[1][1]:
+        with open(os.path.join(OUTPUT, "pytest-apart.log"), encoding="utf-8", errors="replace") as log:
+            print("".join(log.readlines()[-80:]))
+    py_passed, py_failed, skipped = (sum(column) for column in zip(*results, strict=True))
     passed = odoo_passed + py_passed
     failed = odoo_failed + py_failed + (1 if bad_log and not odoo_failed else 0)
     print("odoo: %d passed, %d failed; pytest: %d passed, %d failed, %d skipped"
