@@ -477,6 +477,22 @@ def test_the_operator_creates_the_account_of_a_service_opened_before_the_key(
         assert not [r for r in stripe_api.requests if r["path"] == "/v1/accounts"
                     and r["params"].get("metadata", {}).get("webo_company_id") == str(company)]
 
+        # A service not open yet: its account comes with the opening.
+        unopened_designer, _unopened_company = new_designer("Atelier Pas Ouvert", open_service=False)
+        unopened = unopened_designer.execute("webo.sale.service", "webo_my_service")
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            admin.execute("webo.sale.service", "action_create_stripe_account", [unopened],
+                          context={"lang": "fr_FR"})
+        assert_fault(refused, "n'est pas ouvert")
+        # Stripe refuses: its message in French, nothing written.
+        stripe_api.refuse_next("/v1/accounts", "Invalid IBAN provided.",
+                               param="external_account[account_number]")
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            admin.execute("webo.sale.service", "action_create_stripe_account", [service["id"]],
+                          context={"lang": "fr_FR"})
+        assert_fault(refused, "Étape 2 (documents et IBAN)", "Invalid IBAN provided.")
+        assert service_of(designer)["stripe_account_id"] is False
+
         assert admin.execute("webo.sale.service", "action_create_stripe_account", [service["id"]]) is True
         account_id = service_of(designer)["stripe_account_id"]
         account = stripe_api.accounts[account_id]
@@ -491,7 +507,10 @@ def test_the_operator_creates_the_account_of_a_service_opened_before_the_key(
             admin.execute("webo.sale.service", "action_create_stripe_account", [service["id"]],
                           context={"lang": "fr_FR"})
         assert_fault(refused, account_id)
+        # (the request Stripe refused above, the one that made the account)
         assert len([r for r in stripe_api.requests if r["path"] == "/v1/accounts"
-                    and r["params"].get("metadata", {}).get("webo_company_id") == str(company)]) == 1
+                    and r["params"].get("metadata", {}).get("webo_company_id") == str(company)]) == 2
+        assert [a["id"] for a in stripe_api.accounts.values()
+                if a["metadata"].get("webo_company_id") == str(company)] == [account_id]
     finally:
         set_parameters(admin, {})
