@@ -13,7 +13,14 @@ the API version the pinned library sends (``API_VERSION``):
 - ``POST /v1/checkout/sessions``, ``GET /v1/checkout/sessions/{id}``,
   ``GET /v1/payment_intents/{id}``, ``GET /v1/events/{id}``: objects of a
   connected account, reached with the platform's key and the account in
-  the ``Stripe-Account`` header, as for Stripe's direct charges.
+  the ``Stripe-Account`` header, as for Stripe's direct charges;
+- ``POST /v1/files`` (multipart, at the files host the library sends
+  uploads to: this server too), ``POST /v1/accounts/{id}`` (update: the
+  verification documents, ``external_account``), ``POST
+  /v1/accounts/{id}/persons``: a connected account's verification files,
+  uploaded with its ``Stripe-Account``; the documents attached to the
+  account or its persons must be its own files, of the purpose the field
+  takes.
 
 Like Stripe, it refuses a request without the platform's secret key (401),
 with another ``Stripe-Version`` (400), or for a connected account it does
@@ -26,6 +33,8 @@ Stripe signs webhooks (``Stripe-Signature: t=<time>,v1=<HMAC-SHA256 of
 "<time>.<payload>" with the endpoint secret>``).
 """
 import base64
+import email.parser
+import email.policy
 import hashlib
 import hmac
 import http.server
@@ -61,6 +70,27 @@ def nested(pairs):
     return listify(root)
 
 
+def multipart(content_type, body):
+    """The ``(name, value)`` pairs of a multipart/form-data body; a file's
+    value is ``(filename, bytes)``."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    pairs = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        filename = part.get_filename()
+        pairs.append((name, (filename, content) if filename else content.decode()))
+    return pairs
+
+
+def merged(old, new):
+    """``new`` over ``old``, dictionaries merged key by key (an update)."""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return new
+    return dict(old, **{key: merged(old.get(key), value) for key, value in new.items()})
+
+
 def error(status, message, type_="invalid_request_error", code=None, param=None):
     body = {"type": type_, "message": message}
     if code:
@@ -79,6 +109,8 @@ class StripeApi:
         self.sessions = {}  # id -> (account id, session)
         self.intents = {}  # id -> (account id, payment intent)
         self.events = {}  # id -> event
+        self.files = {}  # id -> (account id or None for the platform's, file, content)
+        self.persons = {}  # id -> person
         self._refusals = {}  # path -> error reply
         self._numbers = itertools.count(1)
         self._lock = threading.RLock()
@@ -204,6 +236,11 @@ class StripeApi:
                                   "total_count": 0, "url": "/v1/accounts/{}/external_accounts"},
             "tos_acceptance": params.get("tos_acceptance", {}),
         }
+        tos = params.get("tos_acceptance") or {}
+        if account["type"] == "custom" and not (tos.get("date") and tos.get("ip")):
+            # Custom accounts: the platform tells when and from where the
+            # terms were accepted, or Stripe asks for it.
+            account["requirements"]["currently_due"] = ["tos_acceptance.date", "tos_acceptance.ip"]
         account["external_accounts"]["url"] = "/v1/accounts/%s/external_accounts" % account["id"]
         bank = params.get("external_account")
         if isinstance(bank, dict):
@@ -254,6 +291,9 @@ class StripeApi:
                               "account does not exist). Application access may have been revoked."
                          % (self.secret_key[:8] + "*" * 4, account), type_="invalid_request_error")
         parts = path.strip("/").split("/")
+        documents = self._answer_documents(method, parts, params, account)
+        if documents:
+            return documents
         if parts == ["v1", "accounts"] and method == "POST" and account is None:
             return self._create_account(params)
         if parts[:2] == ["v1", "accounts"] and len(parts) == 3 and method == "GET":
@@ -275,6 +315,121 @@ class StripeApi:
                                account, "event")
         return error(404, "Unrecognized request URL (%s: %s)." % (method, path))
 
+    # Verification documents of connected accounts (files, account
+    # update, persons)
+
+    # The file purpose each document field takes (Stripe's API reference).
+    DOCUMENT_FIELDS = {
+        ("individual", "verification", "document"): "identity_document",
+        ("individual", "verification", "additional_document"): "identity_document",
+        ("company", "verification", "document"): "additional_verification",
+        ("verification", "document"): "identity_document",
+        ("verification", "additional_document"): "identity_document",
+        ("documents", "bank_account_ownership_verification"): "account_requirement",
+        ("documents", "proof_of_registration"): "additional_verification",
+        ("documents", "proof_of_address"): "additional_verification",
+        ("documents", "company_registration_verification"): "additional_verification",
+    }
+    FILE_PURPOSES = ("account_requirement", "additional_verification", "business_icon",
+                     "business_logo", "customer_signature", "dispute_evidence",
+                     "identity_document", "pci_document", "tax_document_user_upload")
+
+    def _answer_documents(self, method, parts, params, account):
+        """The files, account-update and persons endpoints; None for others."""
+        if parts == ["v1", "files"] and method == "POST":
+            return self._upload(params, account)
+        if parts[:2] == ["v1", "accounts"] and len(parts) in (3, 4) and method == "POST":
+            target = self.accounts.get(parts[2])
+            if target is None or (account is not None and account != parts[2]):
+                return error(404, "No such account: '%s'" % parts[2], code="resource_missing",
+                             param="account")
+            if len(parts) == 3:
+                return self._update_account(target, params)
+            if parts[3] == "persons":
+                return self._create_person(target, params)
+        return None
+
+    def _upload(self, params, account):
+        purpose, upload = params.get("purpose"), params.get("file")
+        if purpose not in self.FILE_PURPOSES:
+            return error(400, "Invalid purpose: must be one of %s" % ", ".join(self.FILE_PURPOSES),
+                         param="purpose")
+        if not isinstance(upload, tuple):
+            return error(400, "Missing required param: file.", code="parameter_missing", param="file")
+        filename, content = upload
+        kind = {b"%PDF": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff\xe0": "jpg",
+                b"\xff\xd8\xff\xe1": "jpg", b"\xff\xd8\xff\xdb": "jpg"}.get(content[:4])
+        if not kind:
+            return error(400, "The file you uploaded is not a supported type: upload a PDF, JPEG "
+                              "or PNG.", param="file")
+        created = int(time.time())
+        file = {"id": self._id("file"), "object": "file", "created": created,
+                "expires_at": created + 2 * 365 * 24 * 3600, "filename": filename,
+                "links": {"object": "list", "data": [], "has_more": False, "url": "/v1/file_links"},
+                "purpose": purpose, "size": len(content), "title": None, "type": kind, "url": None}
+        self.files[file["id"]] = (account, file, content)
+        return 200, file
+
+    def _check_files(self, params, account_id, prefix=()):
+        """Stripe's refusal of a document that is not a file of this account
+        of the purpose its field takes, or None."""
+        for key, value in (params or {}).items():
+            path = (*prefix, key)
+            if not isinstance(value, dict):
+                continue
+            purpose = self.DOCUMENT_FIELDS.get(path)
+            if purpose is None:
+                refusal = self._check_files(value, account_id, path)
+                if refusal:
+                    return refusal
+                continue
+            ids = value.get("files") or [value.get(side) for side in ("front", "back")]
+            for file_id in filter(None, ids):
+                owner, file, _content = self.files.get(file_id, (False, None, None))
+                name = "%s[%s]" % (path[0], "][".join(path[1:]))
+                if owner != account_id:
+                    return error(400, "No such file upload: '%s'" % file_id, code="resource_missing",
+                                 param=name)
+                if file["purpose"] != purpose:
+                    return error(400, "The file '%s' has purpose '%s', but %s takes a file of "
+                                      "purpose '%s'." % (file_id, file["purpose"], name, purpose),
+                                 param=name)
+        return None
+
+    def _update_account(self, account, params):
+        refusal = self._check_files(params, account["id"])
+        if refusal:
+            return refusal
+        for key in ("individual", "company", "documents", "tos_acceptance", "business_profile"):
+            if key in params:
+                account.setdefault(key, {})
+                account[key] = merged(account[key], params[key])
+        bank = params.get("external_account")
+        if isinstance(bank, dict):
+            # Stripe: the new account becomes the default for its currency
+            # and the previous default is deleted.
+            number = bank.get("account_number", "")
+            account["external_accounts"].update(total_count=1, data=[{
+                "id": self._id("ba"), "object": "bank_account", "account": account["id"],
+                "country": bank.get("country"), "currency": bank.get("currency"),
+                "account_holder_name": bank.get("account_holder_name"),
+                "last4": number[-4:], "status": "new", "default_for_currency": True}])
+        if params.get("tos_acceptance", {}).get("ip"):
+            account["requirements"]["currently_due"] = [
+                item for item in account["requirements"]["currently_due"]
+                if not item.startswith("tos_acceptance")]
+        return 200, account
+
+    def _create_person(self, account, params):
+        refusal = self._check_files(params, account["id"])
+        if refusal:
+            return refusal
+        person = dict(params, id=self._id("person"), object="person", account=account["id"],
+                      created=int(time.time()))
+        person["verification"] = dict(params.get("verification") or {}, status="pending")
+        self.persons[person["id"]] = person
+        return 200, person
+
     def _handler(self):
         api = self
 
@@ -282,8 +437,12 @@ class StripeApi:
             def _serve(self):
                 url = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode() if length else ""
-                params = nested(parse_qsl(url.query) + parse_qsl(body))
+                raw = self.rfile.read(length) if length else b""
+                content_type = self.headers.get("Content-Type") or ""
+                if content_type.startswith("multipart/form-data"):
+                    params = nested(parse_qsl(url.query) + multipart(content_type, raw))
+                else:
+                    params = nested(parse_qsl(url.query) + parse_qsl(raw.decode()))
                 auth = self.headers.get("Authorization", "")
                 secret = auth[7:] if auth.startswith("Bearer ") else None
                 if auth.startswith("Basic "):

@@ -15,7 +15,9 @@ from conftest import french_identifiers, opening_of
 from playwright.sync_api import expect, sync_playwright
 from stripe_api import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, StripeApi
 from test_browser import CHROMIUM, CHROMIUM_ARGS
+from test_hardening import NEW_IBAN
 from test_invoicing_api import assert_fault, local_url, mail_to, read_invoice, send_invoice
+from test_opening_api import company_name, opening_values
 
 PARAMETERS = ("webo_sale.stripe_secret_key", "webo_sale.stripe_publishable_key",
               "webo_sale.stripe_webhook_secret", "webo_sale.stripe_api_base")
@@ -112,7 +114,9 @@ def test_opening_creates_the_connected_account(shop, stripe_platform, odoo_url):
     account = stripe_platform.accounts[service["stripe_account_id"]]
     assert account["external_accounts"]["data"][0]["last4"] == "0189"
     (read,) = designer.execute("webo.sale.service", "read", [service["id"]], ["stripe_verification"])
-    assert read["stripe_verification"] == "pending"  # Stripe verifies the documents
+    # Stripe verifies the documents, and asks for the terms' acceptance
+    # that an opening over XML-RPC cannot give (no caller's address).
+    assert read["stripe_verification"] == "requested"
     event = stripe_platform.account_updated(service["stripe_account_id"],
                                             currently_due=["individual.verification.document"])
     assert post_event(odoo_url, event).text == "processed"
@@ -298,3 +302,215 @@ def test_the_client_goes_from_the_page_to_stripes_hosted_page_in_chromium(shop, 
         finally:
             chromium.close()
     assert read_invoice(designer, invoice)["state"] == "open"
+
+
+# The connected account's verification: documents, terms, a new IBAN, -------
+# accounts made later by the operator
+
+def uploads_to(api, account_id):
+    return [r for r in api.requests if r["path"] == "/v1/files" and r["account"] == account_id]
+
+
+def stripe_file(api, file_id):
+    """``(owner account, file)`` of an uploaded file."""
+    owner, file, _content = api.files[file_id]
+    return owner, file
+
+
+def test_opening_sends_the_documents_as_verification_files(shop, stripe_platform):
+    designer, _company, _invoice, _record, _address = shop
+    service = service_of(designer)
+    account_id = service["stripe_account_id"]
+    uploads = uploads_to(stripe_platform, account_id)
+    assert sorted(r["params"]["purpose"] for r in uploads) == [
+        "account_requirement", "additional_verification", "additional_verification",
+        "identity_document"]
+    assert all(r["secret"] == SECRET_KEY for r in uploads)
+    account = stripe_platform.accounts[account_id]
+    # A company (SARL): its registration extract on the company, the proof
+    # of address and the RIB among its documents, the identity document on
+    # its representative.
+    names = {}
+    for field, file_id in (("registration", account["company"]["verification"]["document"]["front"]),
+                           ("address", account["documents"]["proof_of_address"]["files"][0]),
+                           ("bank", account["documents"]["bank_account_ownership_verification"]["files"][0])):
+        owner, file = stripe_file(stripe_platform, file_id)
+        assert owner == account_id
+        names[field] = file["filename"]
+    assert names == {"registration": "registration.pdf", "address": "address.pdf", "bank": "bank.pdf"}
+    (person,) = [p for p in stripe_platform.persons.values() if p["account"] == account_id]
+    assert person["relationship"] == {"representative": "true"}
+    assert (person["first_name"], person["last_name"]) == ("Camille", "Durand")
+    owner, file = stripe_file(stripe_platform, person["verification"]["document"]["front"])
+    assert (owner, file["purpose"], file["filename"]) == (account_id, "identity_document", "identity.pdf")
+    # Over XML-RPC Odoo does not give the caller's address: no terms
+    # acceptance is sent, and Stripe asks for it.
+    (create,) = [r for r in stripe_platform.requests if r["path"] == "/v1/accounts"
+                 and r["params"].get("metadata", {}).get("webo_company_id") == str(_company)]
+    assert "tos_acceptance" not in create["params"]
+    (read,) = designer.execute("webo.sale.service", "read", [service["id"]],
+                               ["stripe_verification", "stripe_requirements"], context={"lang": "fr_FR"})
+    assert read["stripe_verification"] == "requested"
+    assert "l'acceptation des conditions du prestataire" in read["stripe_requirements"]
+
+
+def test_opening_from_the_browser_sends_the_terms_acceptance(new_designer, stripe_platform, odoo_url,
+                                                             repo_dir):
+    designer, company = new_designer("Atelier Solo", identified=False)
+    values = opening_values(repo_dir, company_name=company_name(designer, company), legal_form="micro",
+                            vat_regime="franchise", vat=False, share_capital=0, rcs_city=False)
+    browser = requests.Session()
+    browser.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) webo-test"
+    reply = browser.post(odoo_url + "/web/session/authenticate", json={"jsonrpc": "2.0", "params": {
+        "db": designer.database, "login": designer.login, "password": designer.password}}, timeout=120)
+    assert reply.json()["result"]["uid"] == designer.uid
+    before = int(time.time()) - 1
+    reply = browser.post(odoo_url + "/web/dataset/call_kw", timeout=300, json={
+        "jsonrpc": "2.0", "method": "call", "params": {
+            "model": "webo.sale.opening", "method": "webo_open_service", "args": [values], "kwargs": {}}})
+    assert "error" not in reply.json(), reply.json()
+    service = service_of(designer)
+    account_id = service["stripe_account_id"]
+    (create,) = [r for r in stripe_platform.requests if r["path"] == "/v1/accounts"
+                 and r["params"].get("metadata", {}).get("webo_company_id") == str(company)]
+    tos = create["params"]["tos_acceptance"]
+    assert tos["ip"] == "127.0.0.1" and tos["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64) webo-test"
+    assert before <= int(tos["date"]) <= time.time() + 1
+    account = stripe_platform.accounts[account_id]
+    assert not account["requirements"]["currently_due"]
+    # A sole proprietor: the identity document and the proof of address on
+    # the individual, the registration extract and the RIB among the
+    # account's documents; no person.
+    verification = account["individual"]["verification"]
+    assert stripe_file(stripe_platform, verification["document"]["front"])[1]["filename"] == "cni.png"
+    assert stripe_file(stripe_platform, verification["additional_document"]["front"])[1]["purpose"] == \
+        "identity_document"
+    documents = account["documents"]
+    assert stripe_file(stripe_platform, documents["proof_of_registration"]["files"][0])[1]["filename"] == \
+        "kbis.pdf"
+    assert stripe_file(stripe_platform, documents["bank_account_ownership_verification"]["files"][0])[1][
+        "purpose"] == "account_requirement"
+    assert not [p for p in stripe_platform.persons.values() if p["account"] == account_id]
+    (read,) = designer.execute("webo.sale.service", "read", [service["id"]], ["stripe_verification"])
+    assert read["stripe_verification"] == "pending"
+
+
+def test_a_document_stripe_refuses_at_the_opening_writes_nothing(new_designer, stripe_platform):
+    designer, _company = new_designer("Atelier Fichier", open_service=False)
+    stripe_platform.refuse_next("/v1/files", "The file you uploaded is not a supported type.",
+                                param="file")
+    tag = uuid.uuid4().hex[:8]
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        designer.execute("webo.sale.opening", "webo_open_service",
+                         opening_of("Atelier Fichier %s" % tag, *french_identifiers(tag)))
+    assert_fault(refused, "The file you uploaded is not a supported type.")
+    assert designer.execute("webo.sale.service", "search", []) == []
+    assert designer.execute("webo.sale.document", "search", []) == []
+
+
+def change_iban(designer, service, repo_dir, iban):
+    """"Mettre à jour mes documents ou mon IBAN": a new IBAN and its RIB."""
+    action = designer.execute("webo.sale.service", "action_edit_documents", [service])
+    designer.execute("webo.sale.opening", "write", [action["res_id"]], {
+        "iban": iban, "bic": "PSSTFRPPNTE", "bank_file": opening_values(repo_dir)["bank_file"],
+        "bank_filename": "nouveau-rib.pdf"})
+    designer.execute("webo.sale.opening", "action_submit", [action["res_id"]])
+    (rib,) = designer.execute("webo.sale.document", "search",
+                              [("service_id", "=", service), ("kind", "=", "bank")])
+    return rib
+
+
+def test_a_validated_new_iban_replaces_the_payout_account_at_stripe(shop, admin, stripe_platform,
+                                                                    repo_dir):
+    designer, _company, _invoice, _record, _address = shop
+    service = service_of(designer)
+    account_id = service["stripe_account_id"]
+    account = stripe_platform.accounts[account_id]
+    rib = change_iban(designer, service["id"], repo_dir, NEW_IBAN)
+    assert account["external_accounts"]["data"][0]["last4"] == "0189", "not before the validation"
+
+    # Stripe refuses it: the RIB stays to validate, the old IBAN in use.
+    stripe_platform.refuse_next("/v1/accounts/%s" % account_id, "The IBAN is invalid for this country.",
+                                param="external_account[account_number]")
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        admin.execute("webo.sale.document", "action_validate", [rib], context={"lang": "fr_FR"})
+    assert_fault(refused, "Le prestataire de paiement a refusé le nouvel IBAN",
+                 "The IBAN is invalid for this country.")
+    (state,) = designer.execute("webo.sale.service", "read", [service["id"]], ["iban", "pending_iban"])
+    assert "".join(state["iban"].split()) == "FR7630006000011234567890189"
+    assert state["pending_iban"] == "".join(NEW_IBAN.split())
+    (document,) = admin.execute("webo.sale.document", "read", [rib], ["state"])
+    assert document["state"] == "submitted"
+    assert account["external_accounts"]["data"][0]["last4"] == "0189"
+
+    # Accepted: Stripe pays out to the new IBAN, the old one is gone.
+    admin.execute("webo.sale.document", "action_validate", [rib])
+    (update,) = [r for r in stripe_platform.requests if r["path"] == "/v1/accounts/%s" % account_id
+                 and "external_account" in r["params"]][-1:]
+    assert update["secret"] == SECRET_KEY and update["account"] is None
+    assert update["params"]["external_account"]["account_number"] == "".join(NEW_IBAN.split())
+    (bank,) = account["external_accounts"]["data"]
+    assert (bank["last4"], bank["default_for_currency"]) == ("2606", True)
+    (state,) = designer.execute("webo.sale.service", "read", [service["id"]], ["iban", "pending_iban"])
+    assert "".join(state["iban"].split()) == "".join(NEW_IBAN.split()) and not state["pending_iban"]
+
+
+def test_the_operator_creates_the_account_of_a_service_opened_before_the_key(
+        new_designer, admin, stripe_api):
+    designer, company = new_designer("Atelier Ancien")
+    service = service_of(designer)
+    assert service["stripe_account_id"] is False
+
+    # No key yet: refused, nothing written.
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        admin.execute("webo.sale.service", "action_create_stripe_account", [service["id"]],
+                      context={"lang": "fr_FR"})
+    assert_fault(refused, "webo_sale.stripe_secret_key")
+    set_parameters(admin, dict(zip(PARAMETERS, (SECRET_KEY, PUBLISHABLE_KEY, WEBHOOK_SECRET,
+                                                stripe_api.base), strict=True)))
+    try:
+        # Not the designer's to do.
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            designer.execute("webo.sale.service", "action_create_stripe_account", [service["id"]])
+        assert_fault(refused, "Seul l'opérateur de la plateforme", code=4)
+        assert service_of(designer)["stripe_account_id"] is False
+        assert not [r for r in stripe_api.requests if r["path"] == "/v1/accounts"
+                    and r["params"].get("metadata", {}).get("webo_company_id") == str(company)]
+
+        # A service not open yet: its account comes with the opening.
+        unopened_designer, _unopened_company = new_designer("Atelier Pas Ouvert", open_service=False)
+        unopened = unopened_designer.execute("webo.sale.service", "webo_my_service")
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            admin.execute("webo.sale.service", "action_create_stripe_account", [unopened],
+                          context={"lang": "fr_FR"})
+        assert_fault(refused, "n'est pas ouvert")
+        # Stripe refuses: its message in French, nothing written.
+        stripe_api.refuse_next("/v1/accounts", "Invalid IBAN provided.",
+                               param="external_account[account_number]")
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            admin.execute("webo.sale.service", "action_create_stripe_account", [service["id"]],
+                          context={"lang": "fr_FR"})
+        assert_fault(refused, "Étape 2 (documents et IBAN)", "Invalid IBAN provided.")
+        assert service_of(designer)["stripe_account_id"] is False
+
+        assert admin.execute("webo.sale.service", "action_create_stripe_account", [service["id"]]) is True
+        account_id = service_of(designer)["stripe_account_id"]
+        account = stripe_api.accounts[account_id]
+        assert account["business_type"] == "company"
+        assert account["external_accounts"]["data"][0]["last4"] == "0189"
+        assert len(uploads_to(stripe_api, account_id)) == 4
+        (person,) = [p for p in stripe_api.persons.values() if p["account"] == account_id]
+        assert person["last_name"] == "Durand"
+
+        # Once is enough.
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            admin.execute("webo.sale.service", "action_create_stripe_account", [service["id"]],
+                          context={"lang": "fr_FR"})
+        assert_fault(refused, account_id)
+        # (the request Stripe refused above, the one that made the account)
+        assert len([r for r in stripe_api.requests if r["path"] == "/v1/accounts"
+                    and r["params"].get("metadata", {}).get("webo_company_id") == str(company)]) == 2
+        assert [a["id"] for a in stripe_api.accounts.values()
+                if a["metadata"].get("webo_company_id") == str(company)] == [account_id]
+    finally:
+        set_parameters(admin, {})

@@ -1,3 +1,7 @@
+import base64
+import calendar
+import io
+import time
 from datetime import date
 
 import stripe
@@ -6,6 +10,7 @@ from stdnum import iban as stdnum_iban
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.http import request
 from odoo.tools import file_open, float_round
 from odoo.tools.misc import formatLang
 
@@ -20,6 +25,15 @@ def _as_date(value):
     # Odoo 11's cursor returns SQL dates as strings.
     return value if isinstance(value, date) else fields.Date.from_string(value)
 
+
+# Stripe's file purpose of each step-2 document, as its API reference asks
+# for the Account field the file goes to.
+DOCUMENT_PURPOSES = {
+    "identity": "identity_document",
+    "address": "identity_document",
+    "registration": "additional_verification",
+    "bank": "account_requirement",
+}
 
 SERVICE_STATES = [
     ("new", "To open"),
@@ -66,6 +80,12 @@ class WeboSaleService(models.Model):
         help="The workspace's connected account at the platform's payment provider (Stripe), "
              "created at the opening: clients pay by card or SEPA debit into it. Empty when "
              "the platform collects no card payments (bank transfer only).")
+    stripe_tos_ip = fields.Char(
+        string="Terms Accepted From (IP)", readonly=True, copy=False,
+        help="The address the designer opened the service from, which accepted the payment "
+             "provider's terms: the provider requires it for the connected account.")
+    stripe_tos_user_agent = fields.Char(
+        string="Terms Accepted With (Browser)", readonly=True, copy=False)
     stripe_verification = fields.Selection(
         [("pending", "Being verified"), ("verified", "Verified"),
          ("requested", "Information requested")],
@@ -170,7 +190,7 @@ class WeboSaleService(models.Model):
         # never by a plain write, whoever has write access.
         guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic",
                    "stripe_account_id", "stripe_verification", "stripe_requirement_codes",
-                   "stripe_verified_at"}
+                   "stripe_verified_at", "stripe_tos_ip", "stripe_tos_user_agent"}
         if guarded & set(values) and self.env.uid != SUPERUSER_ID:
             raise UserError(_(
                 "The IBAN of the payment-receiving account changes only with \"Update my "
@@ -363,24 +383,86 @@ class WeboSaleService(models.Model):
         service = self.sudo()
         service._webo_set_bank_account(iban, bic)
         service._webo_create_acquirers()
-        service.write({"state": "open", "date_open": fields.Datetime.now()})
+        # Opening the service accepts the payment provider's terms: where
+        # from and with what is kept for the connected account, even when
+        # it is made later (action_create_stripe_account).
+        http = request.httprequest if request else None
+        service.write({"state": "open", "date_open": fields.Datetime.now(),
+                       "stripe_tos_ip": http.remote_addr if http else False,
+                       "stripe_tos_user_agent": http.user_agent.string[:500] if http else False})
         if self.env["webo.stripe.platform"]._webo_enabled():
             service._webo_create_stripe_account(iban, user or self.env.user)
 
     def _webo_create_stripe_account(self, iban, user):
         """The workspace's connected account (Stripe Connect, type custom:
-        the platform collects the identity and the IBAN itself, at the
-        opening's two steps, and gives them to Stripe)."""
+        the platform collects the identity, the documents and the IBAN
+        itself, at the opening's two steps, and gives them to Stripe),
+        then the step-2 documents as its verification files."""
         self.ensure_one()
         platform = self.env["webo.stripe.platform"]
         try:
-            account = platform._webo_client().v1.accounts.create(self._webo_stripe_account_params(iban, user))
+            client = platform._webo_client()
+            account = client.v1.accounts.create(self._webo_stripe_account_params(iban, user))
+            account = self._webo_stripe_send_documents(client, account.id, user) or account
         except stripe.APIConnectionError as error:
             raise platform._webo_unreachable(error) from None
         except stripe.StripeError as error:
             raise self._webo_stripe_refusal(error) from None
         self.write({"stripe_account_id": account.id})
         self._webo_stripe_account_updated(account.to_dict())
+
+    def _webo_stripe_send_documents(self, client, account_id, user):
+        """Upload the step-2 documents to the connected account (Stripe's
+        Files API, with the account in ``Stripe-Account``) and attach them
+        where Stripe's API reference for custom accounts asks for them.
+        Returns the updated Account, or None without documents."""
+        individual = self.company_id.webo_legal_form in SOLE_PROPRIETOR_FORMS
+        files = {}
+        for document in self.sudo().document_ids.filtered("file"):
+            # A company's proof of address is a document of the account
+            # (additional_verification), a person's goes with the identity.
+            purpose = ("additional_verification" if document.kind == "address" and not individual
+                       else DOCUMENT_PURPOSES[document.kind])
+            content = io.BytesIO(base64.b64decode(document.file))
+            content.name = document.filename or document.kind  # the upload's file name
+            upload = client.v1.files.create({"purpose": purpose, "file": content},
+                                            {"stripe_account": account_id})
+            files[document.kind] = upload.id
+        if not files:
+            return None
+        params = self._webo_stripe_document_params(files, individual)
+        if not individual and files.get("identity"):
+            # A company's identity document is its representative's, a
+            # Person of the account.
+            client.v1.accounts.persons.create(account_id, dict(
+                self._webo_stripe_person(user), relationship={"representative": True},
+                verification={"document": {"front": files["identity"]}}))
+        return client.v1.accounts.update(account_id, params) if params else None
+
+    @api.model
+    def _webo_stripe_document_params(self, files, individual):
+        """Where each uploaded file goes on the Account (Stripe's names)."""
+        documents, params = {}, {}
+        if files.get("bank"):
+            documents["bank_account_ownership_verification"] = {"files": [files["bank"]]}
+        if individual:
+            verification = {}
+            if files.get("identity"):
+                verification["document"] = {"front": files["identity"]}
+            if files.get("address"):
+                verification["additional_document"] = {"front": files["address"]}
+            if verification:
+                params["individual"] = {"verification": verification}
+            if files.get("registration"):
+                documents["proof_of_registration"] = {"files": [files["registration"]]}
+        else:
+            if files.get("registration"):
+                params["company"] = {"verification": {"document": {"front": files["registration"]}}}
+            if files.get("address"):
+                documents["proof_of_address"] = {"files": [files["address"]]}
+        if documents:
+            params["documents"] = documents
+        return params
 
     def _webo_stripe_account_updated(self, account, when=0):
         """The provider's view of the connected account (``account``, its
@@ -423,17 +505,27 @@ class WeboSaleService(models.Model):
         ]
         return next((label for prefix, label in labels if item.startswith(prefix)), item)
 
-    def _webo_stripe_account_params(self, iban, user):
-        company, partner = self.company_id, user.partner_id
-        address = {"line1": company.street or "", "line2": company.street2 or "",
-                   "postal_code": company.zip or "", "city": company.city or "",
-                   "country": company.country_id.code or "FR"}
+    def _webo_stripe_address(self):
+        company = self.company_id
+        return {"line1": company.street or "", "line2": company.street2 or "",
+                "postal_code": company.zip or "", "city": company.city or "",
+                "country": company.country_id.code or "FR"}
+
+    def _webo_stripe_person(self, user):
+        """The designer as Stripe describes a person."""
+        partner = user.partner_id
         birth = fields.Date.from_string(partner.webo_birth_date) if partner.webo_birth_date else None
         person = {"first_name": partner.webo_first_name or "", "last_name": partner.webo_last_name or "",
                   "email": partner.email or "", "phone": (partner.phone or "").replace(" ", ""),
-                  "address": address}
+                  "address": self._webo_stripe_address()}
         if birth:
             person["dob"] = {"day": birth.day, "month": birth.month, "year": birth.year}
+        return person
+
+    def _webo_stripe_account_params(self, iban, user):
+        company, partner = self.company_id, user.partner_id
+        address = self._webo_stripe_address()
+        person = self._webo_stripe_person(user)
         individual = company.webo_legal_form in SOLE_PROPRIETOR_FORMS
         params = {
             "type": "custom",
@@ -450,6 +542,13 @@ class WeboSaleService(models.Model):
             "metadata": {"webo_company_id": str(company.id),
                          "webo_database": self.env["ir.config_parameter"].get_param("database.uuid")},
         }
+        if self.stripe_tos_ip:
+            # Custom accounts: the platform tells when and from where its
+            # user accepted Stripe's terms (the opening).
+            params["tos_acceptance"] = {
+                "date": calendar.timegm(fields.Datetime.from_string(self.date_open).timetuple())
+                if self.date_open else int(time.time()),
+                "ip": self.stripe_tos_ip, "user_agent": self.stripe_tos_user_agent or ""}
         if individual:
             params["individual"] = person
         else:
@@ -541,8 +640,65 @@ class WeboSaleService(models.Model):
         """The RIB is validated: the pending IBAN becomes the payment-receiving
         account's, on the client pages and the transfer instructions."""
         for service in self.filtered("pending_iban"):
-            service._webo_set_bank_account(service.pending_iban, service.pending_bic)
+            iban = service.pending_iban
+            service._webo_set_bank_account(iban, service.pending_bic)
             service.write({"pending_iban": False, "pending_bic": False})
+            # Last, once everything here holds: Stripe's refusal undoes it all.
+            service._webo_stripe_replace_bank(iban)
+
+    def _webo_stripe_replace_bank(self, iban):
+        """The connected account pays out to ``iban`` from now on: given
+        as its external account, Stripe makes it the default for its
+        currency and deletes the previous one."""
+        self.ensure_one()
+        platform = self.env["webo.stripe.platform"]
+        if not self.stripe_account_id or not platform._webo_enabled():
+            return
+        currency = (self.company_id.currency_id.name or "EUR").lower()
+        try:
+            platform._webo_client().v1.accounts.update(self.stripe_account_id, {"external_account": {
+                "object": "bank_account", "country": iban[:2], "currency": currency,
+                "account_holder_name": self.company_id.name, "account_number": iban}})
+        except stripe.APIConnectionError as error:
+            raise platform._webo_unreachable(error) from None
+        except stripe.StripeError as error:
+            raise UserError(_(
+                "The payment provider refused the new IBAN %(iban)s (its message: \"%(detail)s\"). "
+                "The bank details stay to validate: ask the designer for the right IBAN, or refuse "
+                "the RIB.") % {"iban": stdnum_iban.format(iban),
+                                "detail": getattr(error, "user_message", None) or str(error)}) from None
+
+    @api.multi
+    @public_method
+    def action_create_stripe_account(self):
+        """The platform operator creates the connected account of services
+        opened before the platform's Stripe key was set, from what the
+        opening gave (identity, documents, IBAN)."""
+        if not self.env.user.has_group("webo_sale.group_platform_operator"):
+            raise AccessError(_("Only the platform operator creates payment accounts."))
+        if not self.env["webo.stripe.platform"]._webo_enabled():
+            raise UserError(_("Set the platform's Stripe secret key first (system parameter "
+                              "webo_sale.stripe_secret_key): without it there is no account to "
+                              "create."))
+        for service in self.sudo():
+            if service.stripe_account_id:
+                raise UserError(_("%(workspace)s already has its payment account at the provider "
+                                  "(%(account)s).") % {"workspace": service.company_id.name,
+                                                       "account": service.stripe_account_id})
+            if service.state != "open" or not service.bank_account_id:
+                raise UserError(_("The sales service of %(workspace)s is not open: its payment "
+                                  "account is created when it opens.")
+                                % {"workspace": service.company_id.name})
+            service._webo_create_stripe_account(service.bank_account_id.sanitized_acc_number,
+                                                service._webo_designer())
+        return True
+
+    def _webo_designer(self):
+        """The designer whose identity the opening gave: the workspace's
+        first internal user with a name of their own."""
+        users = self.env["res.users"].sudo().search(
+            [("company_id", "=", self.company_id.id), ("share", "=", False)], order="id")
+        return users.filtered(lambda user: user.partner_id.webo_last_name)[:1] or users[:1]
 
     def _webo_create_acquirers(self):
         """The workspace's client-facing payment methods: bank transfer to

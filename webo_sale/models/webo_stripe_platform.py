@@ -19,8 +19,8 @@ _logger = logging.getLogger(__name__)
 SECRET_KEY = "webo_sale.stripe_secret_key"
 PUBLISHABLE_KEY = "webo_sale.stripe_publishable_key"
 WEBHOOK_SECRET = "webo_sale.stripe_webhook_secret"
-# Another address for Stripe's API (a Stripe mock server, an outgoing
-# proxy); Stripe's own when unset.
+# Another address for Stripe's API and its files host (uploads): a Stripe
+# mock server, an outgoing proxy; Stripe's own when unset.
 API_BASE = "webo_sale.stripe_api_base"
 # Seconds before a call to Stripe gives up: a payment page or an opening
 # does not hang on a slow network.
@@ -49,7 +49,7 @@ class WeboStripePlatform(models.AbstractModel):
             raise UserError(_("Card and SEPA debit payments are not available on this platform."))
         base = self._webo_param(API_BASE)
         return stripe.StripeClient(
-            secret, base_addresses={"api": base} if base else None, max_network_retries=0,
+            secret, base_addresses={"api": base, "files": base} if base else None, max_network_retries=0,
             http_client=stripe.RequestsClient(timeout=TIMEOUT))
 
     @api.model
