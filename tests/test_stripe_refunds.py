@@ -38,6 +38,11 @@ def outbound(admin, credit_note):
                          fields=["amount", "state", "journal_id"])
 
 
+def collected_this_month(designer):
+    figures = designer.execute("webo.sale.service", "webo_synthesis", [service_of(designer)["id"]])
+    return figures["months"][-1]["collected"], figures["paid_count"]
+
+
 def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
     session = paid_by_stripe(designer, record, stripe_platform, odoo_url)
@@ -66,6 +71,9 @@ def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, strip
     (stored,) = admin.execute("webo.stripe.refund", "search_read", [("credit_note_id", "=", credit_note)],
                               fields=["refund_id", "state", "amount"])
     assert (stored["refund_id"], stored["state"], stored["amount"]) == (refund_id, "succeeded", total)
+
+    # The Synthèse: collected, then given back; no paid invoice left.
+    assert collected_this_month(designer) == (0.0, 0)
 
     # The second click: nothing left, nothing asked of Stripe, nothing written.
     with pytest.raises(xmlrpc.client.Fault) as refused:
@@ -164,6 +172,7 @@ def test_failed_sepa_refund_reopens_the_credit_note_and_alerts(shop, admin, stri
     assert post_event(odoo_url, event).text == "duplicate"
     (payment,) = outbound(admin, credit_note)
     assert payment["state"] == "cancelled"
+    assert collected_this_month(designer) == (600.0, 0)
     (note,) = designer.execute("account.invoice", "read", [credit_note],
                                ["state", "residual", "webo_stripe_refundable"])
     assert note["state"] == "open" and note["residual"] == 600.0 and note["webo_stripe_refundable"] == 600.0

@@ -24,3 +24,4 @@ from . import test_mail_delivery
 from . import test_facturx_rules
 from . import test_install_upgrade
 from . import test_stripe_webhook
+from . import test_stripe_refund_events
