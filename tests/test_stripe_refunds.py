@@ -4,6 +4,7 @@ workspace's connected account (the loopback Stripe of stripe_api.py,
 called by the real ``stripe`` library), recorded in the books as an
 outbound payment reconciled with the credit note; Stripe's signed refund
 events are processed once."""
+import threading
 import uuid
 import xmlrpc.client
 
@@ -182,3 +183,32 @@ def test_failed_sepa_refund_reopens_the_credit_note_and_alerts(shop, admin, stri
     notes = designer.execute("mail.message", "search_read", [
         ("model", "=", "account.invoice"), ("res_id", "=", credit_note)], fields=["subject", "body"])
     assert any("Échec du remboursement" in (n["subject"] or "") for n in notes), notes
+
+
+def test_two_clicks_at_once_refund_once(shop, admin, rpc, stripe_platform, odoo_url):
+    designer, _company, invoice, record, _address = shop
+    paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
+    sessions = [rpc(designer.login) for _index in range(2)]
+    start = threading.Barrier(2)
+    answers = []
+
+    def click(session):
+        start.wait()
+        try:
+            answers.append(session.execute("account.invoice", "webo_refund_by_stripe", [credit_note]))
+        except xmlrpc.client.Fault as fault:
+            answers.append(fault.faultString)
+
+    threads = [threading.Thread(target=click, args=(session,)) for session in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (refund,) = refunds_at_stripe(stripe_platform, designer)
+    # One click refunds; the other waited for it, then found nothing left.
+    (refused,) = [answer for answer in answers if isinstance(answer, str)]
+    assert [answer for answer in answers if isinstance(answer, list)] == [[refund["id"]]]
+    assert "ne peut être remboursé par Stripe" in refused
+    assert len(outbound(admin, credit_note)) == 1
+    assert read_invoice(designer, credit_note)["state"] == "paid"
