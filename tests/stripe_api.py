@@ -22,6 +22,13 @@ the API version the pinned library sends (``API_VERSION``):
   account or its persons must be its own files, of the purpose the field
   takes.
 
+Refunds (``POST /v1/refunds``, ``GET /v1/refunds/{id}``) are those of a
+connected account's payment intents, reached like them (platform key and
+``Stripe-Account``); a card refund succeeds at once, a SEPA debit's is
+``pending`` until ``refund_settled`` (``charge.refunded``) or
+``refund_failed`` (``refund.updated``, status ``failed``). Stripe replays
+a request with the same ``Idempotency-Key`` with its first answer.
+
 Like Stripe, it refuses a request without the platform's secret key (401),
 with another ``Stripe-Version`` (400), or for a connected account it does
 not know (403), in Stripe's error format. ``refuse_next`` makes the next
@@ -283,7 +290,7 @@ class StripeApi:
                          param="id")
         return 200, obj
 
-    def _answer(self, method, path, params, account):
+    def _answer(self, method, path, params, account, idempotency_key=None):
         if path in self._refusals:
             return self._refusals.pop(path)
         if account is not None and account not in self.accounts:
@@ -294,6 +301,8 @@ class StripeApi:
         documents = self._answer_documents(method, parts, params, account)
         if documents:
             return documents
+        if parts[1:2] == ["refunds"]:
+            return self._answer_refunds(method, parts, params, account, idempotency_key)
         if parts == ["v1", "accounts"] and method == "POST" and account is None:
             return self._create_account(params)
         if parts[:2] == ["v1", "accounts"] and len(parts) == 3 and method == "GET":
@@ -430,6 +439,97 @@ class StripeApi:
         self.persons[person["id"]] = person
         return 200, person
 
+    # Refunds (Stripe's API reference: "Refunds"), of connected accounts'
+    # payment intents.
+
+    def refunds_of(self, account=None):
+        return [refund for owner, refund in self._refund_store().values() if account in (None, owner)]
+
+    def refund_settled(self, refund_id):
+        """A pending refund (SEPA) went through: ``charge.refunded``."""
+        with self._lock:
+            account, refund = self._refund_store()[refund_id]
+            refund["status"] = "succeeded"
+            return self._event(account, "charge.refunded", self._charge_of(account, refund["payment_intent"]))
+
+    def refund_failed(self, refund_id, reason="declined"):
+        """The bank returned the refund: ``refund.updated``, status ``failed``."""
+        with self._lock:
+            account, refund = self._refund_store()[refund_id]
+            refund.update(status="failed", failure_reason=reason)
+            return self._event(account, "refund.updated", refund)
+
+    def _refund_store(self):
+        if not hasattr(self, "_refunds"):
+            self._refunds = {}  # id -> (account id, refund)
+            self._refund_keys = {}  # (account, Idempotency-Key) -> (params, reply)
+        return self._refunds
+
+    def _charge_of(self, account, intent_id):
+        """The charge of a payment intent, with what was refunded of it."""
+        _account, intent = self.intents[intent_id]
+        if not intent["latest_charge"]:
+            intent["latest_charge"] = self._id("ch")
+        refunded = sum(refund["amount"] for owner, refund in self._refund_store().values()
+                       if refund["payment_intent"] == intent_id and refund["status"] != "failed")
+        return {"id": intent["latest_charge"], "object": "charge", "amount": intent["amount"],
+                "amount_captured": intent["amount_received"], "amount_refunded": refunded,
+                "currency": intent["currency"], "payment_intent": intent_id,
+                "refunded": refunded >= intent["amount_received"], "status": "succeeded",
+                "metadata": dict(intent["metadata"]), "livemode": False, "created": intent["created"]}
+
+    def _answer_refunds(self, method, parts, params, account, idempotency_key):
+        store = self._refund_store()
+        if account is None:
+            return error(400, "This request needs the Stripe-Account header of the connected account "
+                              "(direct charges).", code="parameter_missing")
+        if method == "GET" and len(parts) == 3:
+            return self._owned(store, parts[2], account, "refund")
+        if method != "POST" or len(parts) != 2:
+            return error(404, "Unrecognized request URL (%s: /%s)." % (method, "/".join(parts)))
+        if idempotency_key and (account, idempotency_key) in self._refund_keys:
+            first, reply = self._refund_keys[(account, idempotency_key)]
+            if first != params:
+                return error(400, "Keys for idempotent requests can only be used with the same "
+                                  "parameters they were first used with. Try using a key other than "
+                                  "'%s' if you meant to execute a different request." % idempotency_key,
+                             type_="idempotency_error")
+            return reply
+        reply = self._create_refund(account, params)
+        if idempotency_key:
+            self._refund_keys[(account, idempotency_key)] = (params, reply)
+        return reply
+
+    def _create_refund(self, account, params):
+        intent_id = params.get("payment_intent")
+        owner, intent = self.intents.get(intent_id, (None, None))
+        if owner != account:
+            return error(400, "No such payment_intent: '%s'" % intent_id, code="resource_missing",
+                         param="payment_intent")
+        if intent["status"] != "succeeded":
+            return error(400, "This PaymentIntent (%s) does not have a successful charge to refund."
+                         % intent_id, code="charge_not_refundable")
+        charge = self._charge_of(account, intent_id)
+        left = charge["amount_captured"] - charge["amount_refunded"]
+        amount = int(params.get("amount", left))
+        if left <= 0:
+            return error(400, "Charge %s has already been refunded." % charge["id"],
+                         code="charge_already_refunded")
+        if amount > left:
+            return error(400, "Refund amount (€%.2f) is greater than unrefunded amount on charge "
+                              "(€%.2f)" % (amount / 100, left / 100), param="amount")
+        sepa = intent["payment_method_types"] == ["sepa_debit"]
+        refund = {
+            "id": self._id("re"), "object": "refund", "amount": amount, "charge": charge["id"],
+            "currency": intent["currency"], "created": int(time.time()),
+            "payment_intent": intent_id, "metadata": params.get("metadata", {}),
+            "reason": params.get("reason"), "status": "pending" if sepa else "succeeded",
+            "failure_reason": None, "balance_transaction": self._id("txn"),
+            "destination_details": {"type": "sepa_debit" if sepa else "card"},
+        }
+        self._refund_store()[refund["id"]] = (account, refund)
+        return 200, refund
+
     def _handler(self):
         api = self
 
@@ -466,7 +566,8 @@ class StripeApi:
                         status, answer = error(400, "Invalid Stripe API version: %s" % version,
                                                code="api_version_invalid")
                     else:
-                        status, answer = api._answer(self.command, url.path, params, account)
+                        status, answer = api._answer(self.command, url.path, params, account,
+                                                     self.headers.get("Idempotency-Key"))
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

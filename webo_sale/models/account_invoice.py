@@ -173,6 +173,11 @@ class AccountInvoice(models.Model):
         "account.journal", string="Payment Journal", compute="_compute_webo_payment_journal_id",
         help="Where a payment the designer registers is recorded: the workspace's "
              "payment-receiving account.")
+    webo_stripe_refundable = fields.Monetary(
+        string="Refundable through Stripe", compute="_compute_webo_stripe_refundable",
+        help="A credit note: what can be given back to the client through Stripe (what its "
+             "invoice was paid by card or SEPA debit, less earlier refunds). An invoice: "
+             "what it was paid through Stripe (it can then be cancelled even when paid).")
     # The client's page opens with the token alone: Odoo's UUID4 (122
     # random bits) becomes 256 random bits.
     access_token = fields.Char(default=lambda self: self._get_default_access_token())
@@ -267,6 +272,14 @@ class AccountInvoice(models.Model):
             if invoice.id and invoice.access_token:
                 invoice.webo_payment_url = "%s/my/invoices/%d?access_token=%s" % (
                     base_url, invoice.id, invoice.access_token)
+
+    def _compute_webo_stripe_refundable(self):
+        refunds = self.env["webo.stripe.refund"]
+        for invoice in self.filtered(lambda i: i.company_id.webo_workspace and i.state in ("open", "paid")):
+            if invoice.type == "out_refund":
+                invoice.webo_stripe_refundable = sum(refunds._webo_refundable(invoice).values())
+            elif invoice.type == "out_invoice":
+                invoice.webo_stripe_refundable = sum(invoice._webo_stripe_payments().mapped("amount"))
 
     def _compute_webo_payment_journal_id(self):
         invoices = self.filtered(lambda i: i.company_id.webo_workspace and i.type == "out_invoice")
@@ -441,6 +454,29 @@ class AccountInvoice(models.Model):
         credit_note._webo_post_email()
         self.message_post(body=_("Cancelled by the credit note %s.") % credit_note.number)
         return credit_note.id
+
+    @api.multi
+    @public_method
+    def webo_refund_by_stripe(self, amount=None):
+        """"Rembourser le client par Stripe" on a credit note whose invoice
+        was paid by card or SEPA debit: a Refund of that payment on the
+        workspace's connected account, for ``amount`` (default: all that
+        can be refunded, at most what the credit note credits of what was
+        paid through Stripe, less earlier refunds), recorded as an outbound
+        payment reconciled with the credit note. Returns the Stripe ids of
+        the refunds made."""
+        self.env["webo.api"]._check_one(self)
+        self._webo_check_designer_access()
+        # One refund of a credit note at a time: a double click waits here,
+        # then finds nothing left to refund.
+        self.env.cr.execute("SELECT id FROM account_invoice WHERE id = %s FOR UPDATE", [self.id])
+        self.invalidate_cache()
+        return self.env["webo.stripe.refund"]._webo_refund(self, amount).mapped("refund_id")
+
+    @api.multi
+    def action_webo_refund_by_stripe(self):
+        self.webo_refund_by_stripe()
+        return True
 
     @api.multi
     @public_method
@@ -951,9 +987,17 @@ class AccountInvoice(models.Model):
         if self.webo_credit_note_id:
             raise UserError(_("Invoice %(number)s is already cancelled by the credit note %(credit_note)s.")
                             % {"number": self.number, "credit_note": self.webo_credit_note_id.number})
-        if self.state == "paid":
+        # Paid through Stripe, the credit note's "Refund the client by
+        # Stripe" gives the money back; paid otherwise, the designer refunds
+        # first.
+        if self.state == "paid" and not self._webo_stripe_payments():
             raise UserError(_("Invoice %s is paid: refund your client before cancelling it.")
                             % self.number)
+
+    def _webo_stripe_payments(self):
+        """The card or SEPA debit payments (through Stripe) of this invoice."""
+        return self.sudo().payment_ids.filtered(
+            lambda payment: payment.webo_stripe_checkout_id and payment.state != "cancelled")
 
     def _webo_new_credit_note(self):
         """A draft credit note for the whole invoice (Odoo's refund)."""
@@ -962,7 +1006,10 @@ class AccountInvoice(models.Model):
     def _webo_reconcile_with(self, credit_note):
         lines = (self.move_id.line_ids | credit_note.move_id.line_ids).filtered(
             lambda line: line.account_id == self.account_id and not line.reconciled)
-        lines.reconcile()
+        # A paid invoice has nothing left to meet: the credit note stays
+        # due to the client (refunded through Stripe).
+        if lines.filtered(lambda line: line.invoice_id == self):
+            lines.reconcile()
 
     def _webo_report(self):
         return self.env.ref("webo_sale.action_report_invoice")

@@ -12,6 +12,10 @@ _logger = logging.getLogger(__name__)
 PAID = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
         "payment_intent.succeeded")
 FAILED = ("checkout.session.async_payment_failed", "payment_intent.payment_failed")
+# What a refund's events mean: refunded (a SEPA refund is pending first),
+# or failed (``refund.updated`` with the status ``failed``).
+REFUNDED = ("charge.refunded",)
+REFUND_UPDATED = ("refund.updated", "refund.failed")
 
 INSERT_SQL = """
 INSERT INTO webo_stripe_event (event_id, event_type, stripe_account_id, checkout_id,
@@ -70,8 +74,9 @@ class WeboStripeEvent(models.Model):
         obj = event["data"]["object"]
         if event_type == "account.updated" and obj.get("id") != account:
             raise WebhookRefused(400, "not this account")
-        checkout = self._webo_checkout_of(event_type, obj)
-        if checkout:
+        refunds = self._webo_refunds_of(event_type, obj, account)
+        checkout = refunds[:1].checkout_id or self._webo_checkout_of(event_type, obj)
+        if checkout and not refunds:
             amount, currency = self._webo_amount_of(event_type, obj)
             problem = checkout._webo_check_event(account, amount, currency)
             if problem:
@@ -86,10 +91,42 @@ class WeboStripeEvent(models.Model):
             service = self.env["webo.sale.service"].sudo().search([("stripe_account_id", "=", account)])
             service._webo_stripe_account_updated(obj, event.get("created") or 0)
             return "processed"
+        if refunds:
+            self._webo_apply_refund(event_type, obj, refunds)
+            return "processed"
         if not checkout:
             return "ignored"
         self._webo_apply(event_type, obj, checkout)
         return "processed"
+
+    @api.model
+    def _webo_refunds_of(self, event_type, obj, account):
+        """The refunds made by webo that a refund event is about: the
+        refund itself (``refund.updated``), or the refunds of the charge's
+        payment intent (``charge.refunded``: the pending ones went
+        through); empty for others
+        (a refund made in Stripe's dashboard is not webo's to record)."""
+        refunds = self.env["webo.stripe.refund"].sudo()
+        if event_type in REFUND_UPDATED and obj.get("object") == "refund":
+            refunds = refunds.search([("refund_id", "=", obj.get("id"))])
+        elif event_type in REFUNDED and obj.get("object") == "charge" and obj.get("payment_intent"):
+            refunds = refunds.search([("checkout_id.payment_intent_id", "=", obj["payment_intent"]),
+                                      ("state", "!=", "failed")])
+        else:
+            return refunds
+        if refunds.filtered(lambda refund: refund.checkout_id.stripe_account_id != account):
+            raise WebhookRefused(400, "not this payment")
+        return refunds
+
+    @api.model
+    def _webo_apply_refund(self, event_type, obj, refunds):
+        if event_type in REFUNDED:
+            for refund in refunds:
+                refund._webo_succeeded()
+        elif obj.get("status") == "failed":
+            refunds._webo_failed(obj.get("failure_reason"))
+        elif obj.get("status") == "succeeded":
+            refunds._webo_succeeded()
 
     @api.model
     def _webo_checkout_of(self, event_type, obj):

@@ -70,16 +70,19 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- One payment's contribution added (sign_ 1) or taken back (sign_ -1).
+-- One payment's contribution added (sign_ 1) or taken back (sign_ -1):
+-- what clients paid, less what was given back to them (refunds).
 CREATE OR REPLACE FUNCTION webo_sale_synthesis_payment_add(row_ account_payment, sign_ integer)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    IF row_.company_id IS NULL OR row_.payment_type <> 'inbound' OR row_.partner_type <> 'customer'
+    IF row_.company_id IS NULL OR row_.payment_type NOT IN ('inbound', 'outbound')
+            OR row_.partner_type <> 'customer'
             OR row_.state NOT IN ('posted', 'sent', 'reconciled') OR row_.payment_date IS NULL THEN
         RETURN;
     END IF;
     INSERT INTO webo_sale_synthesis_payment AS total
-    VALUES (row_.company_id, date_trunc('month', row_.payment_date)::date, sign_ * row_.amount)
+    VALUES (row_.company_id, date_trunc('month', row_.payment_date)::date,
+            sign_ * CASE WHEN row_.payment_type = 'outbound' THEN -row_.amount ELSE row_.amount END)
     ON CONFLICT (company_id, month) DO UPDATE SET amount = total.amount + EXCLUDED.amount;
 END $$;
 
@@ -120,8 +123,9 @@ SELECT company_id, type, state, webo_credit_note_id IS NOT NULL, date_trunc('mon
  WHERE company_id IS NOT NULL AND type IN ('out_invoice', 'out_refund') AND state IN ('open', 'paid')
  GROUP BY 1, 2, 3, 4, 5, 6;
 INSERT INTO webo_sale_synthesis_payment
-SELECT company_id, date_trunc('month', payment_date)::date, SUM(amount)
+SELECT company_id, date_trunc('month', payment_date)::date,
+       SUM(CASE WHEN payment_type = 'outbound' THEN -amount ELSE amount END)
   FROM account_payment
- WHERE company_id IS NOT NULL AND payment_type = 'inbound' AND partner_type = 'customer'
+ WHERE company_id IS NOT NULL AND payment_type IN ('inbound', 'outbound') AND partner_type = 'customer'
    AND state IN ('posted', 'sent', 'reconciled') AND payment_date IS NOT NULL
  GROUP BY 1, 2;
