@@ -4,27 +4,9 @@ cancels its payment (the credit note is due again) and alerts the
 designers."""
 from ..models.webo_stripe_event import WebhookRefused
 from . import test_stripe_webhook as webhook
-from .common_opening import OpeningCase
 
 
-class TestStripeRefundEvents(OpeningCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.service = cls._open_service(cls.designer_a)
-        cls.service.sudo().stripe_account_id = "acct_WORKSPACEA"
-        parameters = cls.env["ir.config_parameter"]
-        parameters.set_param("webo_sale.stripe_secret_key", "sk_test_odoo")
-        parameters.set_param("webo_sale.stripe_webhook_secret", webhook.SECRET)
-        parameters.set_param("webo_sale.stripe_api_base", "http://127.0.0.1:9")
-        cls.events = cls.env["webo.stripe.event"]
-
-    # The payments' webhook case's helpers.
-    _invoice = webhook.TestStripeWebhook._invoice
-    _checkout = webhook.TestStripeWebhook._checkout
-    _event = webhook.TestStripeWebhook._event
-    _receive = webhook.TestStripeWebhook._receive
+class TestStripeRefundEvents(webhook.StripeWebhookCase):
 
     def _refunded(self):
         """An invoice paid by card, cancelled by a credit note, refunded

@@ -25,7 +25,9 @@ def signed(event, secret=SECRET, timestamp=None):
     return payload, "t=%d,v1=%s" % (timestamp, digest)
 
 
-class TestStripeWebhook(OpeningCase):
+class StripeWebhookCase(OpeningCase):
+    """Workspace A's service with a connected account, the platform's
+    keys, and helpers that pay an invoice through a signed event."""
 
     @classmethod
     def setUpClass(cls):
@@ -64,6 +66,9 @@ class TestStripeWebhook(OpeningCase):
 
     def _receive(self, event, **sign):
         return self.events._webo_receive(*signed(event, **sign))
+
+
+class TestStripeWebhook(StripeWebhookCase):
 
     def test_a_paid_session_pays_the_invoice_once(self):
         invoice = self._invoice()
