@@ -548,6 +548,25 @@ class AccountInvoice(models.Model):
                                           webo_idempotency_key=idempotency_key or False)
         return payment.id
 
+    def _webo_takes_payment(self, amount, reference):
+        """Whether a client's payment of ``amount`` received at a payment
+        provider (``reference``: the provider's) can be recorded on this
+        invoice: it is open and owes at least that. Otherwise the money is
+        there all the same: a note on the invoice tells the designer to
+        refund the client or record it by hand."""
+        self.ensure_one()
+        if self.state == "open" and float_compare(
+                amount, self.residual, precision_rounding=self.currency_id.rounding) <= 0:
+            return True
+        self.message_post(body=_(
+            "The payment %(reference)s of %(amount)s was not recorded: the invoice owes "
+            "%(residual)s. Refund the client or record the payment by hand."
+        ) % {"reference": reference,
+             "amount": formatLang(self.env, amount, currency_obj=self.currency_id),
+             "residual": formatLang(self.env, self.residual, currency_obj=self.currency_id)},
+            **self._webo_author())
+        return False
+
     def _webo_post_payment(self, amount, journal, payment_date=None, communication=None, **values):
         """Record and post a client's payment of ``amount`` for this invoice
         in ``journal``, reconciled with it (the designers' alert, the

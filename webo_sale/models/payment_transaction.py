@@ -4,7 +4,7 @@ import requests
 
 from odoo import _, api, models
 from odoo.addons.payment_stripe.models.payment import STRIPE_HEADERS
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_round
 
 _logger = logging.getLogger(__name__)
 
@@ -49,13 +49,7 @@ class PaymentTransaction(models.Model):
             return True
         if self.state != "done":
             return super()._confirm_invoice()
-        rounding = invoice.currency_id.rounding
-        if invoice.state != "open" or float_compare(self.amount, invoice.residual,
-                                                    precision_rounding=rounding) > 0:
-            invoice.message_post(body=_(
-                "The payment %(reference)s of %(amount)s was not recorded: the invoice owes "
-                "%(residual)s. Refund the client or record the payment by hand."
-            ) % {"reference": self.reference, "amount": self.amount, "residual": invoice.residual})
+        if not invoice._webo_takes_payment(self.amount, self.reference):
             return "pay_invoice_tx_amount"
         return self._pay_invoice()
 

@@ -5,7 +5,7 @@ import stripe
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_round
 from odoo.tools.misc import formatLang
 
 _logger = logging.getLogger(__name__)
@@ -145,15 +145,7 @@ class WeboStripeCheckout(models.Model):
         invoice = self.invoice_id.sudo().with_context(
             lang=self.company_id.partner_id.lang or "fr_FR")
         values = {"method": method or self.method, "payment_intent_id": intent_id or self.payment_intent_id}
-        rounding = self.currency_id.rounding
-        if invoice.state != "open" or float_compare(self.amount, invoice.residual,
-                                                    precision_rounding=rounding) > 0:
-            invoice.message_post(body=_(
-                "The payment of %(amount)s received through Stripe (%(intent)s) was not recorded: "
-                "the invoice owes %(residual)s. Refund the client or record the payment by hand."
-            ) % {"amount": self._webo_money(self.amount), "intent": values["payment_intent_id"],
-                 "residual": self._webo_money(invoice.residual)},
-                **invoice._webo_author())
+        if not invoice._webo_takes_payment(self.amount, "Stripe %s" % values["payment_intent_id"]):
             self.write(dict(values, state="refused"))
             return False
         self.write(dict(values, state="paid"))
