@@ -249,13 +249,7 @@ class StripeApi:
             # terms were accepted, or Stripe asks for it.
             account["requirements"]["currently_due"] = ["tos_acceptance.date", "tos_acceptance.ip"]
         account["external_accounts"]["url"] = "/v1/accounts/%s/external_accounts" % account["id"]
-        bank = params.get("external_account")
-        if isinstance(bank, dict):
-            number = bank.get("account_number", "")
-            account["external_accounts"].update(total_count=1, data=[{
-                "id": self._id("ba"), "object": "bank_account", "account": account["id"],
-                "country": bank.get("country"), "currency": bank.get("currency"),
-                "last4": number[-4:], "status": "new", "default_for_currency": True}])
+        self._set_external_account(account, params.get("external_account"))
         self.accounts[account["id"]] = account
         return 200, account
 
@@ -413,21 +407,25 @@ class StripeApi:
             if key in params:
                 account.setdefault(key, {})
                 account[key] = merged(account[key], params[key])
-        bank = params.get("external_account")
-        if isinstance(bank, dict):
-            # Stripe: the new account becomes the default for its currency
-            # and the previous default is deleted.
-            number = bank.get("account_number", "")
-            account["external_accounts"].update(total_count=1, data=[{
-                "id": self._id("ba"), "object": "bank_account", "account": account["id"],
-                "country": bank.get("country"), "currency": bank.get("currency"),
-                "account_holder_name": bank.get("account_holder_name"),
-                "last4": number[-4:], "status": "new", "default_for_currency": True}])
+        self._set_external_account(account, params.get("external_account"))
         if params.get("tos_acceptance", {}).get("ip"):
             account["requirements"]["currently_due"] = [
                 item for item in account["requirements"]["currently_due"]
                 if not item.startswith("tos_acceptance")]
         return 200, account
+
+    def _set_external_account(self, account, bank):
+        """The payout bank account given at creation or update: as at
+        Stripe, it becomes the default for its currency and the previous
+        default is deleted."""
+        if not isinstance(bank, dict):
+            return
+        number = bank.get("account_number", "")
+        account["external_accounts"].update(total_count=1, data=[{
+            "id": self._id("ba"), "object": "bank_account", "account": account["id"],
+            "country": bank.get("country"), "currency": bank.get("currency"),
+            "account_holder_name": bank.get("account_holder_name"),
+            "last4": number[-4:], "status": "new", "default_for_currency": True}])
 
     def _create_person(self, account, params):
         refusal = self._check_files(params, account["id"])
