@@ -572,17 +572,20 @@ class AccountInvoice(models.Model):
         in ``journal``, reconciled with it (the designers' alert, the
         client's receipt and the Synthèse follow from the posting), as the
         caller's user; ``values``: the payment's other values (where it
-        came from). Every way a client pays an invoice ends here."""
+        came from). Every way a client pays an invoice ends here, and every
+        refund of a credit note (the money going back to the client)."""
         self.ensure_one()
+        outbound = self.type == "out_refund"
+        methods = journal.outbound_payment_method_ids if outbound else journal.inbound_payment_method_ids
         payment = self.env["account.payment"].with_context(
             force_company=self.company_id.id, company_id=self.company_id.id).create(dict({
-                "payment_type": "inbound",
+                "payment_type": "outbound" if outbound else "inbound",
                 "partner_type": "customer",
                 "partner_id": self.commercial_partner_id.id,
                 "amount": amount,
                 "currency_id": self.currency_id.id,
                 "journal_id": journal.id,
-                "payment_method_id": journal.inbound_payment_method_ids[:1].id,
+                "payment_method_id": methods[:1].id,
                 "payment_date": payment_date or fields.Date.context_today(self),
                 "communication": communication or self.number,
                 "invoice_ids": [(6, 0, self.ids)],

@@ -144,22 +144,9 @@ class WeboStripeRefund(models.Model):
         journal, reconciled with the credit note (which is then paid)."""
         self.ensure_one()
         credit_note = self.credit_note_id.sudo()
-        journal = credit_note.refund_invoice_id._webo_payment_journal()
-        payment = self.env["account.payment"].sudo().with_context(
-            force_company=credit_note.company_id.id, company_id=credit_note.company_id.id).create({
-                "payment_type": "outbound",
-                "partner_type": "customer",
-                "partner_id": credit_note.commercial_partner_id.id,
-                "amount": self.amount,
-                "currency_id": self.currency_id.id,
-                "journal_id": journal.id,
-                "payment_method_id": journal.outbound_payment_method_ids[:1].id,
-                "payment_date": fields.Date.context_today(self),
-                "communication": "%s %s" % (credit_note.number, self.refund_id),
-                "invoice_ids": [(6, 0, credit_note.ids)],
-            })
-        payment.post()
-        return payment
+        return credit_note._webo_post_payment(
+            self.amount, credit_note.refund_invoice_id._webo_payment_journal(),
+            communication="%s %s" % (credit_note.number, self.refund_id), currency_id=self.currency_id.id)
 
     def _webo_lock(self):
         self.env.cr.execute("SELECT state FROM webo_stripe_refund WHERE id = %s FOR UPDATE", [self.id])
