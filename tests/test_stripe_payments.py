@@ -514,3 +514,81 @@ def test_the_operator_creates_the_account_of_a_service_opened_before_the_key(
                 if a["metadata"].get("webo_company_id") == str(company)] == [account_id]
     finally:
         set_parameters(admin, {})
+
+
+def accept_terms(session, service_id, **kwargs):
+    return session.execute("webo.sale.service", "webo_accept_stripe_terms", [service_id],
+                           context={"lang": "fr_FR"}, **kwargs)
+
+
+def test_terms_accepted_after_an_opening_made_over_xmlrpc(shop, admin, claire, stripe_platform,
+                                                         odoo_url):
+    designer, _company, _invoice, _record, _address = shop
+    service = service_of(designer)
+    account_id = service["stripe_account_id"]
+    account = stripe_platform.accounts[account_id]
+    fields = ["stripe_tos_pending", "stripe_tos_ip", "stripe_tos_date", "stripe_verification",
+              "stripe_requirement_codes"]
+    (before,) = designer.execute("webo.sale.service", "read", [service["id"]], fields)
+    assert before["stripe_tos_pending"] and not before["stripe_tos_ip"] and not before["stripe_tos_date"]
+    assert "tos_acceptance.ip" in before["stripe_requirement_codes"]
+
+    def unchanged():
+        (now,) = designer.execute("webo.sale.service", "read", [service["id"]], fields)
+        assert now == before
+        assert not account.get("tos_acceptance")
+
+    # Over XML-RPC the address must be sent, and be one.
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        accept_terms(designer, service["id"])
+    assert_fault(refused, "Envoyez l'adresse IP")
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        accept_terms(designer, service["id"], ip="203.0.113.300")
+    assert_fault(refused, "n'est pas une adresse IP")
+    # Nobody else accepts for the designer: another workspace's designer
+    # (who cannot see the service), nor the platform operator.
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        accept_terms(claire, service["id"], ip="203.0.113.7")
+    assert_fault(refused, code=4)
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        accept_terms(admin, service["id"], ip="203.0.113.7")
+    assert_fault(refused, "Seuls les concepteurs de l'espace", code=4)
+    # Nor by a plain write.
+    with pytest.raises(xmlrpc.client.Fault):
+        designer.execute("webo.sale.service", "write", [service["id"]], {"stripe_tos_ip": "203.0.113.7"})
+    # Stripe refuses: its message, nothing written.
+    stripe_platform.refuse_next("/v1/accounts/%s" % account_id, "The IP address is not valid.",
+                                param="tos_acceptance[ip]")
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        accept_terms(designer, service["id"], ip="203.0.113.7")
+    assert_fault(refused, "Le prestataire de paiement a refusé l'acceptation de ses conditions",
+                 "The IP address is not valid.")
+    unchanged()
+
+    # The designer's own address, sent by the integrator's client.
+    before_call = int(time.time()) - 1
+    assert accept_terms(designer, service["id"], ip=" 2001:db8::7 ", user_agent="Mozilla/5.0 Intégration") \
+        is True
+    tos = account["tos_acceptance"]
+    assert (tos["ip"], tos["user_agent"]) == ("2001:db8::7", "Mozilla/5.0 Intégration")
+    assert before_call <= int(tos["date"]) <= time.time() + 1
+    (after,) = designer.execute("webo.sale.service", "read", [service["id"]], fields)
+    assert not after["stripe_tos_pending"] and after["stripe_tos_ip"] == "2001:db8::7"
+    assert after["stripe_tos_date"]
+    assert "tos_acceptance" not in (after["stripe_requirement_codes"] or "")
+    assert after["stripe_verification"] == "pending"
+
+    # From the browser (the Documents tab's button), the request's address
+    # is the one sent, whatever the call says.
+    browser = requests.Session()
+    browser.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) webo-button"
+    reply = browser.post(odoo_url + "/web/session/authenticate", json={"jsonrpc": "2.0", "params": {
+        "db": designer.database, "login": designer.login, "password": designer.password}}, timeout=120)
+    assert reply.json()["result"]["uid"] == designer.uid
+    reply = browser.post(odoo_url + "/web/dataset/call_button", timeout=120, json={
+        "jsonrpc": "2.0", "method": "call", "params": {
+            "model": "webo.sale.service", "method": "action_accept_stripe_terms",
+            "args": [[service["id"]], {"lang": "fr_FR"}]}})
+    assert "error" not in reply.json(), reply.json()
+    tos = account["tos_acceptance"]
+    assert (tos["ip"], tos["user_agent"]) == ("127.0.0.1", "Mozilla/5.0 (X11; Linux x86_64) webo-button")

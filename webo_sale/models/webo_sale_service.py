@@ -1,6 +1,7 @@
 import base64
 import calendar
 import io
+import ipaddress
 import time
 from datetime import date
 
@@ -15,7 +16,7 @@ from odoo.tools import file_open, float_round
 from odoo.tools.misc import formatLang
 
 from .res_company import SOLE_PROPRIETOR_FORMS
-from .webo_api import public_method
+from .webo_api import empty, public_method
 
 # The Synthèse's running totals: tables, triggers and their rebuild.
 SYNTHESIS_SQL = "webo_sale/sql/synthesis.sql"
@@ -86,6 +87,14 @@ class WeboSaleService(models.Model):
              "provider's terms: the provider requires it for the connected account.")
     stripe_tos_user_agent = fields.Char(
         string="Terms Accepted With (Browser)", readonly=True, copy=False)
+    stripe_tos_date = fields.Datetime(
+        string="Terms Accepted On", readonly=True, copy=False,
+        help="When the designer accepted the payment provider's terms: at the opening made "
+             "in a browser, or later with \"Accept the payment provider's terms\".")
+    stripe_tos_pending = fields.Boolean(
+        compute="_compute_stripe_tos_pending", string="Terms to Accept",
+        help="The workspace has its account at the payment provider, but no acceptance of the "
+             "provider's terms was given for it yet.")
     stripe_verification = fields.Selection(
         [("pending", "Being verified"), ("verified", "Verified"),
          ("requested", "Information requested")],
@@ -190,7 +199,7 @@ class WeboSaleService(models.Model):
         # never by a plain write, whoever has write access.
         guarded = {"bank_account_id", "payment_journal_id", "pending_iban", "pending_bic",
                    "stripe_account_id", "stripe_verification", "stripe_requirement_codes",
-                   "stripe_verified_at", "stripe_tos_ip", "stripe_tos_user_agent"}
+                   "stripe_verified_at", "stripe_tos_ip", "stripe_tos_user_agent", "stripe_tos_date"}
         if guarded & set(values) and self.env.uid != SUPERUSER_ID:
             raise UserError(_(
                 "The IBAN of the payment-receiving account changes only with \"Update my "
@@ -230,6 +239,11 @@ class WeboSaleService(models.Model):
             codes = (service.stripe_requirement_codes or "").split()
             service.stripe_requirements = "\n".join(
                 service._webo_requirement_label(code) for code in codes) or False
+
+    @api.depends("stripe_account_id", "stripe_tos_ip")
+    def _compute_stripe_tos_pending(self):
+        for service in self:
+            service.stripe_tos_pending = bool(service.stripe_account_id and not service.stripe_tos_ip)
 
     def _compute_welcome_pending(self):
         for service in self:
@@ -386,10 +400,12 @@ class WeboSaleService(models.Model):
         # Opening the service accepts the payment provider's terms: where
         # from and with what is kept for the connected account, even when
         # it is made later (action_create_stripe_account).
+        now = fields.Datetime.now()
         http = request.httprequest if request else None
-        service.write({"state": "open", "date_open": fields.Datetime.now(),
+        service.write({"state": "open", "date_open": now,
                        "stripe_tos_ip": http.remote_addr if http else False,
-                       "stripe_tos_user_agent": http.user_agent.string[:500] if http else False})
+                       "stripe_tos_user_agent": http.user_agent.string[:500] if http else False,
+                       "stripe_tos_date": now if http else False})
         if self.env["webo.stripe.platform"]._webo_enabled():
             service._webo_create_stripe_account(iban, user or self.env.user)
 
@@ -545,10 +561,7 @@ class WeboSaleService(models.Model):
         if self.stripe_tos_ip:
             # Custom accounts: the platform tells when and from where its
             # user accepted Stripe's terms (the opening).
-            params["tos_acceptance"] = {
-                "date": calendar.timegm(fields.Datetime.from_string(self.date_open).timetuple())
-                if self.date_open else int(time.time()),
-                "ip": self.stripe_tos_ip, "user_agent": self.stripe_tos_user_agent or ""}
+            params["tos_acceptance"] = self._webo_stripe_tos()
         if individual:
             params["individual"] = person
         else:
@@ -691,6 +704,73 @@ class WeboSaleService(models.Model):
                                 % {"workspace": service.company_id.name})
             service._webo_create_stripe_account(service.bank_account_id.sanitized_acc_number,
                                                 service._webo_designer())
+        return True
+
+    def _webo_stripe_tos(self):
+        """The terms' acceptance as Stripe's Account takes it: when, from
+        which address, with which browser (the opening's date for services
+        opened before the date was kept apart)."""
+        accepted = self.stripe_tos_date or self.date_open
+        return {"date": calendar.timegm(fields.Datetime.from_string(accepted).timetuple())
+                if accepted else int(time.time()),
+                "ip": self.stripe_tos_ip, "user_agent": self.stripe_tos_user_agent or ""}
+
+    @api.multi
+    def action_accept_stripe_terms(self):
+        """The Documents tab's button: the designer accepts the payment
+        provider's terms from the browser, whose address goes to Stripe."""
+        return self.webo_accept_stripe_terms()
+
+    @api.multi
+    @public_method
+    def webo_accept_stripe_terms(self, ip=None, user_agent=None):
+        """The designer accepts the payment provider's terms for a
+        workspace whose account has none (an opening made over XML-RPC).
+        Stripe needs the address they accepted from: a browser's request
+        gives it; an XML-RPC call (which Odoo 11 gives no caller address)
+        must send the one of the designer's own screen where they accepted."""
+        checks = self.env["webo.api"]
+        checks._check_one(self)
+        self.check_access_rule("read")
+        user = self.env.user
+        if user.share or user.company_id != self.company_id:
+            raise AccessError(_("Only the designers of the workspace accept the payment "
+                                "provider's terms for it."))
+        if not self.stripe_account_id:
+            raise UserError(_("Your workspace has no account at the payment provider: there are "
+                              "no terms to accept."))
+        http = request.httprequest if request else None
+        if http:
+            ip, user_agent = http.remote_addr, http.user_agent.string
+        elif empty(ip):
+            raise UserError(_("Send the IP address the designer accepted the terms from "
+                              "(argument ip, e.g. \"203.0.113.7\"): the payment provider requires "
+                              "it, and an XML-RPC call does not give it."))
+        try:
+            ip = str(ipaddress.ip_address(str(ip).strip()))
+        except ValueError:
+            raise UserError(_("\"%s\" is not an IP address: send the IPv4 or IPv6 address the "
+                              "designer accepted the terms from.") % ip) from None
+        if not empty(user_agent) and not isinstance(user_agent, str):
+            raise UserError(_("The user_agent argument is the browser's identification, as "
+                              "text."))
+        service = self.sudo()
+        values = {"stripe_tos_ip": ip, "stripe_tos_user_agent": (user_agent or "")[:500] or False,
+                  "stripe_tos_date": fields.Datetime.now()}
+        platform = self.env["webo.stripe.platform"]
+        try:
+            tos = {"date": int(time.time()), "ip": ip,
+                   "user_agent": values["stripe_tos_user_agent"] or ""}
+            account = platform._webo_client().v1.accounts.update(
+                service.stripe_account_id, {"tos_acceptance": tos})
+        except stripe.APIConnectionError as error:
+            raise platform._webo_unreachable(error) from None
+        except stripe.StripeError as error:
+            raise UserError(_("The payment provider refused the acceptance of its terms (its "
+                              "message: \"%(detail)s\").")
+                            % {"detail": getattr(error, "user_message", None) or str(error)}) from None
+        service.write(values)
+        service._webo_stripe_account_updated(account.to_dict())
         return True
 
     def _webo_designer(self):
