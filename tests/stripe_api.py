@@ -8,8 +8,8 @@ the API version the pinned library sends (``API_VERSION``):
 
 - ``GET /checkout/pay/{session}``: the hosted payment page the session's
   ``url`` leads to (a page naming the session, for the browser test);
-- ``POST /v1/accounts``, ``GET /v1/accounts/{id}``: Connect accounts
-  (the platform's key, no ``Stripe-Account``);
+- ``POST /v1/accounts``, ``GET`` and ``DELETE /v1/accounts/{id}``:
+  Connect accounts (the platform's key, no ``Stripe-Account``);
 - ``POST /v1/checkout/sessions``, ``GET /v1/checkout/sessions/{id}``,
   ``GET /v1/payment_intents/{id}``, ``GET /v1/events/{id}``: objects of a
   connected account, reached with the platform's key and the account in
@@ -303,6 +303,11 @@ class StripeApi:
             if parts[2] not in self.accounts:
                 return error(404, "No such account: '%s'" % parts[2], code="resource_missing")
             return 200, self.accounts[parts[2]]
+        if parts[:2] == ["v1", "accounts"] and len(parts) == 3 and method == "DELETE" and account is None:
+            # A platform deletes its custom accounts.
+            if self.accounts.pop(parts[2], None) is None:
+                return error(404, "No such account: '%s'" % parts[2], code="resource_missing")
+            return 200, {"id": parts[2], "object": "account", "deleted": True}
         if account is None and parts[1:2] in (["checkout"], ["payment_intents"], ["events"]):
             return error(400, "This request needs the Stripe-Account header of the connected account "
                               "(direct charges).", code="parameter_missing")
@@ -586,7 +591,7 @@ class StripeApi:
                 self.end_headers()
                 self.wfile.write(page)
 
-            do_GET = do_POST = _serve  # http.server's names
+            do_GET = do_POST = do_DELETE = _serve  # http.server's names
 
             def log_message(self, *args):
                 pass

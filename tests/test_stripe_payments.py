@@ -406,6 +406,14 @@ def test_a_document_stripe_refuses_at_the_opening_writes_nothing(new_designer, s
     assert_fault(refused, "The file you uploaded is not a supported type.")
     assert designer.execute("webo.sale.service", "search", []) == []
     assert designer.execute("webo.sale.document", "search", []) == []
+    # Nor is the account Stripe had made kept there.
+    (created,) = [r for r in stripe_platform.requests if r["path"] == "/v1/accounts"
+                  and r["params"].get("metadata", {}).get("webo_company_id") == str(_company)]
+    made = [r for r in stripe_platform.requests[stripe_platform.requests.index(created) + 1:]
+            if r["path"].startswith("/v1/accounts/")]
+    (deleted,) = [r for r in made if r["method"] == "DELETE"]
+    account_id = deleted["path"].rsplit("/", 1)[-1]
+    assert account_id.startswith("acct_") and account_id not in stripe_platform.accounts
 
 
 def change_iban(designer, service, repo_dir, iban):

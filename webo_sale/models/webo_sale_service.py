@@ -2,6 +2,7 @@ import base64
 import calendar
 import io
 import ipaddress
+import logging
 import time
 from datetime import date
 
@@ -17,6 +18,8 @@ from odoo.tools.misc import formatLang
 
 from .res_company import SOLE_PROPRIETOR_FORMS
 from .webo_api import empty, public_method
+
+_logger = logging.getLogger(__name__)
 
 # The Synthèse's running totals: tables, triggers and their rebuild.
 SYNTHESIS_SQL = "webo_sale/sql/synthesis.sql"
@@ -416,16 +419,33 @@ class WeboSaleService(models.Model):
         then the step-2 documents as its verification files."""
         self.ensure_one()
         platform = self.env["webo.stripe.platform"]
+        account = None
         try:
             client = platform._webo_client()
             account = client.v1.accounts.create(self._webo_stripe_account_params(iban, user))
             account = self._webo_stripe_send_documents(client, account.id, user) or account
-        except stripe.APIConnectionError as error:
-            raise platform._webo_unreachable(error) from None
         except stripe.StripeError as error:
+            if account is not None:
+                # The opening is refused and writes nothing here: nor
+                # does it leave an account at Stripe.
+                self._webo_stripe_delete_account(client, account.id)
+            if isinstance(error, stripe.APIConnectionError):
+                raise platform._webo_unreachable(error) from None
             raise self._webo_stripe_refusal(error) from None
         self.write({"stripe_account_id": account.id})
         self._webo_stripe_account_updated(account.to_dict())
+
+    @api.model
+    def _webo_stripe_delete_account(self, client, account_id):
+        """Delete a connected account the opening made but does not keep
+        (Stripe lets a platform delete its custom accounts); when Stripe
+        cannot be told, the account stays there, unused, and the log says
+        which."""
+        try:
+            client.v1.accounts.delete(account_id)
+        except stripe.StripeError as error:
+            _logger.warning("Stripe account %s of a refused opening not deleted: %s",
+                            account_id, error)
 
     def _webo_stripe_send_documents(self, client, account_id, user):
         """Upload the step-2 documents to the connected account (Stripe's
