@@ -624,9 +624,11 @@ class StripeApi:
         stores = {"customers": (self._customers, "customer"),
                   "setup_intents": (self._setup_intents, "setup_intent"),
                   "payment_methods": (self._payment_methods, "payment_method"),
-                  "mandates": (self._mandates, "mandate"), "payment_intents": (self.intents, "payment_intent")}
+                  "mandates": (self._mandates, "mandate"),
+                  "payment_intents": (self.intents, "payment_intent")}
         if method == "GET" and len(parts) == 3 and parts[1] in stores:
-            return self._owned(*stores[parts[1]][:1], parts[2], account, stores[parts[1]][1])
+            store, label = stores[parts[1]]
+            return self._owned(store, parts[2], account, label)
         if method != "POST":
             return error(404, "Unrecognized request URL (%s: /%s)." % (method, "/".join(parts)))
         if idempotency_key and (account, idempotency_key) in self._setup_keys:

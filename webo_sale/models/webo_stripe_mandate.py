@@ -45,7 +45,7 @@ class WeboStripeMandate(models.Model):
     session_id = fields.Char(string="Checkout Session", readonly=True, index=True)
     setup_intent_id = fields.Char(readonly=True)
     payment_method_id = fields.Char(readonly=True)
-    stripe_mandate_id = fields.Char(string="Stripe Mandate", readonly=True,
+    stripe_mandate_id = fields.Char(readonly=True,
                                     help="The SEPA debit mandate Stripe keeps (none for a card).")
     method = fields.Selection(METHODS, readonly=True)
     method_last4 = fields.Char(string="Last Digits", readonly=True)
@@ -266,7 +266,10 @@ class WeboStripeMandate(models.Model):
         never charged automatically: once per invoice, whatever how many
         runs (the charge is kept before Stripe is called, and Stripe
         replays a request with the same idempotency key). The invoice is
-        paid by the webhook only. Returns the number of charges made."""
+        paid by the webhook only. Returns the number of charges made.
+        Without the platform's keys nothing is charged (the next run does)."""
+        if not self.env["webo.stripe.platform"]._webo_enabled():
+            return 0
         self.env.cr.execute("""
             SELECT inv.id, mandate.id FROM account_invoice inv
               JOIN webo_stripe_mandate mandate ON mandate.subscription_id = inv.webo_subscription_id

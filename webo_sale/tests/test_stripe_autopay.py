@@ -41,8 +41,8 @@ class TestStripeAutopay(StripeWebhookCase):
 
     def _setup_event(self, mandate, number=1, account="acct_WORKSPACEA", reference=None):
         return {
-            "id": "evt_setup_%d_%d" % (mandate.id, number), "object": "event", "type": "setup_intent.succeeded",
-            "account": account, "created": int(time.time()),
+            "id": "evt_setup_%d_%d" % (mandate.id, number), "object": "event",
+            "type": "setup_intent.succeeded", "account": account, "created": int(time.time()),
             "data": {"object": {
                 "id": "seti_A", "object": "setup_intent", "status": "succeeded", "customer": "cus_A",
                 "payment_method": "pm_A", "mandate": "mandate_A", "payment_method_types": ["sepa_debit"],
@@ -90,7 +90,8 @@ class TestStripeAutopay(StripeWebhookCase):
         self.assertEqual((charge.mandate_id, charge.amount), (mandate, invoice.residual))
         # Stripe out of reach: the charge failed, the invoice stays due.
         self.assertEqual((charge.state, invoice.state), ("failed", "open"))
-        designers = invoice.message_ids.filtered(lambda m: (m.subject or "").startswith("Échec du paiement :"))
+        designers = invoice.message_ids.filtered(
+            lambda m: (m.subject or "").startswith("Échec du paiement :"))
         self.assertEqual(designers.partner_ids, self.designer_a.partner_id)
         client = invoice.message_ids.filtered(
             lambda m: (m.subject or "").startswith("Échec du paiement automatique"))
