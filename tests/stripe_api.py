@@ -29,6 +29,19 @@ connected account's payment intents, reached like them (platform key and
 ``refund_failed`` (``refund.updated``, status ``failed``). Stripe replays
 a request with the same ``Idempotency-Key`` with its first answer.
 
+Saved payment methods (a subscription paid automatically), of connected
+accounts, reached like their payments: ``POST /v1/customers``; ``POST
+/v1/checkout/sessions`` in ``setup`` mode (its setup intent made with it,
+``setup_intent_data`` its metadata); ``GET /v1/setup_intents/{id}``,
+``/v1/payment_methods/{id}``, ``/v1/mandates/{id}``; ``POST
+/v1/payment_methods/{id}/detach`` (a SEPA debit's mandate then inactive);
+``POST /v1/payment_intents`` with ``off_session`` and ``confirm``: a card
+succeeds at once, a SEPA debit is ``processing`` (``intent_settled``);
+``decline_next`` makes the next one fail as the bank would (402,
+``card_error``, the payment intent in the error). ``complete_setup`` plays
+the client registering a card or an IBAN on the hosted page. Stripe replays
+a request with the same ``Idempotency-Key`` with its first answer.
+
 Like Stripe, it refuses a request without the platform's secret key (401),
 with another ``Stripe-Version`` (400), or for a connected account it does
 not know (403), in Stripe's error format. ``refuse_next`` makes the next
