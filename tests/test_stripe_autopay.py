@@ -112,6 +112,10 @@ def test_the_run_charges_each_new_invoice_once_paid_by_the_webhook(subscribed, a
     assert mandate["state"] == "active" and mandate["ip_address"] == "127.0.0.1"
     assert mandate["text"].startswith("En confirmant, vous autorisez") and mandate["invoice_id"][0] == first
     assert "Carte bancaire •••• 4242" in requests.get(page, timeout=120).text
+    log = designer.execute("mail.message", "search_read", [
+        ("model", "=", "webo.subscription"), ("res_id", "=", subscription)], fields=["body"])
+    assert any("Paiement automatique choisi par le client (Carte bancaire •••• 4242)" in m["body"]
+               for m in log), log
 
     run_today(admin)
     (invoice,) = new_invoices(designer, subscription, first)
@@ -129,34 +133,60 @@ def test_the_run_charges_each_new_invoice_once_paid_by_the_webhook(subscribed, a
     assert read_invoice(designer, first)["state"] == "open", "the invoice before the choice is not charged"
 
 
-def test_a_failed_charge_leaves_the_invoice_due_and_tells_designer_and_client(
-        subscribed, admin, stripe_platform, odoo_url, outbox):
-    designer, _client, subscription, first, url, account, address = subscribed
-    set_up(stripe_platform, odoo_url, local_url(odoo_url, url), account, method="sepa_debit")
-    assert subscription_of(designer, subscription)["webo_autopay_method"] == "SEPA Direct Debit •••• 3000"
-    (mandate,) = admin.execute("webo.stripe.mandate", "search_read", [("subscription_id", "=", subscription)],
-                               fields=["payment_method_id", "stripe_mandate_id"])
-    assert mandate["stripe_mandate_id"]
-    stripe_platform.decline_next(mandate["payment_method_id"], code="authentication_required")
-    outbox.collect()
-    run_today(admin)
-    (invoice,) = new_invoices(designer, subscription, first)
-    record = read_invoice(designer, invoice)
-    assert record["state"] == "open" and not payments(admin, invoice)
+def failure_told(designer, invoice, received, address):
+    """The designers' alert on the invoice, and the client's email with its page's link."""
     notes = designer.execute("mail.message", "search_read", [
         ("model", "=", "account.invoice"), ("res_id", "=", invoice)], fields=["subject", "body"])
     assert any((note["subject"] or "").startswith("Échec du paiement :") for note in notes), notes
     (link,) = designer.execute("account.invoice", "read", [invoice], ["webo_payment_url"])
-    received = mail_to(outbox.collect(), address)
-    failure = [mail for mail in received if "Échec du paiement automatique" in mail.subject]
-    assert failure and link["webo_payment_url"] in failure[0].body("html")
-    # Stripe's own failure event afterwards: nothing more.
+    failure = [mail for mail in mail_to(received, address) if "Échec du paiement automatique" in mail.subject]
+    assert len(failure) == 1 and link["webo_payment_url"] in failure[0].body("html")
+
+
+def test_a_declined_card_leaves_the_invoice_due_and_tells_designer_and_client(
+        subscribed, admin, stripe_platform, odoo_url, outbox):
+    designer, _client, subscription, first, url, account, address = subscribed
+    set_up(stripe_platform, odoo_url, local_url(odoo_url, url), account)
+    (mandate,) = admin.execute("webo.stripe.mandate", "search_read", [("subscription_id", "=", subscription)],
+                               fields=["payment_method_id"])
+    # The bank wants the client's 3-D Secure: off-session, the payment fails.
+    stripe_platform.decline_next(mandate["payment_method_id"], code="authentication_required")
+    outbox.collect()
+    run_today(admin)
+    (invoice,) = new_invoices(designer, subscription, first)
+    assert read_invoice(designer, invoice)["state"] == "open" and not payments(admin, invoice)
+    failure_told(designer, invoice, outbox.collect(), address)
+    # Stripe's own failure event afterwards: nothing more; no second charge.
     (intent,) = stripe_platform.payment_intents_of(account)
     assert post_event(odoo_url, stripe_platform.intent_event_of(
         intent["id"], "payment_intent.payment_failed")).status_code == 200
     assert read_invoice(designer, invoice)["state"] == "open"
+    assert not mail_to(outbox.collect(), address)
     run_today(admin)
     assert len(stripe_platform.payment_intents_of(account)) == 1
+
+
+def test_a_sepa_debit_is_under_way_then_fails_from_the_webhook(subscribed, admin, stripe_platform, odoo_url,
+                                                                 outbox):
+    designer, _client, subscription, first, url, account, address = subscribed
+    set_up(stripe_platform, odoo_url, local_url(odoo_url, url), account, method="sepa_debit")
+    assert subscription_of(designer, subscription)["webo_autopay_method"] == "SEPA Direct Debit •••• 3000"
+    (mandate,) = admin.execute("webo.stripe.mandate", "search_read", [("subscription_id", "=", subscription)],
+                               fields=["stripe_mandate_id"])
+    session = [s for s in stripe_platform.sessions_of(account) if s["mode"] == "setup"][-1]
+    assert mandate["stripe_mandate_id"] and session["currency"] == "eur"
+    run_today(admin)
+    (invoice,) = new_invoices(designer, subscription, first)
+    (intent,) = stripe_platform.payment_intents_of(account)
+    assert intent["status"] == "processing" and intent["mandate"] == mandate["stripe_mandate_id"]
+    (record,) = designer.execute("account.invoice", "read", [invoice], ["webo_payment_url"])
+    assert "en cours de traitement" in requests.get(local_url(odoo_url, record["webo_payment_url"]),
+                                                    timeout=120).text
+    outbox.collect()
+    reply = post_event(odoo_url, stripe_platform.intent_settled(intent["id"], succeeded=False))
+    assert (reply.status_code, reply.text) == (200, "processed")
+    assert read_invoice(designer, invoice)["state"] == "open" and not payments(admin, invoice)
+    failure_told(designer, invoice, outbox.collect(), address)
 
 
 def test_the_client_revokes_from_the_page_and_nothing_is_charged(subscribed, admin, stripe_platform,
@@ -202,6 +232,11 @@ def test_refusals_write_nothing_and_charge_nothing(subscribed, admin, stripe_pla
     unaccepted = choose_autopay(odoo_url, page, accept=None)
     assert unaccepted.status_code == 409 and "Cochez la case" in unaccepted.text
     assert mandates() == 0 and not stripe_platform.sessions_of(account)
+    # Stripe refuses the setup: refused in French, nothing kept.
+    stripe_platform.refuse_next("/v1/checkout/sessions", "Invalid currency: xyz.", param="currency")
+    refused = choose_autopay(odoo_url, page)
+    assert refused.status_code == 409 and "indisponible" in refused.text
+    assert mandates() == 0
 
     set_up(stripe_platform, odoo_url, page, account)
     # Revoking with another invoice's token, or none: not found, still automatic.

@@ -110,26 +110,28 @@ class WeboStripeMandate(models.Model):
         if not service.stripe_account_id or not platform._webo_enabled():
             raise UserError(_("Automatic payment is not available for this subscription: pay each "
                               "invoice from its page."))
-        mandate = self.sudo().create({
-            "subscription_id": subscription.id, "invoice_id": invoice.id,
+        # Stripe first: a refusal keeps nothing here.
+        values = {
+            "reference": uuid.uuid4().hex, "subscription_id": subscription.id, "invoice_id": invoice.id,
             "stripe_account_id": service.stripe_account_id, "text": text,
             "accepted_date": fields.Datetime.now(), "ip_address": ip_address,
             "user_agent": (user_agent or "")[:500],
-        })
+        }
+        mandate = self.sudo().new(values)
         options = {"stripe_account": service.stripe_account_id}
         try:
             client = platform._webo_client()
             customer = client.v1.customers.create(mandate._webo_customer_params(), dict(
-                options, idempotency_key="webo-customer-%s" % mandate.reference))
-            mandate.customer_id = customer.id
+                options, idempotency_key="webo-customer-%s" % values["reference"]))
+            mandate.customer_id = values["customer_id"] = customer.id
             session = client.v1.checkout.sessions.create(mandate._webo_session_params(return_url), dict(
-                options, idempotency_key="webo-setup-%s" % mandate.reference))
+                options, idempotency_key="webo-setup-%s" % values["reference"]))
         except stripe.APIConnectionError as error:
             raise platform._webo_unreachable(error) from None
         except stripe.StripeError as error:
             _logger.warning("Stripe refused the setup of subscription %s: %s", subscription.id, error)
             raise UserError(_("Automatic payment is unavailable at the moment: try again later.")) from None
-        mandate.session_id = session.id
+        self.sudo().create(dict(values, session_id=session.id))
         return session.url
 
     def _webo_customer_params(self):
@@ -142,6 +144,8 @@ class WeboStripeMandate(models.Model):
         lang = (self.partner_id.lang or "fr_FR")[:2]
         return {
             "mode": "setup",
+            # Stripe offers the methods that can charge this currency.
+            "currency": self.subscription_id.currency_id.name.lower(),
             "customer": self.customer_id,
             "payment_method_types": [code for code, _label in METHODS],
             "metadata": metadata,
@@ -158,10 +162,7 @@ class WeboStripeMandate(models.Model):
         for mandate in self.filtered(lambda m: m.state in ("pending", "active")):
             mandate._webo_detach()
             mandate.write({"state": "revoked", "revoked_date": fields.Datetime.now()})
-            mandate.subscription_id.message_post(
-                body=_("Automatic payment revoked: the next invoices are paid from their page."),
-                message_type="notification", subtype="mail.mt_note",
-                **mandate.invoice_id._webo_author())
+            mandate._webo_workspace_lang()._webo_note_revoked()
 
     def _webo_detach(self):
         """The payment method can no longer be charged (Stripe detaches it
@@ -226,11 +227,25 @@ class WeboStripeMandate(models.Model):
             "method": kind if kind in dict(METHODS) else "card",
             "method_last4": (method.get(kind) or {}).get("last4"),
         })
-        self.subscription_id.message_post(
-            body=_("Automatic payment chosen by the client (%(method)s): the next invoices are charged "
-                   "when they are issued.") % {"method": self._webo_method_text()},
-            message_type="notification", subtype="mail.mt_note", **self.invoice_id._webo_author())
+        self._webo_workspace_lang()._webo_note_chosen()
         return True
+
+    def _webo_workspace_lang(self):
+        """The mandate in its workspace's language (the subscription's
+        log), whoever acts: the client, Stripe's webhook, a designer."""
+        return self.with_context(lang=self.company_id.partner_id.lang or "fr_FR")
+
+    def _webo_note_chosen(self):
+        self._webo_note(_("Automatic payment chosen by the client (%(method)s): the next invoices are "
+                          "charged when they are issued.") % {"method": self._webo_method_text()})
+
+    def _webo_note_revoked(self):
+        self._webo_note(_("Automatic payment revoked: the next invoices are paid from their page."))
+
+    def _webo_note(self, body):
+        self.subscription_id.with_context(lang=self.env.lang).message_post(
+            body=body, message_type="notification", subtype="mail.mt_note",
+            **self.invoice_id._webo_author())
 
     def _webo_setup_intent(self, intent_id):
         return self._webo_read("setup_intents", intent_id)
@@ -324,7 +339,11 @@ class WeboStripeMandate(models.Model):
             _logger.warning("automatic payment of invoice %s not made: %s", invoice.number, error)
             checkout._webo_failed(self.method, None, _("the payment provider could not be reached"))
         else:
-            checkout.payment_intent_id = intent.id
+            if intent.status == "processing":
+                # A SEPA debit, settled in days: the page says a payment is under way.
+                checkout._webo_submitted(self.method, intent.id)
+            else:
+                checkout.payment_intent_id = intent.id
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
@@ -348,16 +367,23 @@ class WeboStripeMandate(models.Model):
         register another card or bank account."""
         invoice = checkout.invoice_id.sudo()
         contact = invoice.webo_billing_partner_id or invoice.partner_id
-        local = invoice.with_context(lang=contact.lang or invoice.partner_id.lang or "fr_FR",
-                                     mail_notify_force_send=False)
-        local.message_post(
-            subject=_("Automatic payment failed: %(number)s") % {"number": invoice.number},
-            body=_("<p>The automatic payment of %(amount)s for invoice %(number)s failed "
-                   "(%(reason)s).</p><p>The invoice is still due: pay it, and register another card "
-                   "or bank account for the next invoices, on its page: "
-                   "<a href=\"%(url)s\">%(url)s</a></p>") % {
-                "amount": checkout.with_context(lang=local.env.lang)._webo_money(checkout.amount),
+        # In the client's language, whoever notices the failure (the run,
+        # Stripe's webhook).
+        lang = contact.lang or invoice.partner_id.lang or "fr_FR"
+        subject, body = self.with_context(lang=lang)._webo_failure_email(checkout, reason)
+        invoice.with_context(lang=lang, mail_notify_force_send=False).message_post(
+            subject=subject, body=body, partner_ids=contact.ids, message_type="comment",
+            subtype="mail.mt_note", **invoice._webo_author())
+
+    def _webo_failure_email(self, checkout, reason):
+        """(subject, body) of the client's email, in the context's language."""
+        invoice = checkout.invoice_id.sudo()
+        return (
+            _("Automatic payment failed: %(number)s") % {"number": invoice.number},
+            _("<p>The automatic payment of %(amount)s for invoice %(number)s failed "
+              "(%(reason)s).</p><p>The invoice is still due: pay it, and register another card "
+              "or bank account for the next invoices, on its page: "
+              "<a href=\"%(url)s\">%(url)s</a></p>") % {
+                "amount": checkout.with_context(lang=self.env.lang)._webo_money(checkout.amount),
                 "number": invoice.number, "reason": reason or _("refused"),
-                "url": invoice.webo_payment_url},
-            partner_ids=contact.ids, message_type="comment", subtype="mail.mt_note",
-            **invoice._webo_author())
+                "url": invoice.webo_payment_url})
