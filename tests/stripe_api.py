@@ -29,6 +29,19 @@ connected account's payment intents, reached like them (platform key and
 ``refund_failed`` (``refund.updated``, status ``failed``). Stripe replays
 a request with the same ``Idempotency-Key`` with its first answer.
 
+Saved payment methods (a subscription paid automatically), of connected
+accounts, reached like their payments: ``POST /v1/customers``; ``POST
+/v1/checkout/sessions`` in ``setup`` mode (its setup intent made with it,
+``setup_intent_data`` its metadata); ``GET /v1/setup_intents/{id}``,
+``/v1/payment_methods/{id}``, ``/v1/mandates/{id}``; ``POST
+/v1/payment_methods/{id}/detach`` (a SEPA debit's mandate then inactive);
+``POST /v1/payment_intents`` with ``off_session`` and ``confirm``: a card
+succeeds at once, a SEPA debit is ``processing`` (``intent_settled``);
+``decline_next`` makes the next one fail as the bank would (402,
+``card_error``, the payment intent in the error). ``complete_setup`` plays
+the client registering a card or an IBAN on the hosted page. Stripe replays
+a request with the same ``Idempotency-Key`` with its first answer.
+
 Like Stripe, it refuses a request without the platform's secret key (401),
 with another ``Stripe-Version`` (400), or for a connected account it does
 not know (403), in Stripe's error format. ``refuse_next`` makes the next
@@ -297,6 +310,10 @@ class StripeApi:
             return documents
         if parts[1:2] == ["refunds"]:
             return self._answer_refunds(method, parts, params, account, idempotency_key)
+        if parts[1:2] in (["customers"], ["setup_intents"], ["payment_methods"], ["mandates"]) or (
+                parts[:2] == ["v1", "payment_intents"] and method == "POST") or (
+                parts[:3] == ["v1", "checkout", "sessions"] and params.get("mode") == "setup"):
+            return self._answer_setups(method, parts, params, account, idempotency_key)
         if parts == ["v1", "accounts"] and method == "POST" and account is None:
             return self._create_account(params)
         if parts[:2] == ["v1", "accounts"] and len(parts) == 3 and method == "GET":
@@ -532,6 +549,215 @@ class StripeApi:
         }
         self._refund_store()[refund["id"]] = (account, refund)
         return 200, refund
+
+    # Saved payment methods and off-session payments (Stripe's API
+    # reference: "Customers", "Checkout Sessions" in ``setup`` mode,
+    # "SetupIntents", "PaymentMethods", "Mandates", "PaymentIntents" with
+    # ``off_session``), of connected accounts.
+
+    def _setup_store(self):
+        if not hasattr(self, "_customers"):
+            self._customers = {}  # id -> (account id, customer)
+            self._setup_intents = {}  # id -> (account id, setup intent)
+            self._payment_methods = {}  # id -> (account id, payment method)
+            self._mandates = {}  # id -> (account id, mandate)
+            self._setup_keys = {}  # (account, Idempotency-Key) -> (params, reply)
+            self._declines = {}  # payment method id -> error code of its next off-session payment
+        return self._customers
+
+    def complete_setup(self, session_id, method="card", last4=None):
+        """The client registers a card (or an IBAN: a SEPA mandate) on the
+        hosted page of a setup session: ``checkout.session.completed``."""
+        with self._lock:
+            self._setup_store()
+            account, session = self.sessions[session_id]
+            _account, intent = self._setup_intents[session["setup_intent"]]
+            details = {"last4": last4 or ("4242" if method == "card" else "3000")}
+            if method == "card":
+                details.update(brand="visa", exp_month=12, exp_year=2030, country="FR", funding="credit")
+            else:
+                details.update(country="FR", bank_code="37040", branch_code=None, fingerprint="fp")
+            payment_method = {
+                "id": self._id("pm"), "object": "payment_method", "type": method, method: details,
+                "customer": session["customer"], "created": int(time.time()), "livemode": False,
+                "billing_details": {"email": None, "name": None}, "metadata": {},
+            }
+            self._payment_methods[payment_method["id"]] = (account, payment_method)
+            mandate = None
+            if method == "sepa_debit":
+                mandate = {
+                    "id": self._id("mandate"), "object": "mandate", "payment_method": payment_method["id"],
+                    "status": "active", "type": "multi_use", "livemode": False,
+                    "customer_acceptance": {"type": "online", "accepted_at": int(time.time()),
+                                            "online": {"ip_address": "127.0.0.1", "user_agent": "browser"}},
+                    "payment_method_details": {"type": "sepa_debit", "sepa_debit": {
+                        "reference": uuid.uuid4().hex[:16].upper(), "url": "https://stripe.com/mandate"}},
+                }
+                self._mandates[mandate["id"]] = (account, mandate)
+            intent.update(status="succeeded", payment_method=payment_method["id"],
+                          payment_method_types=[method], mandate=mandate and mandate["id"])
+            session.update(status="complete")
+            return self._event(account, "checkout.session.completed", session)
+
+    def setup_intent_event(self, session_id, type_="setup_intent.succeeded"):
+        with self._lock:
+            account, session = self.sessions[session_id]
+            return self._event(account, type_, self._setup_intents[session["setup_intent"]][1])
+
+    def decline_next(self, payment_method_id, code="card_declined"):
+        """The next off-session payment with this method fails as the bank
+        answers: ``card_declined``, ``authentication_required`` (3-D Secure
+        wanted, the client is not there)."""
+        with self._lock:
+            self._setup_store()
+            self._declines[payment_method_id] = code
+
+    def payment_intents_of(self, account=None, off_session=True):
+        return [intent for owner, intent in self.intents.values()
+                if account in (None, owner) and intent.get("off_session", False) == off_session]
+
+    def intent_settled(self, intent_id, succeeded=True):
+        """An off-session SEPA debit (``processing``) went through or not:
+        ``payment_intent.succeeded`` / ``payment_intent.payment_failed``."""
+        with self._lock:
+            account, intent = self.intents[intent_id]
+            if succeeded:
+                intent.update(status="succeeded", amount_received=intent["amount"])
+                return self._event(account, "payment_intent.succeeded", intent)
+            intent.update(status="requires_payment_method", last_payment_error={
+                "type": "invalid_request_error", "code": "insufficient_funds",
+                "message": "The account has insufficient funds."})
+            return self._event(account, "payment_intent.payment_failed", intent)
+
+    def intent_event_of(self, intent_id, type_="payment_intent.succeeded"):
+        with self._lock:
+            account, intent = self.intents[intent_id]
+            return self._event(account, type_, intent)
+
+    def _answer_setups(self, method, parts, params, account, idempotency_key):
+        self._setup_store()
+        if account is None:
+            return error(400, "This request needs the Stripe-Account header of the connected account "
+                              "(direct charges).", code="parameter_missing")
+        stores = {"customers": (self._customers, "customer"),
+                  "setup_intents": (self._setup_intents, "setup_intent"),
+                  "payment_methods": (self._payment_methods, "payment_method"),
+                  "mandates": (self._mandates, "mandate"),
+                  "payment_intents": (self.intents, "payment_intent")}
+        if method == "GET" and len(parts) == 3 and parts[1] in stores:
+            store, label = stores[parts[1]]
+            return self._owned(store, parts[2], account, label)
+        if method != "POST":
+            return error(404, "Unrecognized request URL (%s: /%s)." % (method, "/".join(parts)))
+        if idempotency_key and (account, idempotency_key) in self._setup_keys:
+            first, reply = self._setup_keys[(account, idempotency_key)]
+            if first != params:
+                return error(400, "Keys for idempotent requests can only be used with the same "
+                                  "parameters they were first used with.", type_="idempotency_error")
+            return reply
+        if parts == ["v1", "customers"]:
+            reply = self._create_customer(account, params)
+        elif parts == ["v1", "checkout", "sessions"]:
+            reply = self._create_setup_session(account, params)
+        elif parts == ["v1", "payment_intents"]:
+            reply = self._create_off_session_intent(account, params)
+        elif parts[:2] == ["v1", "payment_methods"] and parts[3:] == ["detach"]:
+            reply = self._detach(account, parts[2])
+        else:
+            reply = error(404, "Unrecognized request URL (%s: /%s)." % (method, "/".join(parts)))
+        if idempotency_key:
+            self._setup_keys[(account, idempotency_key)] = (params, reply)
+        return reply
+
+    def _create_customer(self, account, params):
+        customer = {"id": self._id("cus"), "object": "customer", "email": params.get("email"),
+                    "name": params.get("name"), "metadata": params.get("metadata", {}),
+                    "created": int(time.time()), "livemode": False,
+                    "invoice_settings": {"default_payment_method": None}}
+        self._customers[customer["id"]] = (account, customer)
+        return 200, customer
+
+    def _create_setup_session(self, account, params):
+        customer = params.get("customer")
+        if customer and self._customers.get(customer, (None,))[0] != account:
+            return error(400, "No such customer: '%s'" % customer, code="resource_missing", param="customer")
+        metadata = params.get("metadata", {})
+        intent_data = params.get("setup_intent_data") or {}
+        intent = {"id": self._id("seti"), "object": "setup_intent", "customer": customer,
+                  "status": "requires_payment_method", "usage": "off_session", "payment_method": None,
+                  "mandate": None, "payment_method_types": params.get("payment_method_types", ["card"]),
+                  "description": intent_data.get("description"),
+                  "metadata": intent_data.get("metadata", {}), "created": int(time.time()),
+                  "livemode": False, "last_setup_error": None}
+        self._setup_intents[intent["id"]] = (account, intent)
+        session = {
+            "id": self._id("cs"), "object": "checkout.session", "mode": "setup",
+            "amount_subtotal": None, "amount_total": None, "currency": params.get("currency"),
+            "customer": customer, "livemode": False, "metadata": metadata,
+            "created": int(time.time()), "expires_at": int(time.time()) + 24 * 3600,
+            "payment_intent": None, "setup_intent": intent["id"],
+            "payment_method_types": intent["payment_method_types"], "payment_status": "no_payment_required",
+            "status": "open", "success_url": params.get("success_url"),
+            "cancel_url": params.get("cancel_url"), "locale": params.get("locale"),
+        }
+        session["url"] = "%s/checkout/pay/%s" % (self.base, session["id"])
+        self.sessions[session["id"]] = (account, session)
+        return 200, session
+
+    def _detach(self, account, method_id):
+        owner, payment_method = self._payment_methods.get(method_id, (None, None))
+        if owner != account:
+            return error(404, "No such PaymentMethod: '%s'" % method_id, code="resource_missing", param="id")
+        if not payment_method["customer"]:
+            return error(400, "The payment method you provided is not attached to a customer so "
+                              "detachment is impossible.", code="payment_method_unexpected_state")
+        payment_method["customer"] = None
+        for _owner, mandate in self._mandates.values():
+            if mandate["payment_method"] == method_id:
+                mandate["status"] = "inactive"
+        return 200, payment_method
+
+    def _create_off_session_intent(self, account, params):
+        method_id, customer = params.get("payment_method"), params.get("customer")
+        owner, payment_method = self._payment_methods.get(method_id, (None, None))
+        if owner != account:
+            return error(400, "No such PaymentMethod: '%s'" % method_id, code="resource_missing",
+                         param="payment_method")
+        if not customer or payment_method["customer"] != customer:
+            return error(400, "The provided PaymentMethod was previously used with a PaymentIntent "
+                              "without Customer attachment, shared with a connected account without "
+                              "Customer attachment, or was detached from a Customer. It may not be "
+                              "used again.", param="payment_method")
+        sepa = payment_method["type"] == "sepa_debit"
+        if sepa and not any(m["status"] == "active" and m["payment_method"] == method_id
+                            for _owner, m in self._mandates.values()):
+            return error(400, "The mandate of this PaymentMethod is not active.", param="mandate")
+        intent = {
+            "id": self._id("pi"), "object": "payment_intent", "amount": int(params["amount"]),
+            "amount_capturable": 0, "amount_received": 0, "currency": params["currency"],
+            "created": int(time.time()), "livemode": False, "metadata": params.get("metadata", {}),
+            "customer": customer, "payment_method": method_id, "mandate": params.get("mandate"),
+            "payment_method_types": [payment_method["type"]], "status": "processing",
+            "latest_charge": None, "last_payment_error": None, "description": params.get("description"),
+            "off_session": params.get("off_session") == "true", "confirmation_method": "automatic",
+        }
+        self.intents[intent["id"]] = (account, intent)
+        code = self._declines.pop(method_id, None)
+        if code:
+            message = {"authentication_required": "This payment requires authentication by the "
+                                                  "cardholder.",
+                       "card_declined": "Your card was declined."}.get(code, "Your card was declined.")
+            intent.update(status="requires_payment_method", last_payment_error={
+                "type": "card_error", "code": code, "message": message, "payment_method": payment_method})
+            self._event(account, "payment_intent.payment_failed", intent)
+            status, body = error(402, message, type_="card_error", code=code)
+            body["error"].update(payment_intent=json.loads(json.dumps(intent)),
+                                 payment_method=payment_method, decline_code=code)
+            return status, body
+        if not sepa:
+            intent.update(status="succeeded", amount_received=intent["amount"])
+            self._event(account, "payment_intent.succeeded", intent)
+        return 200, intent
 
     def _handler(self):
         api = self

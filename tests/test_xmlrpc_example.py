@@ -49,6 +49,7 @@ def test_the_reference_example_runs_against_a_real_server(reference_example, odo
         # before), at the modified amount; then resumed after its stop.
         assert subscription == "running 50.0 4", subscription
         assert "'state': 'running'" in resumed and "'predecessor_id': [" in resumed
+        assert "'webo_autopay': False" in resumed, "chosen by the client only"
         assert facturx_pdf.startswith("b'%PDF-'"), facturx_pdf
         assert "'type': 'in_invoice'" in bill and "'state': 'draft'" in bill, bill
         assert "Studio Pixel & Co" in bill and "'amount_total': 288.0" in bill, "240 + 20 % VAT"

@@ -5,3 +5,4 @@ from . import web_login
 from . import database
 from . import avatar
 from . import stripe_checkout
+from . import stripe_autopay

@@ -58,7 +58,7 @@ SELECT inv.id, inv.access_token, inv.number, inv.name, inv.type, inv.state, inv.
        currency.symbol, currency.position, currency.rounding, currency.name AS currency_name,
        inv.webo_viewed_date,
        bank.acc_number AS iban, bank_name.bic,
-       service.stripe_account_id,
+       service.stripe_account_id, inv.webo_subscription_id,
        EXISTS (SELECT 1 FROM payment_transaction tx
                 WHERE tx.account_invoice_id = inv.id AND tx.state IN ('pending', 'authorized'))
        OR EXISTS (SELECT 1 FROM webo_stripe_checkout checkout
@@ -159,6 +159,27 @@ def page_values(env, row, access_token):
         pdf_url="/my/invoices/pdf/%d%s" % (row["id"], query),
         prepare_tx_url="/invoice/pay/%d/form_tx/" % row["id"],
         access_token=access_token or "",
+        autopay=autopay_values(lang_env, row, query),
+    )
+
+
+def autopay_values(env, row, query):
+    """The page's "pay the next invoices automatically" block, on an
+    invoice of a running subscription when the workspace takes card and
+    SEPA payments (None otherwise): the authorisation's text, and the
+    card or bank account charged when the client already chose it."""
+    if not (row["webo_subscription_id"] and row["type"] == "out_invoice" and row["stripe_account_id"]
+            and env["webo.stripe.platform"]._webo_enabled()):
+        return None
+    subscription = env["webo.subscription"].sudo().browse(row["webo_subscription_id"])
+    if subscription.state != "running":
+        return None
+    mandate = subscription.webo_mandate_ids.filtered(lambda m: m.state == "active")[:1]
+    return SimpleNamespace(
+        text=env["webo.stripe.mandate"]._webo_text(subscription),
+        method=mandate._webo_method_text() if mandate else None,
+        start_url="/my/invoices/%d/autopay" % row["id"],
+        revoke_url="/my/invoices/%d/autopay/revoke" % row["id"],
     )
 
 

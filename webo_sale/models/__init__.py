@@ -18,6 +18,7 @@ from . import webo_sale_service
 from . import webo_stripe_checkout
 from . import webo_stripe_event
 from . import webo_stripe_refund
+from . import webo_stripe_mandate
 from . import webo_sale_document
 from . import account_move_line
 from . import account_payment

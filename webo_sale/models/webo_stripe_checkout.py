@@ -48,6 +48,9 @@ class WeboStripeCheckout(models.Model):
          ("failed", "Failed"), ("refused", "Not recorded")],
         required=True, default="open", readonly=True)
     payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
+    mandate_id = fields.Many2one(
+        "webo.stripe.mandate", string="Automatic Payment", readonly=True, ondelete="restrict", index=True,
+        help="Set on an off-session charge of a subscription's invoice (no page of Stripe's).")
 
     _sql_constraints = [
         ("reference_unique", "unique(reference)", "A checkout reference is used once."),
@@ -170,6 +173,8 @@ class WeboStripeCheckout(models.Model):
             subject, body = self.with_context(lang=local.env.lang)._webo_failure_text(reason)
             local.message_post(subject=subject, body=body, message_type="notification",
                                subtype="mail.mt_note", partner_ids=partners.ids, **invoice._webo_author())
+        if self.mandate_id:
+            self.mandate_id._webo_charge_failed(self, reason)
         return True
 
     def _webo_failure_text(self, reason):

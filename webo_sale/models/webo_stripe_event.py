@@ -75,6 +75,8 @@ class WeboStripeEvent(models.Model):
         if event_type == "account.updated" and obj.get("id") != account:
             raise WebhookRefused(400, "not this account")
         refunds = self._webo_refunds_of(event_type, obj, account)
+        # A subscription's automatic payment set up on Stripe's page.
+        mandate = self.env["webo.stripe.mandate"]._webo_of_event(event_type, obj, account)
         checkout = refunds[:1].checkout_id or self._webo_checkout_of(event_type, obj)
         if checkout and not refunds:
             amount, currency = self._webo_amount_of(event_type, obj)
@@ -93,6 +95,9 @@ class WeboStripeEvent(models.Model):
             return "processed"
         if refunds:
             self._webo_apply_refund(event_type, obj, refunds)
+            return "processed"
+        if mandate:
+            mandate._webo_apply_event(event_type, obj)
             return "processed"
         if not checkout:
             return "ignored"

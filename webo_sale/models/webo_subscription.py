@@ -4,7 +4,7 @@ import logging
 import psycopg2
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
 
@@ -128,6 +128,17 @@ class WeboSubscription(models.Model):
         "webo.subscription", "predecessor_id", string="Resumed By", readonly=True,
         help="The subscription that resumed this one after it was stopped.")
 
+    webo_mandate_ids = fields.One2many(
+        "webo.stripe.mandate", "subscription_id", string="Automatic Payment Authorisations", readonly=True,
+        groups="webo_sale.group_platform_operator")
+    webo_autopay = fields.Boolean(
+        string="Automatic Payment", compute="_compute_webo_autopay", store=True,
+        help="The client chose, on an invoice's page, to have the next invoices charged to a card or "
+             "by SEPA direct debit when they are issued.")
+    webo_autopay_method = fields.Char(
+        string="Charged To", compute="_compute_webo_autopay",
+        help="The card or bank account the next invoices are charged to.")
+
     @api.depends("line_ids.price_subtotal", "line_ids.price_total")
     def _compute_amounts(self):
         for subscription in self:
@@ -142,6 +153,17 @@ class WeboSubscription(models.Model):
                     subscription._period_date(subscription.next_period))
             else:
                 subscription.next_invoice_date = False
+
+    @api.depends("webo_mandate_ids.state")
+    def _compute_webo_autopay(self):
+        # The authorisations are the platform's records: the designer sees
+        # what they say, not the records themselves.
+        active = self.env["webo.stripe.mandate"].sudo().search(
+            [("subscription_id", "in", self.ids), ("state", "=", "active")])
+        for subscription in self:
+            mandate = active.filtered(lambda m, s=subscription: m.subscription_id == s)[:1]
+            subscription.webo_autopay = bool(mandate)
+            subscription.webo_autopay_method = mandate._webo_method_text() if mandate else False
 
     def _compute_invoice_count(self):
         groups = self.env["account.invoice"].read_group(
@@ -216,6 +238,9 @@ class WeboSubscription(models.Model):
 
     @api.multi
     def write(self, values):
+        if "webo_autopay" in values and self.env.uid != SUPERUSER_ID:
+            raise UserError(_("Automatic payment is chosen by the client on an invoice's page; it "
+                              "can only be revoked (\"Revoke the automatic payment\")."))
         result = super().write(values)
         if {"user_id", "company_id"} & set(values):
             self._check_user_company()
@@ -376,6 +401,22 @@ class WeboSubscription(models.Model):
                                       % {"date": webo_date(self.env, today)})
         return True
 
+    @api.multi
+    @public_method
+    def webo_autopay_revoke(self):
+        """Stop charging the next invoices of these subscriptions
+        automatically (the client's card or bank account is detached at
+        Stripe); they are then paid from their page. Designers of the
+        workspace only. Returns True."""
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        for subscription in self:
+            if not subscription.webo_autopay:
+                raise UserError(_("The subscription %(name)s is not paid automatically: nothing to "
+                                  "revoke.") % {"name": subscription.name})
+        self.sudo().mapped("webo_mandate_ids")._webo_revoke()
+        return True
+
     @api.model
     @public_method
     def webo_run(self, date=None, batch_size=DEFAULT_BATCH_SIZE, queue=False, job_size=JOB_SIZE):
@@ -483,6 +524,9 @@ class WeboSubscription(models.Model):
         if failed:
             _logger.warning("subscriptions: %d could not be invoiced on %s (ids %s): see their log",
                             len(failed), date, sorted(failed))
+        # The invoices just sent (and any a stopped run left) of the
+        # subscriptions paid automatically.
+        self.env["webo.stripe.mandate"]._webo_charge_due(commit=commit)
         return done
 
     @api.model

@@ -26,3 +26,4 @@ from . import test_install_upgrade
 from . import test_stripe_webhook
 from . import test_stripe_account
 from . import test_stripe_refund_events
+from . import test_stripe_autopay
