@@ -22,6 +22,16 @@ the API version the pinned library sends (``API_VERSION``):
   account or its persons must be its own files, of the purpose the field
   takes.
 
+A session's ``payment_intent_data[application_fee_amount]`` (at most the
+amount) is the platform's part of the payment: Stripe takes it when the
+charge succeeds (a card at once, a SEPA debit when it settles; a failed
+debit takes nothing), as an Application Fee (``GET
+/v1/application_fees/{id}``, the platform's object: its key, no
+``Stripe-Account``) named by the charge (``application_fee``), the charge
+being the payment intent's ``latest_charge`` (``expand[]=latest_charge``
+gives it whole). ``POST /v1/application_fees/{id}/refunds`` gives (part
+of) a fee back to the connected account (``fee_refund``).
+
 Refunds (``POST /v1/refunds``, ``GET /v1/refunds/{id}``) are those of a
 connected account's payment intents, reached like them (platform key and
 ``Stripe-Account``); a card refund succeeds at once, a SEPA debit's is
@@ -118,6 +128,9 @@ class StripeApi:
         self.events = {}  # id -> event
         self.files = {}  # id -> (account id or None for the platform's, file, content)
         self.persons = {}  # id -> person
+        self.fees = {}  # id -> application fee (the platform's)
+        self._fee_keys = {}  # Idempotency-Key -> (fee id, params, reply)
+        self._intent_data = {}  # session id -> its payment_intent_data
         self._refusals = {}  # path -> error reply
         self._numbers = itertools.count(1)
         self._lock = threading.RLock()
@@ -148,9 +161,8 @@ class StripeApi:
         with self._lock:
             account, session = self.sessions[session_id]
             intent = self._intent(account, session, method)
-            intent["status"] = "succeeded" if method == "card" else "processing"
             if method == "card":
-                intent["amount_received"] = intent["amount"]
+                self._succeed(account, intent)
             session.update(status="complete", payment_intent=intent["id"],
                            payment_status="paid" if method == "card" else "unpaid")
             return self._event(account, "checkout.session.completed", session)
@@ -161,7 +173,7 @@ class StripeApi:
             account, session = self.sessions[session_id]
             _account, intent = self.intents[session["payment_intent"]]
             if succeeded:
-                intent.update(status="succeeded", amount_received=intent["amount"])
+                self._succeed(account, intent)
                 session["payment_status"] = "paid"
                 return self._event(account, "checkout.session.async_payment_succeeded", session)
             intent.update(status="requires_payment_method", last_payment_error={
@@ -211,9 +223,35 @@ class StripeApi:
             "created": int(time.time()), "livemode": False, "metadata": dict(session["metadata"]),
             "payment_method_types": [method], "status": "processing", "latest_charge": None,
             "last_payment_error": None, "description": None,
+            "application_fee_amount": self._intent_data.get(session["id"], {}).get(
+                "application_fee_amount"),
         }
+        if intent["application_fee_amount"] is not None:
+            intent["application_fee_amount"] = int(intent["application_fee_amount"])
         self.intents[intent["id"]] = (account, intent)
         return intent
+
+    def _succeed(self, account, intent):
+        """The payment went through: its charge, and the platform's fee
+        taken from it."""
+        intent.update(status="succeeded", amount_received=intent["amount"],
+                      latest_charge=intent["latest_charge"] or self._id("ch"))
+        if intent["application_fee_amount"]:
+            fee = {
+                "id": self._id("fee"), "object": "application_fee", "account": account,
+                "amount": intent["application_fee_amount"], "amount_refunded": 0,
+                "application": "ca_webo", "balance_transaction": self._id("txn"),
+                "charge": intent["latest_charge"], "created": int(time.time()),
+                "currency": intent["currency"], "livemode": False, "originating_transaction": None,
+                "refunded": False, "fee_source": {"charge": intent["latest_charge"], "type": "charge"},
+                "refunds": {"object": "list", "data": [], "has_more": False, "total_count": 0},
+            }
+            fee["refunds"]["url"] = "/v1/application_fees/%s/refunds" % fee["id"]
+            self.fees[fee["id"]] = fee
+
+    def fees_of(self, account=None):
+        """The application fees taken from ``account``'s charges."""
+        return [fee for fee in self.fees.values() if account in (None, fee["account"])]
 
     def _event(self, account, type_, obj):
         event = {
@@ -274,6 +312,12 @@ class StripeApi:
             "locale": params.get("locale"),
         }
         session["url"] = "%s/checkout/pay/%s" % (self.base, session["id"])
+        intent_data = params.get("payment_intent_data") or {}
+        fee = intent_data.get("application_fee_amount")
+        if fee is not None and (not str(fee).isdigit() or int(fee) > total):
+            return error(400, "The application_fee_amount must be less than or equal to the amount.",
+                         param="payment_intent_data[application_fee_amount]")
+        self._intent_data[session["id"]] = intent_data
         self.sessions[session["id"]] = (account, session)
         return 200, session
 
@@ -295,6 +339,8 @@ class StripeApi:
         documents = self._answer_documents(method, parts, params, account)
         if documents:
             return documents
+        if parts[1:2] == ["application_fees"]:
+            return self._answer_fees(method, parts, params, account, idempotency_key)
         if parts[1:2] == ["refunds"]:
             return self._answer_refunds(method, parts, params, account, idempotency_key)
         if parts == ["v1", "accounts"] and method == "POST" and account is None:
@@ -311,7 +357,10 @@ class StripeApi:
         if parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4 and method == "GET":
             return self._owned(self.sessions, parts[3], account, "checkout.session")
         if parts[:2] == ["v1", "payment_intents"] and len(parts) == 3 and method == "GET":
-            return self._owned(self.intents, parts[2], account, "payment_intent")
+            status, intent = self._owned(self.intents, parts[2], account, "payment_intent")
+            if status == 200 and "latest_charge" in (params.get("expand") or []) and intent["latest_charge"]:
+                intent = dict(intent, latest_charge=self._charge_of(account, parts[2]))
+            return status, intent
         if parts[:2] == ["v1", "events"] and len(parts) == 3 and method == "GET":
             event = self.events.get(parts[2])
             return self._owned({parts[2]: (event["account"], event)} if event else {}, parts[2],
@@ -468,13 +517,60 @@ class StripeApi:
         _account, intent = self.intents[intent_id]
         if not intent["latest_charge"]:
             intent["latest_charge"] = self._id("ch")
+        fee = [fee["id"] for fee in self.fees.values() if fee["charge"] == intent["latest_charge"]]
         refunded = sum(refund["amount"] for owner, refund in self._refund_store().values()
                        if refund["payment_intent"] == intent_id and refund["status"] != "failed")
         return {"id": intent["latest_charge"], "object": "charge", "amount": intent["amount"],
                 "amount_captured": intent["amount_received"], "amount_refunded": refunded,
                 "currency": intent["currency"], "payment_intent": intent_id,
                 "refunded": refunded >= intent["amount_received"], "status": "succeeded",
-                "metadata": dict(intent["metadata"]), "livemode": False, "created": intent["created"]}
+                "metadata": dict(intent["metadata"]), "livemode": False, "created": intent["created"],
+                "application_fee": fee[0] if fee else None,
+                "application_fee_amount": intent["application_fee_amount"]}
+
+    # Application fees (Stripe's API reference: "Application Fees", "Application
+    # Fee Refunds"): the platform's, read and refunded with its key only.
+
+    def _answer_fees(self, method, parts, params, account, idempotency_key):
+        if account is not None:
+            return error(400, "Application fees belong to the platform: make this request without "
+                              "the Stripe-Account header.", param="Stripe-Account")
+        fee = self.fees.get(parts[2]) if len(parts) > 2 else None
+        if fee is None:
+            return error(404, "No such application fee: '%s'" % (parts[2:3] or [""])[0],
+                         code="resource_missing", param="id")
+        if method == "GET" and len(parts) == 3:
+            return 200, fee
+        if method != "POST" or parts[3:] != ["refunds"]:
+            return error(404, "Unrecognized request URL (%s: /%s)." % (method, "/".join(parts)))
+        if idempotency_key and idempotency_key in self._fee_keys:
+            fee_id, first, reply = self._fee_keys[idempotency_key]
+            if (fee_id, first) != (fee["id"], params):
+                return error(400, "Keys for idempotent requests can only be used with the same "
+                                  "parameters they were first used with.", type_="idempotency_error")
+            return reply
+        reply = self._refund_fee(fee, params)
+        if idempotency_key:
+            self._fee_keys[idempotency_key] = (fee["id"], params, reply)
+        return reply
+
+    @staticmethod
+    def _refund_fee(fee, params):
+        left = fee["amount"] - fee["amount_refunded"]
+        amount = params.get("amount", left)
+        if not str(amount).isdigit() or int(amount) <= 0:
+            return error(400, "Invalid positive integer", param="amount")
+        if int(amount) > left:
+            return error(400, "Refund amount (€%.2f) is greater than unrefunded amount on fee (€%.2f)"
+                         % (int(amount) / 100, left / 100), param="amount")
+        refund = {"id": "fr_test_%s" % uuid.uuid4().hex[:20], "object": "fee_refund",
+                  "amount": int(amount), "balance_transaction": None, "created": int(time.time()),
+                  "currency": fee["currency"], "fee": fee["id"], "metadata": params.get("metadata", {})}
+        fee["amount_refunded"] += refund["amount"]
+        fee["refunded"] = fee["amount_refunded"] >= fee["amount"]
+        fee["refunds"]["data"].insert(0, refund)
+        fee["refunds"]["total_count"] += 1
+        return 200, refund
 
     def _answer_refunds(self, method, parts, params, account, idempotency_key):
         store = self._refund_store()
