@@ -32,7 +32,8 @@ being the payment intent's ``latest_charge`` (``expand[]=latest_charge``
 gives it whole). ``POST /v1/application_fees/{id}/refunds`` gives (part
 of) a fee back to the connected account (``fee_refund``).
 
-Refunds (``POST /v1/refunds``, ``GET /v1/refunds/{id}``) are those of a
+Refunds (``POST /v1/refunds``, ``GET /v1/refunds/{id}``, ``refund.created``
+for each, ``dashboard_refund`` for one made in Stripe's dashboard) are those of a
 connected account's payment intents, reached like them (platform key and
 ``Stripe-Account``); a card refund succeeds at once, a SEPA debit's is
 ``pending`` until ``refund_settled`` (``charge.refunded``) or
@@ -498,6 +499,24 @@ class StripeApi:
             account, refund = self._refund_store()[refund_id]
             refund["status"] = "succeeded"
             return self._event(account, "charge.refunded", self._charge_of(account, refund["payment_intent"]))
+
+    def dashboard_refund(self, session_id, amount=None):
+        """Somebody refunds the session's payment in Stripe's dashboard (no
+        metadata of webo's): ``refund.created``."""
+        with self._lock:
+            account, session = self.sessions[session_id]
+            params = {"payment_intent": session["payment_intent"]}
+            if amount is not None:
+                params["amount"] = str(amount)
+            status, refund = self._create_refund(account, params)
+            assert status == 200, refund
+            return self._event(account, "refund.created", refund)
+
+    def refund_created(self, refund_id):
+        """The ``refund.created`` event of a refund (every refund has one)."""
+        with self._lock:
+            account, refund = self._refund_store()[refund_id]
+            return self._event(account, "refund.created", refund)
 
     def refund_failed(self, refund_id, reason="declined"):
         """The bank returned the refund: ``refund.updated``, status ``failed``."""
