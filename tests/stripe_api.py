@@ -18,7 +18,9 @@ the API version the pinned library sends (``API_VERSION``):
   uploads to: this server too), ``POST /v1/accounts/{id}`` (update: the
   verification documents, ``external_account``), ``POST
   /v1/accounts/{id}/persons``: a connected account's verification files,
-  uploaded with its ``Stripe-Account``; the documents attached to the
+  uploaded with its ``Stripe-Account`` (``GET /v1/accounts/{id}/persons``
+  and ``POST /v1/accounts/{id}/persons/{person}`` list and update the
+  persons); the documents attached to the
   account or its persons must be its own files, of the purpose the field
   takes.
 
@@ -391,15 +393,19 @@ class StripeApi:
         """The files, account-update and persons endpoints; None for others."""
         if parts == ["v1", "files"] and method == "POST":
             return self._upload(params, account)
-        if parts[:2] == ["v1", "accounts"] and len(parts) in (3, 4) and method == "POST":
+        if parts[:2] == ["v1", "accounts"] and len(parts) in (3, 4, 5) and (
+                method == "POST" or parts[3:4] == ["persons"]):
             target = self.accounts.get(parts[2])
             if target is None or (account is not None and account != parts[2]):
                 return error(404, "No such account: '%s'" % parts[2], code="resource_missing",
                              param="account")
             if len(parts) == 3:
                 return self._update_account(target, params)
-            if parts[3] == "persons":
+            if len(parts) == 4 and method == "GET":
+                return self._list_persons(target, params)
+            if len(parts) == 4:
                 return self._create_person(target, params)
+            return self._update_person(target, parts[4], params)
         return None
 
     def _upload(self, params, account):
@@ -476,6 +482,26 @@ class StripeApi:
             "country": bank.get("country"), "currency": bank.get("currency"),
             "account_holder_name": bank.get("account_holder_name"),
             "last4": number[-4:], "status": "new", "default_for_currency": True}])
+
+    def _list_persons(self, account, params):
+        """``GET /v1/accounts/{id}/persons``, filtered by ``relationship``."""
+        wanted = {key for key, value in (params.get("relationship") or {}).items() if value == "true"}
+        persons = [person for person in self.persons.values() if person["account"] == account["id"]
+                   and all((person.get("relationship") or {}).get(key) == "true" for key in wanted)]
+        limit = int(params.get("limit") or 10)
+        return 200, {"object": "list", "data": persons[:limit], "has_more": len(persons) > limit,
+                     "url": "/v1/accounts/%s/persons" % account["id"]}
+
+    def _update_person(self, account, person_id, params):
+        person = self.persons.get(person_id)
+        if person is None or person["account"] != account["id"]:
+            return error(404, "No such person: '%s'" % person_id, code="resource_missing", param="person")
+        refusal = self._check_files(params, account["id"])
+        if refusal:
+            return refusal
+        person.update(merged(person, params))
+        person["verification"]["status"] = "pending"
+        return 200, person
 
     def _create_person(self, account, params):
         refusal = self._check_files(params, account["id"])
