@@ -18,11 +18,24 @@ the API version the pinned library sends (``API_VERSION``):
   uploads to: this server too), ``POST /v1/accounts/{id}`` (update: the
   verification documents, ``external_account``), ``POST
   /v1/accounts/{id}/persons``: a connected account's verification files,
-  uploaded with its ``Stripe-Account``; the documents attached to the
+  uploaded with its ``Stripe-Account`` (``GET /v1/accounts/{id}/persons``
+  and ``POST /v1/accounts/{id}/persons/{person}`` list and update the
+  persons); the documents attached to the
   account or its persons must be its own files, of the purpose the field
   takes.
 
-Refunds (``POST /v1/refunds``, ``GET /v1/refunds/{id}``) are those of a
+A session's ``payment_intent_data[application_fee_amount]`` (at most the
+amount) is the platform's part of the payment: Stripe takes it when the
+charge succeeds (a card at once, a SEPA debit when it settles; a failed
+debit takes nothing), as an Application Fee (``GET
+/v1/application_fees/{id}``, the platform's object: its key, no
+``Stripe-Account``) named by the charge (``application_fee``), the charge
+being the payment intent's ``latest_charge`` (``expand[]=latest_charge``
+gives it whole). ``POST /v1/application_fees/{id}/refunds`` gives (part
+of) a fee back to the connected account (``fee_refund``).
+
+Refunds (``POST /v1/refunds``, ``GET /v1/refunds/{id}``, ``refund.created``
+for each, ``dashboard_refund`` for one made in Stripe's dashboard) are those of a
 connected account's payment intents, reached like them (platform key and
 ``Stripe-Account``); a card refund succeeds at once, a SEPA debit's is
 ``pending`` until ``refund_settled`` (``charge.refunded``) or
@@ -131,6 +144,9 @@ class StripeApi:
         self.events = {}  # id -> event
         self.files = {}  # id -> (account id or None for the platform's, file, content)
         self.persons = {}  # id -> person
+        self.fees = {}  # id -> application fee (the platform's)
+        self._fee_keys = {}  # Idempotency-Key -> (fee id, params, reply)
+        self._intent_data = {}  # session id -> its payment_intent_data
         self._refusals = {}  # path -> error reply
         self._numbers = itertools.count(1)
         self._lock = threading.RLock()
@@ -161,9 +177,8 @@ class StripeApi:
         with self._lock:
             account, session = self.sessions[session_id]
             intent = self._intent(account, session, method)
-            intent["status"] = "succeeded" if method == "card" else "processing"
             if method == "card":
-                intent["amount_received"] = intent["amount"]
+                self._succeed(account, intent)
             session.update(status="complete", payment_intent=intent["id"],
                            payment_status="paid" if method == "card" else "unpaid")
             return self._event(account, "checkout.session.completed", session)
@@ -174,7 +189,7 @@ class StripeApi:
             account, session = self.sessions[session_id]
             _account, intent = self.intents[session["payment_intent"]]
             if succeeded:
-                intent.update(status="succeeded", amount_received=intent["amount"])
+                self._succeed(account, intent)
                 session["payment_status"] = "paid"
                 return self._event(account, "checkout.session.async_payment_succeeded", session)
             intent.update(status="requires_payment_method", last_payment_error={
@@ -224,9 +239,35 @@ class StripeApi:
             "created": int(time.time()), "livemode": False, "metadata": dict(session["metadata"]),
             "payment_method_types": [method], "status": "processing", "latest_charge": None,
             "last_payment_error": None, "description": None,
+            "application_fee_amount": self._intent_data.get(session["id"], {}).get(
+                "application_fee_amount"),
         }
+        if intent["application_fee_amount"] is not None:
+            intent["application_fee_amount"] = int(intent["application_fee_amount"])
         self.intents[intent["id"]] = (account, intent)
         return intent
+
+    def _succeed(self, account, intent):
+        """The payment went through: its charge, and the platform's fee
+        taken from it."""
+        intent.update(status="succeeded", amount_received=intent["amount"],
+                      latest_charge=intent["latest_charge"] or self._id("ch"))
+        if intent["application_fee_amount"]:
+            fee = {
+                "id": self._id("fee"), "object": "application_fee", "account": account,
+                "amount": intent["application_fee_amount"], "amount_refunded": 0,
+                "application": "ca_webo", "balance_transaction": self._id("txn"),
+                "charge": intent["latest_charge"], "created": int(time.time()),
+                "currency": intent["currency"], "livemode": False, "originating_transaction": None,
+                "refunded": False, "fee_source": {"charge": intent["latest_charge"], "type": "charge"},
+                "refunds": {"object": "list", "data": [], "has_more": False, "total_count": 0},
+            }
+            fee["refunds"]["url"] = "/v1/application_fees/%s/refunds" % fee["id"]
+            self.fees[fee["id"]] = fee
+
+    def fees_of(self, account=None):
+        """The application fees taken from ``account``'s charges."""
+        return [fee for fee in self.fees.values() if account in (None, fee["account"])]
 
     def _event(self, account, type_, obj):
         event = {
@@ -287,6 +328,12 @@ class StripeApi:
             "locale": params.get("locale"),
         }
         session["url"] = "%s/checkout/pay/%s" % (self.base, session["id"])
+        intent_data = params.get("payment_intent_data") or {}
+        fee = intent_data.get("application_fee_amount")
+        if fee is not None and (not str(fee).isdigit() or int(fee) > total):
+            return error(400, "The application_fee_amount must be less than or equal to the amount.",
+                         param="payment_intent_data[application_fee_amount]")
+        self._intent_data[session["id"]] = intent_data
         self.sessions[session["id"]] = (account, session)
         return 200, session
 
@@ -308,6 +355,8 @@ class StripeApi:
         documents = self._answer_documents(method, parts, params, account)
         if documents:
             return documents
+        if parts[1:2] == ["application_fees"]:
+            return self._answer_fees(method, parts, params, account, idempotency_key)
         if parts[1:2] == ["refunds"]:
             return self._answer_refunds(method, parts, params, account, idempotency_key)
         if parts[1:2] in (["customers"], ["setup_intents"], ["payment_methods"], ["mandates"]) or (
@@ -333,7 +382,10 @@ class StripeApi:
         if parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4 and method == "GET":
             return self._owned(self.sessions, parts[3], account, "checkout.session")
         if parts[:2] == ["v1", "payment_intents"] and len(parts) == 3 and method == "GET":
-            return self._owned(self.intents, parts[2], account, "payment_intent")
+            status, intent = self._owned(self.intents, parts[2], account, "payment_intent")
+            if status == 200 and "latest_charge" in (params.get("expand") or []) and intent["latest_charge"]:
+                intent = dict(intent, latest_charge=self._charge_of(account, parts[2]))
+            return status, intent
         if parts[:2] == ["v1", "events"] and len(parts) == 3 and method == "GET":
             event = self.events.get(parts[2])
             return self._owned({parts[2]: (event["account"], event)} if event else {}, parts[2],
@@ -363,15 +415,19 @@ class StripeApi:
         """The files, account-update and persons endpoints; None for others."""
         if parts == ["v1", "files"] and method == "POST":
             return self._upload(params, account)
-        if parts[:2] == ["v1", "accounts"] and len(parts) in (3, 4) and method == "POST":
+        if parts[:2] == ["v1", "accounts"] and len(parts) in (3, 4, 5) and (
+                method == "POST" or parts[3:4] == ["persons"]):
             target = self.accounts.get(parts[2])
             if target is None or (account is not None and account != parts[2]):
                 return error(404, "No such account: '%s'" % parts[2], code="resource_missing",
                              param="account")
             if len(parts) == 3:
                 return self._update_account(target, params)
-            if parts[3] == "persons":
+            if len(parts) == 4 and method == "GET":
+                return self._list_persons(target, params)
+            if len(parts) == 4:
                 return self._create_person(target, params)
+            return self._update_person(target, parts[4], params)
         return None
 
     def _upload(self, params, account):
@@ -449,6 +505,26 @@ class StripeApi:
             "account_holder_name": bank.get("account_holder_name"),
             "last4": number[-4:], "status": "new", "default_for_currency": True}])
 
+    def _list_persons(self, account, params):
+        """``GET /v1/accounts/{id}/persons``, filtered by ``relationship``."""
+        wanted = {key for key, value in (params.get("relationship") or {}).items() if value == "true"}
+        persons = [person for person in self.persons.values() if person["account"] == account["id"]
+                   and all((person.get("relationship") or {}).get(key) == "true" for key in wanted)]
+        limit = int(params.get("limit") or 10)
+        return 200, {"object": "list", "data": persons[:limit], "has_more": len(persons) > limit,
+                     "url": "/v1/accounts/%s/persons" % account["id"]}
+
+    def _update_person(self, account, person_id, params):
+        person = self.persons.get(person_id)
+        if person is None or person["account"] != account["id"]:
+            return error(404, "No such person: '%s'" % person_id, code="resource_missing", param="person")
+        refusal = self._check_files(params, account["id"])
+        if refusal:
+            return refusal
+        person.update(merged(person, params))
+        person["verification"]["status"] = "pending"
+        return 200, person
+
     def _create_person(self, account, params):
         refusal = self._check_files(params, account["id"])
         if refusal:
@@ -472,6 +548,24 @@ class StripeApi:
             refund["status"] = "succeeded"
             return self._event(account, "charge.refunded", self._charge_of(account, refund["payment_intent"]))
 
+    def dashboard_refund(self, session_id, amount=None):
+        """Somebody refunds the session's payment in Stripe's dashboard (no
+        metadata of webo's): ``refund.created``."""
+        with self._lock:
+            account, session = self.sessions[session_id]
+            params = {"payment_intent": session["payment_intent"]}
+            if amount is not None:
+                params["amount"] = str(amount)
+            status, refund = self._create_refund(account, params)
+            assert status == 200, refund
+            return self._event(account, "refund.created", refund)
+
+    def refund_created(self, refund_id):
+        """The ``refund.created`` event of a refund (every refund has one)."""
+        with self._lock:
+            account, refund = self._refund_store()[refund_id]
+            return self._event(account, "refund.created", refund)
+
     def refund_failed(self, refund_id, reason="declined"):
         """The bank returned the refund: ``refund.updated``, status ``failed``."""
         with self._lock:
@@ -490,13 +584,60 @@ class StripeApi:
         _account, intent = self.intents[intent_id]
         if not intent["latest_charge"]:
             intent["latest_charge"] = self._id("ch")
+        fee = [fee["id"] for fee in self.fees.values() if fee["charge"] == intent["latest_charge"]]
         refunded = sum(refund["amount"] for owner, refund in self._refund_store().values()
                        if refund["payment_intent"] == intent_id and refund["status"] != "failed")
         return {"id": intent["latest_charge"], "object": "charge", "amount": intent["amount"],
                 "amount_captured": intent["amount_received"], "amount_refunded": refunded,
                 "currency": intent["currency"], "payment_intent": intent_id,
                 "refunded": refunded >= intent["amount_received"], "status": "succeeded",
-                "metadata": dict(intent["metadata"]), "livemode": False, "created": intent["created"]}
+                "metadata": dict(intent["metadata"]), "livemode": False, "created": intent["created"],
+                "application_fee": fee[0] if fee else None,
+                "application_fee_amount": intent["application_fee_amount"]}
+
+    # Application fees (Stripe's API reference: "Application Fees", "Application
+    # Fee Refunds"): the platform's, read and refunded with its key only.
+
+    def _answer_fees(self, method, parts, params, account, idempotency_key):
+        if account is not None:
+            return error(400, "Application fees belong to the platform: make this request without "
+                              "the Stripe-Account header.", param="Stripe-Account")
+        fee = self.fees.get(parts[2]) if len(parts) > 2 else None
+        if fee is None:
+            return error(404, "No such application fee: '%s'" % (parts[2:3] or [""])[0],
+                         code="resource_missing", param="id")
+        if method == "GET" and len(parts) == 3:
+            return 200, fee
+        if method != "POST" or parts[3:] != ["refunds"]:
+            return error(404, "Unrecognized request URL (%s: /%s)." % (method, "/".join(parts)))
+        if idempotency_key and idempotency_key in self._fee_keys:
+            fee_id, first, reply = self._fee_keys[idempotency_key]
+            if (fee_id, first) != (fee["id"], params):
+                return error(400, "Keys for idempotent requests can only be used with the same "
+                                  "parameters they were first used with.", type_="idempotency_error")
+            return reply
+        reply = self._refund_fee(fee, params)
+        if idempotency_key:
+            self._fee_keys[idempotency_key] = (fee["id"], params, reply)
+        return reply
+
+    @staticmethod
+    def _refund_fee(fee, params):
+        left = fee["amount"] - fee["amount_refunded"]
+        amount = params.get("amount", left)
+        if not str(amount).isdigit() or int(amount) <= 0:
+            return error(400, "Invalid positive integer", param="amount")
+        if int(amount) > left:
+            return error(400, "Refund amount (€%.2f) is greater than unrefunded amount on fee (€%.2f)"
+                         % (int(amount) / 100, left / 100), param="amount")
+        refund = {"id": "fr_test_%s" % uuid.uuid4().hex[:20], "object": "fee_refund",
+                  "amount": int(amount), "balance_transaction": None, "created": int(time.time()),
+                  "currency": fee["currency"], "fee": fee["id"], "metadata": params.get("metadata", {})}
+        fee["amount_refunded"] += refund["amount"]
+        fee["refunded"] = fee["amount_refunded"] >= fee["amount"]
+        fee["refunds"]["data"].insert(0, refund)
+        fee["refunds"]["total_count"] += 1
+        return 200, refund
 
     def _answer_refunds(self, method, parts, params, account, idempotency_key):
         store = self._refund_store()

@@ -17,7 +17,7 @@ from stripe_api import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, StripeApi
 from test_browser import CHROMIUM, CHROMIUM_ARGS
 from test_hardening import NEW_IBAN
 from test_invoicing_api import assert_fault, local_url, mail_to, read_invoice, send_invoice
-from test_opening_api import company_name, opening_values
+from test_opening_api import company_name, opening_values, png
 
 PARAMETERS = ("webo_sale.stripe_secret_key", "webo_sale.stripe_publishable_key",
               "webo_sale.stripe_webhook_secret", "webo_sale.stripe_api_base")
@@ -600,3 +600,43 @@ def test_terms_accepted_after_an_opening_made_over_xmlrpc(shop, admin, claire, s
     assert "error" not in reply.json(), reply.json()
     tos = account["tos_acceptance"]
     assert (tos["ip"], tos["user_agent"]) == ("127.0.0.1", "Mozilla/5.0 (X11; Linux x86_64) webo-button")
+
+
+def test_a_replaced_document_goes_to_the_connected_account(shop, admin, stripe_platform):
+    """After the opening, a document the designer replaces (a refused one,
+    most often) is uploaded to Stripe and put where Stripe takes it; a file
+    Stripe refuses leaves the document as it was."""
+    designer, _company, _invoice, _record, _address = shop
+    account_id = service_of(designer)["stripe_account_id"]
+    documents = {d["kind"]: d["id"] for d in designer.execute("webo.sale.document", "search_read", [],
+                                                               fields=["kind"])}
+    opened_with = len(uploads_to(stripe_platform, account_id))
+
+    def replace(kind, filename):
+        wizard = designer.execute("webo.sale.document.replace", "create", {
+            "document_id": documents[kind], "file": png(), "filename": filename})
+        return designer.execute("webo.sale.document.replace", "action_replace", [wizard],
+                                context={"lang": "fr_FR"})
+
+    replace("registration", "kbis-2026.png")
+    (upload,) = uploads_to(stripe_platform, account_id)[opened_with:]
+    owner, file = stripe_file(stripe_platform, stripe_platform.accounts[account_id]["company"][
+        "verification"]["document"]["front"])
+    assert (owner, file["filename"], file["purpose"]) == (
+        account_id, "kbis-2026.png", "additional_verification")
+    assert upload["params"]["purpose"] == "additional_verification"
+
+    # The company's identity document is its representative's: the same person, updated.
+    replace("identity", "cni-nette.png")
+    (person,) = [p for p in stripe_platform.persons.values() if p["account"] == account_id]
+    owner, file = stripe_file(stripe_platform, person["verification"]["document"]["front"])
+    assert (owner, file["filename"], file["purpose"]) == (account_id, "cni-nette.png", "identity_document")
+
+    # Stripe refuses the file: its message in French, the document unchanged.
+    stripe_platform.refuse_next("/v1/files", "The file you uploaded is not a supported type.",
+                                param="file")
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        replace("bank", "rib-nouveau.png")
+    assert_fault(refused, "Le prestataire de paiement a refusé", "not a supported type")
+    (bank,) = designer.execute("webo.sale.document", "read", [documents["bank"]], ["filename"])
+    assert bank["filename"] != "rib-nouveau.png"

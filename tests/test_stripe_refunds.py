@@ -10,7 +10,7 @@ import xmlrpc.client
 
 import pytest
 import test_stripe_payments
-from test_invoicing_api import ACCESS_ERROR, USER_ERROR, assert_fault, local_url, read_invoice
+from test_invoicing_api import ACCESS_ERROR, USER_ERROR, assert_fault, local_url, mail_to, read_invoice
 from test_stripe_payments import post_event, service_of, start_checkout
 
 # The payments' fixtures: the platform's keys, a workspace with a sent invoice.
@@ -44,8 +44,9 @@ def collected_this_month(designer):
     return figures["months"][-1]["collected"], figures["paid_count"]
 
 
-def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, stripe_platform, odoo_url):
-    designer, _company, invoice, record, _address = shop
+def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, stripe_platform, odoo_url,
+                                                               outbox):
+    designer, _company, invoice, record, address = shop
     session = paid_by_stripe(designer, record, stripe_platform, odoo_url)
     assert read_invoice(designer, invoice)["state"] == "paid"
     # A paid invoice paid by card can be cancelled: its credit note owes the client.
@@ -56,9 +57,17 @@ def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, strip
     assert note["state"] == "open" and note["residual"] == total == 600.0
     assert note["webo_stripe_refundable"] == total
 
+    outbox.collect()
     (refund_id,) = designer.execute("account.invoice", "webo_refund_by_stripe", [credit_note])
     (refund,) = refunds_at_stripe(stripe_platform, designer)
     assert refund["id"] == refund_id and refund["amount"] == 60000 and refund["status"] == "succeeded"
+    # The client is told, in French; the designer sees it in the credit note's chatter.
+    (notice,) = mail_to(outbox.collect(), address)
+    assert "Remboursement" in notice.subject and "600,00" in notice.body("html")
+    assert "Carte" in notice.body("html")
+    messages = designer.execute("mail.message", "search_read", [
+        ("model", "=", "account.invoice"), ("res_id", "=", credit_note)], fields=["subject"])
+    assert [m for m in messages if (m["subject"] or "").startswith("Remboursement")]
     assert refund["payment_intent"] == stripe_platform.sessions[session["id"]][1]["payment_intent"]
     (call,) = [r for r in stripe_platform.requests if r["path"] == "/v1/refunds"]
     assert call["secret"] and call["account"] == service_of(designer)["stripe_account_id"]
@@ -212,3 +221,59 @@ def test_two_clicks_at_once_refund_once(shop, admin, rpc, stripe_platform, odoo_
     assert "ne peut être remboursé par Stripe" in refused
     assert len(outbound(admin, credit_note)) == 1
     assert read_invoice(designer, credit_note)["state"] == "paid"
+
+
+def test_a_dashboard_refund_is_booked_once_against_the_credit_note(shop, admin, stripe_platform, odoo_url):
+    designer, _company, invoice, record, _address = shop
+    session = paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
+    event = stripe_platform.dashboard_refund(session["id"])
+    assert post_event(odoo_url, event).text == "processed"
+    assert post_event(odoo_url, event).text == "duplicate"
+    (note,) = designer.execute("account.invoice", "read", [credit_note],
+                               ["state", "residual", "webo_stripe_refundable"])
+    assert (note["state"], note["residual"], note["webo_stripe_refundable"]) == ("paid", 0.0, 0.0)
+    (payment,) = outbound(admin, credit_note)
+    assert payment["amount"] == 600.0 and payment["state"] == "posted"
+    (stored,) = admin.execute("webo.stripe.refund", "search_read", [("credit_note_id", "=", credit_note)],
+                              fields=["refund_id", "outside", "state"])
+    assert stored["outside"] and stored["state"] == "succeeded"
+    assert stored["refund_id"] == refunds_at_stripe(stripe_platform, designer)[0]["id"]
+    # Stripe's charge.refunded that follows changes nothing more.
+    assert post_event(odoo_url, stripe_platform.refund_settled(stored["refund_id"])).status_code == 200
+    assert len(outbound(admin, credit_note)) == 1
+    # Nothing is left to refund from webo.
+    with pytest.raises(xmlrpc.client.Fault):
+        designer.execute("account.invoice", "webo_refund_by_stripe", [credit_note])
+    assert len(refunds_at_stripe(stripe_platform, designer)) == 1
+
+
+def test_a_dashboard_refund_without_credit_note_is_a_payment_to_the_client_and_an_alert(
+        shop, admin, stripe_platform, odoo_url):
+    designer, _company, invoice, record, _address = shop
+    session = paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    assert post_event(odoo_url, stripe_platform.dashboard_refund(session["id"], 10000)).text == "processed"
+    assert read_invoice(designer, invoice)["state"] == "paid"
+    (stored,) = admin.execute("webo.stripe.refund", "search_read", [("checkout_id.invoice_id", "=", invoice)],
+                              fields=["credit_note_id", "outside", "amount", "payment_id"])
+    assert (stored["credit_note_id"], stored["outside"], stored["amount"]) == (False, True, 100.0)
+    (payment,) = admin.execute("account.payment", "read", [stored["payment_id"][0]],
+                               ["payment_type", "partner_type", "amount", "state", "invoice_ids"])
+    assert (payment["payment_type"], payment["partner_type"], payment["amount"], payment["state"]) == (
+        "outbound", "customer", 100.0, "posted")
+    assert payment["invoice_ids"] == []
+    alerts = designer.execute("mail.message", "search_read", [
+        ("model", "=", "account.invoice"), ("res_id", "=", invoice),
+        ("subject", "like", "Remboursement effectué dans Stripe")], fields=["body"])
+    assert len(alerts) == 1 and "avoir" in alerts[0]["body"]
+
+
+def test_webos_own_refund_is_not_booked_again_from_its_created_event(shop, admin, stripe_platform, odoo_url):
+    designer, _company, invoice, record, _address = shop
+    paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
+    (refund_id,) = designer.execute("account.invoice", "webo_refund_by_stripe", [credit_note], 100.0)
+    assert post_event(odoo_url, stripe_platform.refund_created(refund_id)).status_code == 200
+    assert len(outbound(admin, credit_note)) == 1
+    assert admin.execute("webo.stripe.refund", "search_count", [("outside", "=", True),
+                                                                 ("credit_note_id", "=", credit_note)]) == 0

@@ -6,3 +6,4 @@ from . import webo_purchase_settlement
 from . import account_invoice
 from . import account_payment
 from . import webo_sale_demo
+from . import webo_stripe_checkout

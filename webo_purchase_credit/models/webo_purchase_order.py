@@ -368,9 +368,10 @@ class WeboPurchaseOrder(models.Model):
                 }) for line in self.line_ids],
             })
 
-    def _webo_settle_from(self, client_payment, client_invoice, amount):
+    def _webo_settle_from(self, client_payment, client_invoice, amount, stripe_fee_id=False):
         """Pay this workspace's open orders, oldest first, from ``amount``
-        of ``client_payment`` (received for ``client_invoice``); returns the
+        of ``client_payment`` (received for ``client_invoice``; taken by
+        the Stripe application fee ``stripe_fee_id`` if any); returns the
         settlements made."""
         settlements = self.env["webo.purchase.settlement"].sudo()
         currency = self.mapped("currency_id")[:1] or self._webo_platform().currency_id
@@ -386,6 +387,7 @@ class WeboPurchaseOrder(models.Model):
                 "client_payment_id": client_payment.id,
                 "client_invoice_id": client_invoice.id,
                 "amount": part,
+                "stripe_fee_id": stripe_fee_id or False,
             })._webo_pay()
             remaining = currency.round(remaining - part)
         settlements.mapped("order_id")._webo_update_state()

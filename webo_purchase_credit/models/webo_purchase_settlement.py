@@ -26,7 +26,14 @@ class WeboPurchaseSettlement(models.Model):
     client_invoice_id = fields.Many2one(
         "account.invoice", required=True, readonly=True,
         ondelete="restrict", help="The workspace's invoice the client paid.")
+    date = fields.Date(
+        required=True, readonly=True, default=fields.Date.context_today,
+        help="When the client payment paid it.")
     amount = fields.Monetary(required=True, readonly=True)
+    stripe_fee_id = fields.Char(
+        string="Stripe Application Fee", readonly=True,
+        help="The application fee Stripe took for the platform from the client's card or SEPA "
+             "payment on the connected account; empty when the payment came another way.")
     platform_payment_id = fields.Many2one(
         "account.payment", string="Platform Receipt", readonly=True,
         help="The platform's customer payment on its invoice.")

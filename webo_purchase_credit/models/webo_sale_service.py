@@ -33,11 +33,21 @@ class WeboSaleService(models.Model):
         help="The date of the oldest deferred purchase not fully paid yet.")
     purchase_order_ids = fields.One2many(
         "webo.purchase.order", "service_id", string="Purchase Orders", readonly=True)
+    purchase_settlement_ids = fields.One2many(
+        "webo.purchase.settlement", compute="_compute_purchase_settlement_ids",
+        string="Deducted from Your Receipts",
+        help="The latest amounts taken from your clients' payments to pay your deferred purchases.")
 
     def _compute_credit_oldest_date(self):
         oldest = self._webo_oldest_open_purchase()
         for service in self:
             service.credit_oldest_date = oldest.get(service.company_id.id)
+
+    def _compute_purchase_settlement_ids(self):
+        settlements = self.env["webo.purchase.settlement"]
+        for service in self:
+            service.purchase_settlement_ids = settlements.search(
+                [("company_id", "=", service.company_id.id)], order="id desc", limit=10)
 
     @api.constrains("purchase_ceiling_override")
     def _check_purchase_ceiling_override(self):

@@ -113,6 +113,7 @@ class WeboSaleDocument(models.Model):
         self.sudo().write(dict(values, state="submitted", refusal_reason=False,
                                reviewer_id=False, date_review=False))
         self.sudo().message_post(body=_("New file: %(filename)s") % {"filename": filename})
+        self.service_id.sudo()._webo_stripe_send_replaced(self.sudo(), self.env.user)
         return True
 
     @api.model

@@ -447,14 +447,15 @@ class WeboSaleService(models.Model):
             _logger.warning("Stripe account %s of a refused opening not deleted: %s",
                             account_id, error)
 
-    def _webo_stripe_send_documents(self, client, account_id, user):
-        """Upload the step-2 documents to the connected account (Stripe's
-        Files API, with the account in ``Stripe-Account``) and attach them
-        where Stripe's API reference for custom accounts asks for them.
-        Returns the updated Account, or None without documents."""
+    def _webo_stripe_send_documents(self, client, account_id, user, documents=None):
+        """Upload the step-2 documents (``documents``: some of them, after
+        the opening) to the connected account (Stripe's Files API, with the
+        account in ``Stripe-Account``) and attach them where Stripe's API
+        reference for custom accounts asks for them. Returns the updated
+        Account, or None when the Account itself did not change."""
         individual = self.company_id.webo_legal_form in SOLE_PROPRIETOR_FORMS
         files = {}
-        for document in self.sudo().document_ids.filtered("file"):
+        for document in (documents or self.sudo().document_ids).filtered("file"):
             # A company's proof of address is a document of the account
             # (additional_verification), a person's goes with the identity.
             purpose = ("additional_verification" if document.kind == "address" and not individual
@@ -468,12 +469,47 @@ class WeboSaleService(models.Model):
             return None
         params = self._webo_stripe_document_params(files, individual)
         if not individual and files.get("identity"):
-            # A company's identity document is its representative's, a
-            # Person of the account.
-            client.v1.accounts.persons.create(account_id, dict(
-                self._webo_stripe_person(user), relationship={"representative": True},
-                verification={"document": {"front": files["identity"]}}))
+            self._webo_stripe_representative(client, account_id, user, files["identity"],
+                                             known=documents is not None)
         return client.v1.accounts.update(account_id, params) if params else None
+
+    def _webo_stripe_representative(self, client, account_id, user, file_id, known=False):
+        """A company's identity document is its representative's, a Person
+        of the account: made with it at the opening; afterwards (``known``)
+        the representative Stripe has gets the new document."""
+        verification = {"document": {"front": file_id}}
+        if known:
+            persons = client.v1.accounts.persons.list(
+                account_id, {"relationship": {"representative": True}, "limit": 1})
+            if persons.data:
+                client.v1.accounts.persons.update(account_id, persons.data[0].id,
+                                                  {"verification": verification})
+                return
+        client.v1.accounts.persons.create(account_id, dict(
+            self._webo_stripe_person(user), relationship={"representative": True},
+            verification=verification))
+
+    def _webo_stripe_send_replaced(self, document, user):
+        """A document replaced after the opening (a refused one sent again)
+        goes to the connected account too, where Stripe takes it; Stripe's
+        refusal undoes the replacement (UserError)."""
+        self.ensure_one()
+        platform = self.env["webo.stripe.platform"]
+        if not self.stripe_account_id or not platform._webo_enabled():
+            return
+        try:
+            account = self._webo_stripe_send_documents(
+                platform._webo_client(), self.stripe_account_id, user, document)
+        except stripe.APIConnectionError as error:
+            raise platform._webo_unreachable(error) from None
+        except stripe.StripeError as error:
+            raise UserError(_(
+                "The payment provider refused the new %(document)s (its message: \"%(detail)s\"). "
+                "Send another file.") % {
+                    "document": document._webo_kind_label(),
+                    "detail": getattr(error, "user_message", None) or str(error)}) from None
+        if account:
+            self._webo_stripe_account_updated(account.to_dict())
 
     @api.model
     def _webo_stripe_document_params(self, files, individual):

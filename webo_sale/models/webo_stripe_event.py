@@ -16,6 +16,8 @@ FAILED = ("checkout.session.async_payment_failed", "payment_intent.payment_faile
 # or failed (``refund.updated`` with the status ``failed``).
 REFUNDED = ("charge.refunded",)
 REFUND_UPDATED = ("refund.updated", "refund.failed")
+# Every refund, webo's or made in Stripe's dashboard (API 2024-10-28 on).
+REFUND_CREATED = ("refund.created",)
 
 INSERT_SQL = """
 INSERT INTO webo_stripe_event (event_id, event_type, stripe_account_id, checkout_id,
@@ -77,8 +79,9 @@ class WeboStripeEvent(models.Model):
         refunds = self._webo_refunds_of(event_type, obj, account)
         # A subscription's automatic payment set up on Stripe's page.
         mandate = self.env["webo.stripe.mandate"]._webo_of_event(event_type, obj, account)
-        checkout = refunds[:1].checkout_id or self._webo_checkout_of(event_type, obj)
-        if checkout and not refunds:
+        outside = not refunds and self._webo_outside_refund_of(event_type, obj, account)
+        checkout = refunds[:1].checkout_id or outside or self._webo_checkout_of(event_type, obj)
+        if checkout and not refunds and not outside:
             amount, currency = self._webo_amount_of(event_type, obj)
             problem = checkout._webo_check_event(account, amount, currency)
             if problem:
@@ -99,6 +102,9 @@ class WeboStripeEvent(models.Model):
         if mandate:
             mandate._webo_apply_event(event_type, obj)
             return "processed"
+        if outside:
+            self.env["webo.stripe.refund"]._webo_book_outside(checkout, obj)
+            return "processed"
         if not checkout:
             return "ignored"
         self._webo_apply(event_type, obj, checkout)
@@ -109,8 +115,8 @@ class WeboStripeEvent(models.Model):
         """The refunds made by webo that a refund event is about: the
         refund itself (``refund.updated``), or the refunds of the charge's
         payment intent (``charge.refunded``: the pending ones went
-        through); empty for others
-        (a refund made in Stripe's dashboard is not webo's to record)."""
+        through, a refund made in Stripe's dashboard among them once
+        booked); empty for others."""
         refunds = self.env["webo.stripe.refund"].sudo()
         if event_type in REFUND_UPDATED and obj.get("object") == "refund":
             refunds = refunds.search([("refund_id", "=", obj.get("id"))])
@@ -122,6 +128,20 @@ class WeboStripeEvent(models.Model):
         if refunds.filtered(lambda refund: refund.checkout_id.stripe_account_id != account):
             raise WebhookRefused(400, "not this payment")
         return refunds
+
+    @api.model
+    def _webo_outside_refund_of(self, event_type, obj, account):
+        """The paid checkout whose payment a refund made in Stripe's
+        dashboard gives back (a refund webo did not ask for, not recorded
+        yet, not failed), or an empty recordset."""
+        checkouts = self.env["webo.stripe.checkout"].sudo()
+        if (event_type not in REFUND_CREATED + REFUND_UPDATED or obj.get("object") != "refund"
+                or (obj.get("metadata") or {}).get("webo_credit_note") or obj.get("status") == "failed"
+                or not obj.get("payment_intent")
+                or self.env["webo.stripe.refund"].sudo().search_count([("refund_id", "=", obj.get("id"))])):
+            return checkouts
+        return checkouts.search([("payment_intent_id", "=", obj["payment_intent"]), ("state", "=", "paid"),
+                                 ("stripe_account_id", "=", account)], limit=1)
 
     @api.model
     def _webo_apply_refund(self, event_type, obj, refunds):

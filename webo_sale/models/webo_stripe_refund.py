@@ -25,9 +25,14 @@ class WeboStripeRefund(models.Model):
     refund_id = fields.Char(string="Stripe Refund", required=True, readonly=True, index=True)
     checkout_id = fields.Many2one("webo.stripe.checkout", required=True, readonly=True,
                                   ondelete="restrict", index=True)
-    credit_note_id = fields.Many2one("account.invoice", required=True, readonly=True,
-                                     ondelete="restrict", index=True)
-    company_id = fields.Many2one(related="credit_note_id.company_id", store=True, readonly=True)
+    credit_note_id = fields.Many2one(
+        "account.invoice", readonly=True, ondelete="restrict", index=True,
+        help="The credit note the refund pays; empty for a refund made in Stripe's dashboard "
+             "of an invoice without a credit note owing it.")
+    company_id = fields.Many2one(related="checkout_id.company_id", store=True, readonly=True)
+    outside = fields.Boolean(
+        string="Made in Stripe", readonly=True,
+        help="Made in Stripe's dashboard, not from webo: booked when Stripe told of it.")
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     amount = fields.Monetary(required=True, readonly=True)
     state = fields.Selection(
@@ -133,11 +138,86 @@ class WeboStripeRefund(models.Model):
             "state": "succeeded" if answer.status == "succeeded" else "pending",
         })
         refund.payment_id = refund._webo_record_payment()
+        refund._webo_notify_client()
         credit_note.sudo().message_post(body=_(
             "%(amount)s refunded to the client through Stripe (%(refund)s).") % {
                 "amount": formatLang(self.env, amount, currency_obj=currency), "refund": answer.id},
             **credit_note.sudo()._webo_author())
         return refund
+
+    @api.model
+    def _webo_book_outside(self, checkout, refund):
+        """A refund made in Stripe's dashboard of ``checkout``'s payment
+        (``refund``: Stripe's object), booked once like webo's own: paid
+        from the payment-receiving journal to the invoice's credit note when
+        that still owes the client as much; otherwise as a payment to the
+        client that nothing balances yet, and the designers are asked to
+        cancel the invoice with a credit note (or to recover the money)."""
+        currency = checkout.currency_id
+        amount = currency.round(refund["amount"] / 10 ** currency.decimal_places)
+        invoice = checkout.invoice_id.sudo()
+        credit_note = invoice.webo_credit_note_id
+        if credit_note.state != "open" or float_compare(
+                amount, credit_note.residual, precision_rounding=currency.rounding) > 0:
+            credit_note = self.env["account.invoice"]
+        record = self.sudo().create({
+            "refund_id": refund["id"], "checkout_id": checkout.id, "credit_note_id": credit_note.id,
+            "currency_id": currency.id, "amount": amount, "outside": True,
+            "state": "succeeded" if refund.get("status") == "succeeded" else "pending",
+        })
+        if credit_note:
+            record.payment_id = record._webo_record_payment()
+        else:
+            record.payment_id = record._webo_record_unmatched_payment()
+        record._webo_alert_outside()
+        return record
+
+    def _webo_record_unmatched_payment(self):
+        """The money given back to the client outside any credit note: an
+        outbound customer payment in the payment-receiving journal, left
+        open on the client's account until a credit note balances it."""
+        self.ensure_one()
+        invoice = self.checkout_id.invoice_id.sudo()
+        journal = invoice._webo_payment_journal()
+        payment = self.env["account.payment"].sudo().with_context(
+            force_company=invoice.company_id.id, company_id=invoice.company_id.id).create({
+                "payment_type": "outbound", "partner_type": "customer",
+                "partner_id": invoice.commercial_partner_id.id, "amount": self.amount,
+                "currency_id": self.currency_id.id, "journal_id": journal.id,
+                "payment_method_id": journal.outbound_payment_method_ids[:1].id,
+                "payment_date": fields.Date.context_today(self),
+                "communication": "%s %s" % (invoice.number, self.refund_id),
+            })
+        payment.post()
+        return payment
+
+    def _webo_alert_outside(self):
+        """The designers' alert of a refund made in Stripe's dashboard, on
+        the invoice."""
+        invoice = self.checkout_id.invoice_id.sudo()
+        designers = invoice.company_id._webo_designers()
+        for local, partners in designers._webo_by_language(invoice):
+            subject, body = self.with_context(lang=local.env.lang)._webo_outside_text()
+            local.message_post(subject=subject, body=body, message_type="notification",
+                               subtype="mail.mt_note", partner_ids=partners.ids, **invoice._webo_author())
+
+    def _webo_outside_text(self):
+        invoice = self.checkout_id.invoice_id
+        values = {"amount": formatLang(self.env, self.amount, currency_obj=self.currency_id),
+                  "number": invoice.number, "refund": self.refund_id,
+                  "credit_note": self.credit_note_id.number}
+        subject = _("Refund made in Stripe: %(number)s") % values
+        if self.credit_note_id:
+            return subject, _(
+                "%(amount)s of the payment of %(number)s was refunded to the client in Stripe's "
+                "dashboard (%(refund)s): it is booked as the refund of the credit note "
+                "%(credit_note)s.") % values
+        return subject, _(
+            "%(amount)s of the payment of %(number)s was refunded to the client in Stripe's "
+            "dashboard (%(refund)s), and no credit note of the invoice owes the client that amount: "
+            "it is booked as a payment to the client, still to be balanced. If the sale is "
+            "cancelled, cancel the invoice with a credit note (Cancel the invoice) and match the "
+            "two; otherwise ask the client for the money back.") % values
 
     def _webo_record_payment(self):
         """The money going back to the client, in the payment-receiving
@@ -147,6 +227,20 @@ class WeboStripeRefund(models.Model):
         return credit_note._webo_post_payment(
             self.amount, credit_note.refund_invoice_id._webo_payment_journal(),
             communication="%s %s" % (credit_note.number, self.refund_id), currency_id=self.currency_id.id)
+
+    def _webo_notify_client(self):
+        """The client's email: what is refunded, to which card or account;
+        in the credit note's chatter, where the designers see it."""
+        self.ensure_one()
+        credit_note = self.credit_note_id.sudo()
+        client = credit_note.webo_billing_partner_id
+        if not client.email:
+            return
+        template = self.env.ref("webo_sale.mail_template_refund_notice")
+        checkout = self.checkout_id.with_context(lang=client.lang or credit_note.partner_id.lang)
+        credit_note.with_context(webo_amount_refunded=self.amount,
+                                 webo_payment_method=checkout._webo_method_label())._webo_post_template(
+            template, client, "webo_sale.mt_refund_notice")
 
     def _webo_lock(self):
         self.env.cr.execute("SELECT state FROM webo_stripe_refund WHERE id = %s FOR UPDATE", [self.id])
@@ -166,17 +260,25 @@ class WeboStripeRefund(models.Model):
             return False
         self.write({"state": "failed", "failure_reason": reason or False})
         self.payment_id.sudo().cancel()
-        credit_note = self.credit_note_id.sudo()
-        designers = credit_note.company_id._webo_designers()
-        for local, partners in designers._webo_by_language(credit_note):
+        # Told where the refund was booked: the credit note, else the invoice.
+        record = self.credit_note_id.sudo() or self.checkout_id.invoice_id.sudo()
+        designers = record.company_id._webo_designers()
+        for local, partners in designers._webo_by_language(record):
             subject, body = self.with_context(lang=local.env.lang)._webo_failure_text()
             local.message_post(subject=subject, body=body, message_type="notification",
                                subtype="mail.mt_note", partner_ids=partners.ids,
-                               **credit_note._webo_author())
+                               **record._webo_author())
         return True
 
     def _webo_failure_text(self):
         number = self.credit_note_id.number
+        if not self.credit_note_id:
+            number = self.checkout_id.invoice_id.number
+            return (_("Refund failed: %(number)s") % {"number": number},
+                    _("The refund of %(amount)s made in Stripe for the invoice %(number)s failed "
+                      "(%(reason)s): its payment to the client is cancelled.") % {
+                        "amount": formatLang(self.env, self.amount, currency_obj=self.currency_id),
+                        "number": number, "reason": self.failure_reason or _("refused")})
         return (_("Refund failed: %(number)s") % {"number": number},
                 _("The refund of %(amount)s through Stripe for the credit note %(number)s failed "
                   "(%(reason)s): its payment is cancelled and the client is still owed the amount. "

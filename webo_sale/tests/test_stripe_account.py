@@ -4,8 +4,9 @@ call to Stripe where the workspace has no account there."""
 import calendar
 
 from odoo import fields
+from odoo.exceptions import UserError
 
-from .common_opening import OpeningCase
+from .common_opening import OpeningCase, b64, sample_pdf
 
 
 class TestStripeAccount(OpeningCase):
@@ -51,3 +52,21 @@ class TestStripeAccount(OpeningCase):
         # (Stripe, unreachable here, would refuse it otherwise).
         self.assertFalse(self.service.stripe_account_id)
         self.service._webo_stripe_replace_bank("FR1420041010050500013M02606")
+
+    def test_a_replaced_document_waits_for_stripe_to_take_it(self):
+        """With a connected account, the new file goes to Stripe too: when
+        Stripe cannot be reached, the replacement is refused, nothing written."""
+        document = self.service.document_ids.filtered(lambda d: d.kind == "registration")
+        before = (document.filename, document.state)
+        self.service.stripe_account_id = "acct_WORKSPACEA"
+        with self.assertRaises(UserError) as refused:
+            with self.env.cr.savepoint():
+                document.sudo(self.designer_a).with_context(lang="fr_FR")._webo_replace(
+                    b64(sample_pdf()), "kbis-nouveau.pdf")
+        self.assertIn("injoignable", refused.exception.name)
+        document.invalidate_cache()
+        self.assertEqual((document.filename, document.state), before)
+        # Without an account there, only the books change.
+        self.service.stripe_account_id = False
+        document.sudo(self.designer_a)._webo_replace(b64(sample_pdf()), "kbis-nouveau.pdf")
+        self.assertEqual((document.filename, document.state), ("kbis-nouveau.pdf", "submitted"))

@@ -64,8 +64,55 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
         self.assertEqual(refused.exception.status, 400)
         self.assertEqual((refund.state, credit_note.state), ("pending", "paid"))
         self.assertFalse(self.events.search([("event_id", "=", "evt_refund_%d_1" % refund.id)]))
-        # A refund made in Stripe's dashboard: not webo's, ignored.
+        # A failed refund made in Stripe's dashboard: nothing to book.
         stranger = self._refund_event(refund, "failed", 2)
         stranger["data"]["object"]["id"] = "re_dashboard"
         self.assertEqual(self._receive(stranger), "ignored")
         self.assertEqual(refund.state, "pending")
+
+    def _dashboard_event(self, checkout, amount, number=1, status="succeeded", kind="refund.created"):
+        return {"id": "evt_dashboard_%d_%d" % (checkout.id, number), "object": "event", "type": kind,
+                "account": checkout.stripe_account_id, "created": 0,
+                "data": {"object": {"id": "re_dashboard_%d" % checkout.id, "object": "refund",
+                                    "amount": amount, "status": status, "metadata": {},
+                                    "payment_intent": checkout.payment_intent_id}}}
+
+    def test_a_dashboard_refund_pays_the_credit_note_once(self):
+        invoice = self._invoice()
+        checkout = self._checkout(invoice)
+        self._receive(self._event(checkout))
+        credit_note = self.env["account.invoice"].browse(
+            invoice.sudo(self.designer_a).webo_cancel_with_credit_note())
+        event = self._dashboard_event(checkout, checkout.amount_minor)
+        self.assertEqual(self._receive(event), "processed")
+        self.assertEqual(self._receive(event), "duplicate")
+        refund = self.env["webo.stripe.refund"].search([("checkout_id", "=", checkout.id)])
+        self.assertEqual((len(refund), refund.outside, refund.credit_note_id), (1, True, credit_note))
+        self.assertEqual((credit_note.state, refund.payment_id.state), ("paid", "posted"))
+        self.assertFalse(self.env["webo.stripe.refund"]._webo_refundable(credit_note))
+        # Its refund.updated later: the same refund, not a second one.
+        self.assertEqual(self._receive(self._dashboard_event(checkout, checkout.amount_minor, 2,
+                                                             kind="refund.updated")), "processed")
+        self.assertEqual(self.env["webo.stripe.refund"].search_count([("checkout_id", "=", checkout.id)]), 1)
+
+    def test_a_dashboard_refund_without_credit_note_alerts_and_may_fail(self):
+        invoice = self._invoice()
+        checkout = self._checkout(invoice)
+        self._receive(self._event(checkout))
+        self.assertEqual(self._receive(self._dashboard_event(checkout, 10000, status="pending")), "processed")
+        refund = self.env["webo.stripe.refund"].search([("checkout_id", "=", checkout.id)])
+        self.assertEqual((refund.credit_note_id, refund.amount, refund.state), (
+            self.env["account.invoice"], 100.0, "pending"))
+        self.assertEqual((refund.payment_id.payment_type, refund.payment_id.state), ("outbound", "posted"))
+        self.assertEqual(invoice.state, "paid")
+        alert = invoice.message_ids.filtered(
+            lambda m: (m.subject or "").startswith("Remboursement effectué dans Stripe"))
+        self.assertEqual(alert.partner_ids, self.designer_a.partner_id)
+        self.assertIn("avoir", alert.body)
+        # The bank returned it: its payment is cancelled, the designers told.
+        self.assertEqual(self._receive(self._dashboard_event(checkout, 10000, 2, status="failed",
+                                                             kind="refund.updated")), "processed")
+        self.assertEqual((refund.state, refund.payment_id.state), ("failed", "cancelled"))
+        self.assertTrue(invoice.message_ids.filtered(
+            lambda m: (m.subject or "").startswith("Échec du remboursement")))
+
