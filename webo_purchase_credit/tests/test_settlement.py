@@ -95,7 +95,8 @@ class TestSettlement(PurchaseCase):
         self.assertEqual(set((payment | settled).mapped("state")), {"cancelled"})
         self.assertEqual(entries.exists(), entries)
         for entry in entries:
-            reversal = self.env["account.move"].search([("ref", "like", entry.name), ("id", "!=", entry.id)])
+            reversal = self.env["account.move"].search([("ref", "like", entry.name), ("id", "!=", entry.id),
+                                                      ("company_id", "=", entry.company_id.id)])
             self.assertEqual(len(reversal), 1, "one reversal of %s" % entry.name)
             self.assertEqual(reversal.amount, entry.amount)
         self.assertFalse(self.env["webo.purchase.settlement"].search(
