@@ -23,7 +23,8 @@ whose IBAN is known gets that client as its partner.
 
 * ours: ``account.bank.statement.line._webo_match()`` on the statement's
   lines, as its import runs it: the sure matches reconciled (Odoo's
-  ``process_reconciliation``, hence the client's receipt and the deferred
+  ``process_reconciliation``, in batches whose recomputations are written
+  once, each batch followed by its payments' receipts and the deferred
   purchases' settlement), the others proposed or left, then the
   designers' one alert listing the statement's payments;
 * Odoo: the reconciliation widget's automatic pass on the same lines, as

@@ -87,6 +87,9 @@ class AccountBankStatement(models.Model):
         """The summary alert's subject and body, in the context's language:
         a sentence per invoice paid, as the alert of a single payment says it."""
         items = []
+        # Read together, not an invoice and a journal item at a time.
+        lines.mapped("journal_entry_ids.matched_debit_ids.debit_move_id.invoice_id")
+        lines.mapped("webo_match_ids.invoice_ids.commercial_partner_id.name")
         for line in lines:
             payments = line.journal_entry_ids.mapped("payment_id")
             for invoice in line.webo_match_ids.filtered(lambda match: match.state == "auto").invoice_ids:

@@ -13,6 +13,12 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
 from ..tools.bank_matching import Invoice, Line, Workspace, iban_plain, number_key, references
+from .account_move_line import PaidLater
+
+# The invoices a batch pays at most: what Odoo reads in a batch before
+# its recomputation (each journal item's residual, at every reading, for
+# all the items waiting) grows with it.
+BATCH_INVOICES = 10
 
 MATCH_STATES = [
     ("reconciled", "Reconciled"),
@@ -52,15 +58,55 @@ class AccountBankStatementLine(models.Model):
             incoming = mine.filtered(lambda line: line.amount > 0).sorted(lambda line: (line.date, line.id))
             currency_of = {line: line.journal_id.currency_id or company.currency_id for line in incoming}
             for currency in dict.fromkeys(currency_of.values()):
-                same = incoming.filtered(
-                    lambda line, currency=currency, of=currency_of: of[line] == currency)
-                workspace = self._webo_workspace(company, currency, same)
-                for line in same:
-                    line._webo_apply(workspace, workspace.decide(line._webo_as_match_line(currency)))
+                incoming.filtered(
+                    lambda line, currency=currency, of=currency_of: of[line] == currency
+                )._webo_match_in_batch(company, currency)
         reconciled = lines.filtered(lambda line: line.webo_match_state == "reconciled")
         for statement in reconciled.mapped("statement_id"):
             statement._webo_alert_payments(reconciled.filtered(
                 lambda line, statement=statement: line.statement_id == statement))
+
+    def _webo_match_in_batch(self, company, currency):
+        """Match these lines (of ``company``, in ``currency``, in date order)
+        in batches. Each sure match is reconciled by Odoo as before, but
+        the stored fields the reconciliations change (the journal items'
+        residuals, the invoices' amount due and state, the entries' matched
+        percentages) are recomputed and written once for a batch, not
+        after every write of every line (which made up about a third of a
+        line's time). Then, the books up to date, each invoice paid gets
+        what follows a payment (the client's receipt, the deferred
+        purchases settled), in the order of the lines. A line paying an
+        invoice that a line of the batch paid starts a new batch (its
+        receipt tells what the invoice owes after the earlier payment), and
+        so does the line after BATCH_INVOICES invoices."""
+        workspace = self._webo_workspace(company, currency, self)
+        payers = set()
+        paid = PaidLater()  # filled by account.move.line.reconcile
+        in_batch = set()
+        try:
+            for line in self.with_context(webo_paid_later=paid):
+                decision = workspace.decide(line._webo_as_match_line(currency))
+                if decision.kind == "sure":
+                    if in_batch & set(decision.invoices) or len(in_batch) >= BATCH_INVOICES:
+                        self._webo_end_batch(paid)
+                        in_batch = set()
+                    in_batch |= set(decision.invoices)
+                with self.env.norecompute():
+                    line._webo_apply(workspace, decision, payers)
+        except Exception:
+            # What was left to recompute belongs to the transaction the
+            # caller now rolls back.
+            self.env.clear()
+            raise
+        self._webo_end_batch(paid)
+
+    def _webo_end_batch(self, paid):
+        """Write what the batch's reconciliations changed, then follow up
+        its payments (``paid``: PaidLater)."""
+        self.recompute()
+        done, paid.items = paid.items, []
+        for invoice, amount, payments in done:
+            invoice.with_context(webo_paid_later=None)._webo_payment_received(amount, payments)
 
     def _webo_as_match_line(self, currency):
         text = " ".join(part for part in (self.name, self.ref, self.note) if part and part != "/")
@@ -122,8 +168,9 @@ class AccountBankStatementLine(models.Model):
         """, [company.id, sorted({key[1] for key in named})])
         return {number_key(number) for (number,) in self.env.cr.fetchall()} & named
 
-    def _webo_apply(self, workspace, decision):
-        """Write what the matcher decided for this line."""
+    def _webo_apply(self, workspace, decision, payers=None):
+        """Write what the matcher decided for this line (``payers``: see
+        ``_webo_remember_payer``)."""
         self.ensure_one()
         matches = self.env["webo.bank.match"].sudo()
         client = self.env["res.partner"].browse(decision.client) if decision.client else None
@@ -134,12 +181,12 @@ class AccountBankStatementLine(models.Model):
             invoices = self.env["account.invoice"].browse(decision.invoices)
             currency = self.journal_id.currency_id or self.company_id.currency_id
             amounts = [amount / 100.0 for amount in decision.amounts]
-            self.write(values)
-            self._webo_reconcile(invoices, amounts, currency)
+            # One write: a reconciliation that fails undoes the whole import.
+            self.write(dict(values, webo_match_state="reconciled"))
+            self._webo_reconcile(invoices, amounts, currency, payers)
             workspace.paid(decision)
             matches.create({"statement_line_id": self.id, "state": "auto", "rule": decision.rule,
                             "invoice_ids": [(6, 0, list(decision.invoices))]})
-            self.write({"webo_match_state": "reconciled"})
         elif decision.kind == "proposed":
             matches.create({"statement_line_id": self.id, "state": "proposed", "rule": decision.rule,
                             "invoice_ids": [(6, 0, list(decision.invoices))]})
@@ -147,7 +194,7 @@ class AccountBankStatementLine(models.Model):
         else:
             self.write(dict(values, webo_match_state="unmatched"))
 
-    def _webo_reconcile(self, invoices, amounts, currency):
+    def _webo_reconcile(self, invoices, amounts, currency, payers=None):
         """Reconcile this credit line with ``invoices``, each receiving its
         amount, through Odoo's statement reconciliation; the payer's IBAN
         becomes known for their client."""
@@ -169,14 +216,18 @@ class AccountBankStatementLine(models.Model):
                 raise UserError(_("Invoice %(number)s no longer owes %(amount)s: the transfer cannot "
                                   "be reconciled with it.") % {"number": invoice.number, "amount": amount})
         self.process_reconciliation(counterpart_aml_dicts=counterparts)
-        self._webo_remember_payer(invoices[:1].commercial_partner_id)
+        self._webo_remember_payer(invoices[:1].commercial_partner_id, payers)
 
-    def _webo_remember_payer(self, client):
+    def _webo_remember_payer(self, client, payers=None):
         """The IBAN a client paid from, kept on the client: their next
-        transfers are recognised by it."""
+        transfers are recognised by it. ``payers``: the IBANs a batch
+        looked up already (in a batch, the accounts it creates have their
+        searchable sanitized number only once the batch ends)."""
         iban = iban_plain(self.webo_payer_iban)
-        if not iban or not client:
+        if not iban or not client or (payers is not None and iban in payers):
             return
+        if payers is not None:
+            payers.add(iban)
         banks = self.env["res.partner.bank"].sudo()
         if banks.search_count([("sanitized_acc_number", "=", iban),
                                ("company_id", "in", (client.company_id.id, False))]):

@@ -805,6 +805,23 @@ class AccountInvoice(models.Model):
                               "open your sales service first."))
         return journal
 
+    def _webo_amounts_due(self, fresh=False):
+        """{invoice: what it still owes}. ``fresh``: while Odoo's
+        recomputations wait (a batch of bank statement lines), the amount
+        due computed from the journal items as they are now, not the one
+        last written."""
+        if not fresh:
+            return {invoice: invoice.residual for invoice in self}
+        # Computed for these invoices alone (Odoo would compute it for
+        # every invoice waiting), in cache: the batch's recomputation
+        # writes it, once the journal items' residuals are written.
+        field = self._fields["residual"]
+        self.invalidate_cache(["residual"], self.ids)
+        self._recompute_todo(field)
+        due = {invoice: invoice.residual for invoice in self}
+        self.env.remove_todo(field, self)
+        return due
+
     def _webo_payment_received(self, amount, payments):
         """A client payment of ``amount`` was just reconciled with this
         invoice: the designers get an alert (email and Odoo notification,

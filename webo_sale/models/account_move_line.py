@@ -2,6 +2,16 @@ from odoo import api, models
 from odoo.tools import float_compare
 
 
+class PaidLater:
+    """The payments a batch of bank statement lines follows up once its
+    books are written: (invoice, amount received, payments), in order.
+    Passed in the context (key ``webo_paid_later``), where Odoo compares
+    contexts: two batches' are never equal."""
+
+    def __init__(self):
+        self.items = []
+
+
 class AccountMoveLine(models.Model):
     _name = "account.move.line"
     _inherit = ["webo.issued.guard", "account.move.line"]
@@ -14,15 +24,23 @@ class AccountMoveLine(models.Model):
         line matched with the invoice. What the reconciliation took off an
         invoice's amount due is the payment it received."""
         invoices = self._webo_invoices_paid_here()
-        due_before = {invoice: invoice.residual for invoice in invoices}
+        later = self.env.context.get("webo_paid_later")
+        due_before = invoices._webo_amounts_due(fresh=later is not None)
         result = super().reconcile(writeoff_acc_id=writeoff_acc_id,
                                    writeoff_journal_id=writeoff_journal_id)
         payments = self.mapped("payment_id")
+        invoices.invalidate_cache(["residual", "state"], invoices.ids)
+        due_after = invoices._webo_amounts_due(fresh=later is not None)
         for invoice, before in due_before.items():
-            invoice.invalidate_cache(["residual", "state"], invoice.ids)
-            received = invoice.currency_id.round(before - invoice.residual)
+            received = invoice.currency_id.round(before - due_after[invoice])
             if float_compare(received, 0.0, precision_rounding=invoice.currency_id.rounding) > 0:
-                invoice._webo_payment_received(received, payments)
+                # A batch of bank statement lines follows up its payments
+                # once its books are written
+                # (account.bank.statement.line._webo_match_in_batch).
+                if later is not None:
+                    later.items.append((invoice, received, payments))
+                else:
+                    invoice._webo_payment_received(received, payments)
         return result
 
     def _webo_issued_invoices(self):

@@ -1,7 +1,7 @@
 """A match of a bank statement credit line with the invoice(s) it pays:
 reconciled at once when sure, else proposed with its reason for the
 designer to confirm (one click: reconciled as a sure one) or reject."""
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
@@ -47,7 +47,20 @@ class WeboBankMatch(models.Model):
 
     @api.model
     def _webo_rule_labels(self):
-        """Each rule of ``tools/bank_matching.RULES``, explained."""
+        """Each rule of ``tools/bank_matching.RULES``, explained (in the
+        context's language)."""
+        return list(self._webo_rule_labels_in(self.env.lang))
+
+    @api.model
+    @tools.ormcache("lang")
+    def _webo_rule_labels_in(self, lang):
+        """The rules' labels in ``lang``, translated once: the selection of
+        the rule fields asks for them at every write of a matched line.
+        (Odoo empties this cache when a translation changes.)"""
+        return self.with_context(lang=lang)._webo_rule_label_texts()
+
+    @api.model
+    def _webo_rule_label_texts(self):
         labels = {
             "reference_amount": _("The invoice number(s) and exactly what they still owe."),
             "reference_partial": _("The invoice number, less than it owes, paid by its client "
@@ -71,7 +84,7 @@ class WeboBankMatch(models.Model):
             "already_paid": _("The invoice named is already paid or cancelled."),
             "nothing": _("No invoice number, no known payer, no single invoice of that amount."),
         }
-        return [(rule, labels[rule]) for rule in RULES]
+        return tuple((rule, labels[rule]) for rule in RULES)
 
     @api.model
     @public_method

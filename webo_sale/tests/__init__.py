@@ -18,6 +18,7 @@ from . import test_isolation_rules
 from . import test_hardened_inputs
 from . import test_inalterability
 from . import test_bank_matching
+from . import test_bank_batch
 from . import test_bank_statement_import
 from . import test_invoice_viewed
 from . import test_mail_delivery
