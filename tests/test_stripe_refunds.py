@@ -11,21 +11,21 @@ import xmlrpc.client
 import pytest
 import test_stripe_payments
 from test_invoicing_api import ACCESS_ERROR, USER_ERROR, assert_fault, local_url, read_invoice
-from test_stripe_payments import post_event, service_of, start_checkout
+from test_stripe_payments import delivered, post_event, service_of, start_checkout
 
 # The payments' fixtures: the platform's keys, a workspace with a sent invoice.
 stripe_platform = test_stripe_payments.stripe_platform
 shop = test_stripe_payments.shop
 
 
-def paid_by_stripe(designer, record, stripe_platform, odoo_url, method="card"):
+def paid_by_stripe(admin, designer, record, stripe_platform, odoo_url, method="card"):
     """The client pays the shop's invoice on Stripe's page: the session."""
     assert start_checkout(odoo_url, local_url(odoo_url, record["webo_payment_url"])).status_code == 303
     account = service_of(designer)["stripe_account_id"]
     session = stripe_platform.sessions_of(account)[-1]
-    assert post_event(odoo_url, stripe_platform.pay(session["id"], method=method)).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.pay(session["id"], method=method))
     if method == "sepa_debit":
-        assert post_event(odoo_url, stripe_platform.settle(session["id"])).text == "processed"
+        delivered(admin, odoo_url, stripe_platform.settle(session["id"]))
     return session
 
 
@@ -46,7 +46,7 @@ def collected_this_month(designer):
 
 def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
-    session = paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    session = paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
     assert read_invoice(designer, invoice)["state"] == "paid"
     # A paid invoice paid by card can be cancelled: its credit note owes the client.
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
@@ -85,7 +85,7 @@ def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, strip
 
     # Stripe's charge.refunded: processed once.
     event = stripe_platform.refund_settled(refund_id)
-    assert post_event(odoo_url, event).text == "processed"
+    delivered(admin, odoo_url, event)
     assert post_event(odoo_url, event).text == "duplicate"
     assert len(outbound(admin, credit_note)) == 1
 
@@ -93,7 +93,7 @@ def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, strip
 def test_refund_refusals_write_nothing_and_refund_nothing(shop, admin, rpc, stripe_platform, odoo_url,
                                                          new_designer):
     designer, _company, invoice, record, _address = shop
-    paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
 
     def nothing_happened():
@@ -163,13 +163,13 @@ def test_no_stripe_refund_for_an_invoice_not_paid_through_stripe(shop, stripe_pl
 
 def test_failed_sepa_refund_reopens_the_credit_note_and_alerts(shop, admin, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
-    paid_by_stripe(designer, record, stripe_platform, odoo_url, method="sepa_debit")
+    paid_by_stripe(admin, designer, record, stripe_platform, odoo_url, method="sepa_debit")
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
     (refund_id,) = designer.execute("account.invoice", "webo_refund_by_stripe", [credit_note])
     assert refunds_at_stripe(stripe_platform, designer)[0]["status"] == "pending"
     assert read_invoice(designer, credit_note)["state"] == "paid"
     event = stripe_platform.refund_failed(refund_id)
-    assert post_event(odoo_url, event).text == "processed"
+    delivered(admin, odoo_url, event)
     assert post_event(odoo_url, event).text == "duplicate"
     (payment,) = outbound(admin, credit_note)
     assert payment["state"] == "cancelled"
@@ -187,7 +187,7 @@ def test_failed_sepa_refund_reopens_the_credit_note_and_alerts(shop, admin, stri
 
 def test_two_clicks_at_once_refund_once(shop, admin, rpc, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
-    paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
     sessions = [rpc(designer.login) for _index in range(2)]
     start = threading.Barrier(2)

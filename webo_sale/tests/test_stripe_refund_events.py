@@ -34,7 +34,7 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
     def test_a_failed_refund_cancels_its_payment_once_and_alerts(self):
         _checkout, credit_note, refund = self._refunded()
         event = self._refund_event(refund, "failed", 1)
-        self.assertEqual(self._receive(event), "processed")
+        self.assertEqual(self._receive(event), "received")
         self.assertEqual(self._receive(event), "duplicate")
         self.assertEqual((refund.state, refund.failure_reason, refund.payment_id.state),
                          ("failed", "declined", "cancelled"))
@@ -53,7 +53,7 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
         event.update(type="charge.refunded", data={"object": {
             "id": "ch_1", "object": "charge", "payment_intent": checkout.payment_intent_id,
             "amount_refunded": checkout.amount_minor, "refunded": True}})
-        self.assertEqual(self._receive(event), "processed")
+        self.assertEqual(self._receive(event), "received")
         self.assertEqual((refund.state, refund.payment_id.state), ("succeeded", "posted"))
 
     def test_refund_events_of_another_account_or_unknown_refund(self):
@@ -67,5 +67,6 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
         # A refund made in Stripe's dashboard: not webo's, ignored.
         stranger = self._refund_event(refund, "failed", 2)
         stranger["data"]["object"]["id"] = "re_dashboard"
-        self.assertEqual(self._receive(stranger), "ignored")
+        self.assertEqual(self._receive(stranger), "received")
+        self.assertEqual(self.events.search([("event_id", "=", stranger["id"])]).state, "done")
         self.assertEqual(refund.state, "pending")
