@@ -38,9 +38,9 @@ SELECT id FROM webo_stripe_event
  WHERE state = 'pending' AND (retry_after IS NULL OR retry_after <= now() AT TIME ZONE 'UTC')
  ORDER BY stripe_created, id LIMIT 1 FOR UPDATE SKIP LOCKED
 """
-# A scheduled run stops taking events after this, below the workers'
-# time limits (limit_time_cpu 600 s here; Odoo's default is 60 s: lower
-# it with them), and lets the other jobs run; the next run goes on.
+# A scheduled run stops taking events after this, within the workers'
+# limit_time_cpu (600 s in runtime/odoo.conf.template), and lets the other
+# jobs run; the next run goes on.
 RUN_SECONDS = 120
 # An event failing this many times is left "failed" for the operator.
 MAX_ATTEMPTS = 5
