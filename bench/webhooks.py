@@ -86,23 +86,26 @@ def prepare(odoo, database):
                                                     limit=1)
             income = env["account.account"].search([("company_id", "=", company.id),
                                                     ("code", "=like", "706%")], limit=1)
-            invoices = env["account.invoice"]
             for number in range((count + 1 - index) // 2):
-                invoices |= invoices.sudo(designer).create({
+                # One at a time, committed by fifties: hundreds validated in
+                # one call take minutes each.
+                invoice = env["account.invoice"].sudo(designer).create({
                     "partner_id": client.id, "journal_id": journal.id, "name": "Site %d" % number,
                     "date_invoice": today.isoformat(),
                     "date_due": (today + datetime.timedelta(days=30)).isoformat(),
                     "invoice_line_ids": [(0, 0, {"name": "Création du site", "quantity": 1,
                                                  "price_unit": 100.0 + number, "account_id": income.id})],
                 })
-            invoices.action_invoice_open()
-            for invoice in invoices:
+                invoice.action_invoice_open()
                 checkout = env["webo.stripe.checkout"].create({
                     "invoice_id": invoice.id, "stripe_account_id": account,
                     "session_id": "cs_bench_%d" % invoice.id, "currency_id": invoice.currency_id.id,
                     "amount": invoice.residual, "amount_minor": round(invoice.residual * 100)})
                 checkouts.append((checkout.id, checkout.reference, checkout.session_id, account,
                                   checkout.amount_minor))
+                if len(checkouts) % 50 == 0:
+                    cr.commit()
+                    env.clear()
         cr.commit()
     return checkouts
 
@@ -218,6 +221,26 @@ def queue(odoo, database):
         return dict(cr.fetchall())
 
 
+# Each event is processed in a transaction of its own, one after the
+# other: from one event's write_date (its transaction's start) to the
+# next one's is its processing time (gaps between two runs of the job
+# left out).
+COST_SQL = """
+SELECT event_type, count(*), avg(seconds), percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds)
+  FROM (SELECT event_type, extract(epoch FROM lead(write_date) OVER (ORDER BY write_date) - write_date)
+               AS seconds
+          FROM webo_stripe_event WHERE event_id LIKE 'evt_bench_%%' AND state = 'done') AS timed
+ WHERE seconds < 10 GROUP BY event_type ORDER BY event_type
+"""
+
+
+def processing_costs(odoo, database):
+    """[(event type, events timed, mean s, p95 s)] of the queue's work."""
+    with odoo.api.Environment.manage(), odoo.registry(database).cursor() as cr:
+        cr.execute(COST_SQL)
+        return cr.fetchall()
+
+
 def drain(odoo, database, checkout_ids):
     """Seconds until no event waits in the queue and every invoice is paid
     (or DRAIN_TIMEOUT_S). The server's scheduled job processes the queue;
@@ -267,6 +290,13 @@ def main():
     print("answer time: median %.0f ms, p95 %.0f ms, max %.0f ms; drained %.1f s after the last answer"
           % (statistics.median(durations) * 1000, p95, durations[-1] * 1000, drain_s))
     print("invoices: %d paid once, %d paid more than once, %d still owing" % (once, double, unpaid))
+    for body in sorted({body for status, body, _seconds in results if status == 200}):
+        times = sorted(seconds for status, answer, seconds in results if (status, answer) == (200, body))
+        print("answered %s: %d, median %.0f ms, p95 %.0f ms" % (
+            body, len(times), statistics.median(times) * 1000, times[round(0.95 * (len(times) - 1))] * 1000))
+    for event_type, count, mean, p95_s in processing_costs(odoo, database):
+        print("processed by the job: %s: %d timed, mean %.0f ms, p95 %.0f ms"
+              % (event_type, count, mean * 1000, p95_s * 1000))
     states = queue(odoo, database)
     print("events stored: %s" % ", ".join("%s %d" % item for item in sorted(states.items())))
     print("RESULT processed=%d duplicates_ignored=%d double_paid=%d p95_ms=%.0f drain_s=%.1f failed=%d "
