@@ -71,8 +71,9 @@ def bench_source(database):
 
 
 @pytest.fixture(scope="module")
-def tiny_runs(demo_ports, bench_source, database, output_dir):
-    """{benchmark: (exit status, stdout, stderr)} of every benchmark's tiny run."""
+def tiny_runs(request, demo_ports, bench_source, database, output_dir):
+    """{benchmark: (exit status, stdout, stderr)} of the tiny run of every
+    benchmark whose test is selected (all of them, unless ``-k``)."""
     def run(name):
         copy = "%s_b_%s" % (database, name)
         try:
@@ -86,8 +87,10 @@ def tiny_runs(demo_ports, bench_source, database, output_dir):
             log.write(process.stdout + "\n--- stderr ---\n" + process.stderr)
         return process.returncode, process.stdout, process.stderr
 
+    selected = {item.callspec.params["name"] for item in request.session.items
+                if item.originalname == "test_benchmark_runs_to_its_result_line_at_a_tiny_size"}
     with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
-        futures = {name: pool.submit(run, name) for name in BENCHMARKS}
+        futures = {name: pool.submit(run, name) for name in BENCHMARKS if name in selected}
         return {name: future.result() for name, future in futures.items()}
 
 

@@ -16,7 +16,7 @@ import requests
 import test_stripe_payments
 from dateutil.relativedelta import relativedelta
 from test_invoicing_api import local_url, mail_to, read_invoice, send_invoice
-from test_stripe_payments import payments, post_event, service_of
+from test_stripe_payments import delivered, payments, post_event, service_of
 
 # The platform's keys and the loopback API, for each test (a fixture).
 stripe_platform = test_stripe_payments.stripe_platform
@@ -65,14 +65,13 @@ def choose_autopay(odoo_url, page_url, accept="1"):
     return browser.post(odoo_url + action, data=fields, allow_redirects=False, timeout=120)
 
 
-def set_up(api, odoo_url, page_url, account, method="card"):
+def set_up(admin, api, odoo_url, page_url, account, method="card"):
     """The whole choice: the page, Stripe's page in setup mode, the event."""
     answer = choose_autopay(odoo_url, page_url)
     assert answer.status_code == 303, answer.text
     session = [s for s in api.sessions_of(account) if s["mode"] == "setup"][-1]
     assert answer.headers["Location"] == session["url"]
-    reply = post_event(odoo_url, api.complete_setup(session["id"], method=method))
-    assert (reply.status_code, reply.text) == (200, "processed")
+    delivered(admin, odoo_url, api.complete_setup(session["id"], method=method))
     return session
 
 
@@ -103,7 +102,7 @@ def test_the_run_charges_each_new_invoice_once_paid_by_the_webhook(subscribed, a
     page = local_url(odoo_url, url)
     text, form = autopay_form(requests.Session(), page)
     assert "Payer automatiquement les prochaines factures" in text and "8 semaines" in form
-    session = set_up(stripe_platform, odoo_url, page, account)
+    session = set_up(admin, stripe_platform, odoo_url, page, account)
     assert session["customer"] and session["payment_method_types"] == ["card", "sepa_debit"]
     assert subscription_of(designer, subscription) == {
         "id": subscription, "webo_autopay": True, "webo_autopay_method": "Card •••• 4242"}
@@ -127,8 +126,7 @@ def test_the_run_charges_each_new_invoice_once_paid_by_the_webhook(subscribed, a
     assert read_invoice(designer, invoice)["state"] == "open"
     run_today(admin)
     assert len(stripe_platform.payment_intents_of(account)) == 1
-    reply = post_event(odoo_url, stripe_platform.intent_event_of(intent["id"]))
-    assert (reply.status_code, reply.text) == (200, "processed")
+    delivered(admin, odoo_url, stripe_platform.intent_event_of(intent["id"]))
     assert read_invoice(designer, invoice)["state"] == "paid" and len(payments(admin, invoice)) == 1
     assert read_invoice(designer, first)["state"] == "open", "the invoice before the choice is not charged"
 
@@ -146,7 +144,7 @@ def failure_told(designer, invoice, received, address):
 def test_a_declined_card_leaves_the_invoice_due_and_tells_designer_and_client(
         subscribed, admin, stripe_platform, odoo_url, outbox):
     designer, _client, subscription, first, url, account, address = subscribed
-    set_up(stripe_platform, odoo_url, local_url(odoo_url, url), account)
+    set_up(admin, stripe_platform, odoo_url, local_url(odoo_url, url), account)
     (mandate,) = admin.execute("webo.stripe.mandate", "search_read", [("subscription_id", "=", subscription)],
                                fields=["payment_method_id"])
     # The bank wants the client's 3-D Secure: off-session, the payment fails.
@@ -158,8 +156,7 @@ def test_a_declined_card_leaves_the_invoice_due_and_tells_designer_and_client(
     failure_told(designer, invoice, outbox.collect(), address)
     # Stripe's own failure event afterwards: nothing more; no second charge.
     (intent,) = stripe_platform.payment_intents_of(account)
-    assert post_event(odoo_url, stripe_platform.intent_event_of(
-        intent["id"], "payment_intent.payment_failed")).status_code == 200
+    delivered(admin, odoo_url, stripe_platform.intent_event_of(intent["id"], "payment_intent.payment_failed"))
     assert read_invoice(designer, invoice)["state"] == "open"
     assert not mail_to(outbox.collect(), address)
     run_today(admin)
@@ -169,7 +166,7 @@ def test_a_declined_card_leaves_the_invoice_due_and_tells_designer_and_client(
 def test_a_sepa_debit_is_under_way_then_fails_from_the_webhook(subscribed, admin, stripe_platform, odoo_url,
                                                                  outbox):
     designer, _client, subscription, first, url, account, address = subscribed
-    set_up(stripe_platform, odoo_url, local_url(odoo_url, url), account, method="sepa_debit")
+    set_up(admin, stripe_platform, odoo_url, local_url(odoo_url, url), account, method="sepa_debit")
     assert subscription_of(designer, subscription)["webo_autopay_method"] == "SEPA Direct Debit •••• 3000"
     (mandate,) = admin.execute("webo.stripe.mandate", "search_read", [("subscription_id", "=", subscription)],
                                fields=["stripe_mandate_id"])
@@ -183,8 +180,7 @@ def test_a_sepa_debit_is_under_way_then_fails_from_the_webhook(subscribed, admin
     assert "en cours de traitement" in requests.get(local_url(odoo_url, record["webo_payment_url"]),
                                                     timeout=120).text
     outbox.collect()
-    reply = post_event(odoo_url, stripe_platform.intent_settled(intent["id"], succeeded=False))
-    assert (reply.status_code, reply.text) == (200, "processed")
+    delivered(admin, odoo_url, stripe_platform.intent_settled(intent["id"], succeeded=False))
     assert read_invoice(designer, invoice)["state"] == "open" and not payments(admin, invoice)
     failure_told(designer, invoice, outbox.collect(), address)
 
@@ -193,7 +189,7 @@ def test_the_client_revokes_from_the_page_and_nothing_is_charged(subscribed, adm
                                                                   odoo_url):
     designer, _client, subscription, first, url, account, _address = subscribed
     page = local_url(odoo_url, url)
-    set_up(stripe_platform, odoo_url, page, account)
+    set_up(admin, stripe_platform, odoo_url, page, account)
     browser = requests.Session()
     _text, form = autopay_form(browser, page, css="o_webo_autopay_revoke")
     action = re.search(r'action="([^"]+)"', form).group(1)
@@ -238,7 +234,7 @@ def test_refusals_write_nothing_and_charge_nothing(subscribed, admin, stripe_pla
     assert refused.status_code == 409 and "indisponible" in refused.text
     assert mandates() == 0
 
-    set_up(stripe_platform, odoo_url, page, account)
+    set_up(admin, stripe_platform, odoo_url, page, account)
     # Revoking with another invoice's token, or none: not found, still automatic.
     for token_given in ("", other_token):
         answer = requests.post(start + "/revoke", data={"access_token": token_given},

@@ -11,21 +11,21 @@ import xmlrpc.client
 import pytest
 import test_stripe_payments
 from test_invoicing_api import ACCESS_ERROR, USER_ERROR, assert_fault, local_url, mail_to, read_invoice
-from test_stripe_payments import post_event, service_of, start_checkout
+from test_stripe_payments import delivered, post_event, service_of, start_checkout
 
 # The payments' fixtures: the platform's keys, a workspace with a sent invoice.
 stripe_platform = test_stripe_payments.stripe_platform
 shop = test_stripe_payments.shop
 
 
-def paid_by_stripe(designer, record, stripe_platform, odoo_url, method="card"):
+def paid_by_stripe(admin, designer, record, stripe_platform, odoo_url, method="card"):
     """The client pays the shop's invoice on Stripe's page: the session."""
     assert start_checkout(odoo_url, local_url(odoo_url, record["webo_payment_url"])).status_code == 303
     account = service_of(designer)["stripe_account_id"]
     session = stripe_platform.sessions_of(account)[-1]
-    assert post_event(odoo_url, stripe_platform.pay(session["id"], method=method)).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.pay(session["id"], method=method))
     if method == "sepa_debit":
-        assert post_event(odoo_url, stripe_platform.settle(session["id"])).text == "processed"
+        delivered(admin, odoo_url, stripe_platform.settle(session["id"]))
     return session
 
 
@@ -47,7 +47,7 @@ def collected_this_month(designer):
 def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, stripe_platform, odoo_url,
                                                                outbox):
     designer, _company, invoice, record, address = shop
-    session = paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    session = paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
     assert read_invoice(designer, invoice)["state"] == "paid"
     # A paid invoice paid by card can be cancelled: its credit note owes the client.
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
@@ -94,7 +94,7 @@ def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, strip
 
     # Stripe's charge.refunded: processed once.
     event = stripe_platform.refund_settled(refund_id)
-    assert post_event(odoo_url, event).text == "processed"
+    delivered(admin, odoo_url, event)
     assert post_event(odoo_url, event).text == "duplicate"
     assert len(outbound(admin, credit_note)) == 1
 
@@ -102,7 +102,7 @@ def test_card_refund_of_a_credit_note_is_made_once_and_booked(shop, admin, strip
 def test_refund_refusals_write_nothing_and_refund_nothing(shop, admin, rpc, stripe_platform, odoo_url,
                                                          new_designer):
     designer, _company, invoice, record, _address = shop
-    paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
 
     def nothing_happened():
@@ -172,13 +172,13 @@ def test_no_stripe_refund_for_an_invoice_not_paid_through_stripe(shop, stripe_pl
 
 def test_failed_sepa_refund_reopens_the_credit_note_and_alerts(shop, admin, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
-    paid_by_stripe(designer, record, stripe_platform, odoo_url, method="sepa_debit")
+    paid_by_stripe(admin, designer, record, stripe_platform, odoo_url, method="sepa_debit")
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
     (refund_id,) = designer.execute("account.invoice", "webo_refund_by_stripe", [credit_note])
     assert refunds_at_stripe(stripe_platform, designer)[0]["status"] == "pending"
     assert read_invoice(designer, credit_note)["state"] == "paid"
     event = stripe_platform.refund_failed(refund_id)
-    assert post_event(odoo_url, event).text == "processed"
+    delivered(admin, odoo_url, event)
     assert post_event(odoo_url, event).text == "duplicate"
     (payment,) = outbound(admin, credit_note)
     assert payment["state"] == "cancelled"
@@ -196,7 +196,7 @@ def test_failed_sepa_refund_reopens_the_credit_note_and_alerts(shop, admin, stri
 
 def test_two_clicks_at_once_refund_once(shop, admin, rpc, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
-    paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
     sessions = [rpc(designer.login) for _index in range(2)]
     start = threading.Barrier(2)
@@ -225,10 +225,10 @@ def test_two_clicks_at_once_refund_once(shop, admin, rpc, stripe_platform, odoo_
 
 def test_a_dashboard_refund_is_booked_once_against_the_credit_note(shop, admin, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
-    session = paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    session = paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
     event = stripe_platform.dashboard_refund(session["id"])
-    assert post_event(odoo_url, event).text == "processed"
+    delivered(admin, odoo_url, event)
     assert post_event(odoo_url, event).text == "duplicate"
     (note,) = designer.execute("account.invoice", "read", [credit_note],
                                ["state", "residual", "webo_stripe_refundable"])
@@ -240,7 +240,7 @@ def test_a_dashboard_refund_is_booked_once_against_the_credit_note(shop, admin, 
     assert stored["outside"] and stored["state"] == "succeeded"
     assert stored["refund_id"] == refunds_at_stripe(stripe_platform, designer)[0]["id"]
     # Stripe's charge.refunded that follows changes nothing more.
-    assert post_event(odoo_url, stripe_platform.refund_settled(stored["refund_id"])).status_code == 200
+    delivered(admin, odoo_url, stripe_platform.refund_settled(stored["refund_id"]))
     assert len(outbound(admin, credit_note)) == 1
     # Nothing is left to refund from webo.
     with pytest.raises(xmlrpc.client.Fault):
@@ -251,8 +251,8 @@ def test_a_dashboard_refund_is_booked_once_against_the_credit_note(shop, admin, 
 def test_a_dashboard_refund_without_credit_note_is_a_payment_to_the_client_and_an_alert(
         shop, admin, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
-    session = paid_by_stripe(designer, record, stripe_platform, odoo_url)
-    assert post_event(odoo_url, stripe_platform.dashboard_refund(session["id"], 10000)).text == "processed"
+    session = paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
+    delivered(admin, odoo_url, stripe_platform.dashboard_refund(session["id"], 10000))
     assert read_invoice(designer, invoice)["state"] == "paid"
     (stored,) = admin.execute("webo.stripe.refund", "search_read", [("checkout_id.invoice_id", "=", invoice)],
                               fields=["credit_note_id", "outside", "amount", "payment_id"])
@@ -270,10 +270,10 @@ def test_a_dashboard_refund_without_credit_note_is_a_payment_to_the_client_and_a
 
 def test_webos_own_refund_is_not_booked_again_from_its_created_event(shop, admin, stripe_platform, odoo_url):
     designer, _company, invoice, record, _address = shop
-    paid_by_stripe(designer, record, stripe_platform, odoo_url)
+    paid_by_stripe(admin, designer, record, stripe_platform, odoo_url)
     credit_note = designer.execute("account.invoice", "webo_cancel_with_credit_note", [invoice])
     (refund_id,) = designer.execute("account.invoice", "webo_refund_by_stripe", [credit_note], 100.0)
-    assert post_event(odoo_url, stripe_platform.refund_created(refund_id)).status_code == 200
+    delivered(admin, odoo_url, stripe_platform.refund_created(refund_id))
     assert len(outbound(admin, credit_note)) == 1
     assert admin.execute("webo.stripe.refund", "search_count", [("outside", "=", True),
                                                                  ("credit_note_id", "=", credit_note)]) == 0

@@ -12,7 +12,7 @@ import pytest
 import test_stripe_payments
 from test_invoicing_api import ACCESS_ERROR, USER_ERROR, assert_fault, local_url, send_invoice
 from test_purchase_credit_api import product_id
-from test_stripe_payments import post_event, service_of, start_checkout
+from test_stripe_payments import delivered, post_event, service_of, start_checkout
 
 # The payments' fixtures: the platform's keys, a workspace with a sent invoice.
 stripe_platform = test_stripe_payments.stripe_platform
@@ -54,7 +54,7 @@ def test_card_payment_pays_the_purchases_oldest_first_in_both_books(shop, admin,
     session = checkout(designer, invoice, stripe_platform, odoo_url)
     assert fee_asked(stripe_platform, session) == "4200"
     event = stripe_platform.pay(session["id"])
-    assert post_event(odoo_url, event).text == "processed"
+    delivered(admin, odoo_url, event)
 
     account = service_of(designer)["stripe_account_id"]
     (fee,) = stripe_platform.fees_of(account)
@@ -80,7 +80,7 @@ def test_card_payment_pays_the_purchases_oldest_first_in_both_books(shop, admin,
 
     # Stripe delivers the event again, and the payment intent's: settled once.
     assert post_event(odoo_url, event).text == "duplicate"
-    assert post_event(odoo_url, stripe_platform.intent_event(session["id"])).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.intent_event(session["id"]))
     assert len(designer.execute("webo.purchase.settlement", "search", [])) == 2
     assert stripe_platform.fees_of(account)[0]["amount_refunded"] == 0
 
@@ -95,7 +95,7 @@ def test_a_smaller_payment_pays_part_of_the_oldest_purchase(shop, admin, stripe_
                                                              "price_unit": 20.0})])  # 24.00 with VAT
     session = checkout(designer, small, stripe_platform, odoo_url)
     assert fee_asked(stripe_platform, session) == "2400"
-    assert post_event(odoo_url, stripe_platform.pay(session["id"])).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.pay(session["id"]))
     first, second = orders_of(designer, older, newer)
     assert (first["state"], first["amount_settled"], first["amount_due"]) == ("confirmed", 24.0, 6.0)
     assert (second["amount_settled"], second["amount_due"]) == (0.0, 12.0)
@@ -109,7 +109,7 @@ def test_no_purchase_no_fee_and_another_workspaces_purchases_are_never_taken(
     theirs = buy(neighbour, admin, "product_hosting", 1)
     session = checkout(designer, invoice, stripe_platform, odoo_url)
     assert fee_asked(stripe_platform, session) is None
-    assert post_event(odoo_url, stripe_platform.pay(session["id"])).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.pay(session["id"]))
     assert stripe_platform.fees_of(service_of(designer)["stripe_account_id"]) == []
     assert designer.execute("webo.purchase.settlement", "search", []) == []
     (order,) = orders_of(neighbour, theirs)
@@ -121,8 +121,8 @@ def test_a_failed_sepa_debit_takes_nothing(shop, admin, stripe_platform, odoo_ur
     order = buy(designer, admin, "product_hosting", 1)
     session = checkout(designer, invoice, stripe_platform, odoo_url)
     assert fee_asked(stripe_platform, session) == "1500"
-    assert post_event(odoo_url, stripe_platform.pay(session["id"], method="sepa_debit")).text == "processed"
-    assert post_event(odoo_url, stripe_platform.settle(session["id"], succeeded=False)).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.pay(session["id"], method="sepa_debit"))
+    delivered(admin, odoo_url, stripe_platform.settle(session["id"], succeeded=False))
     assert stripe_platform.fees_of(service_of(designer)["stripe_account_id"]) == []
     (read,) = orders_of(designer, order)
     assert (read["state"], read["amount_due"], read["settlement_ids"]) == ("confirmed", 15.0, [])
@@ -132,9 +132,9 @@ def test_a_sepa_debit_pays_the_purchases_when_it_succeeds(shop, admin, stripe_pl
     designer, _company, invoice, _record, _address = shop
     order = buy(designer, admin, "product_hosting", 1)
     session = checkout(designer, invoice, stripe_platform, odoo_url)
-    assert post_event(odoo_url, stripe_platform.pay(session["id"], method="sepa_debit")).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.pay(session["id"], method="sepa_debit"))
     assert orders_of(designer, order)[0]["state"] == "confirmed"
-    assert post_event(odoo_url, stripe_platform.settle(session["id"])).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.settle(session["id"]))
     (fee,) = stripe_platform.fees_of(service_of(designer)["stripe_account_id"])
     (read,) = orders_of(designer, order)
     assert (read["state"], fee["amount"]) == ("settled", 1500)
@@ -153,7 +153,7 @@ def test_what_the_purchases_no_longer_need_goes_back_to_the_account(shop, admin,
     other = send_invoice(designer, client)
     designer.execute("account.invoice", "webo_register_payment", [other], 600.0)
     assert orders_of(designer, order)[0]["state"] == "settled"
-    assert post_event(odoo_url, stripe_platform.pay(session["id"])).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.pay(session["id"]))
     (fee,) = stripe_platform.fees_of(service_of(designer)["stripe_account_id"])
     assert (fee["amount"], fee["amount_refunded"], fee["refunded"]) == (1500, 1500, True)
     (call,) = [r for r in stripe_platform.requests
@@ -174,7 +174,7 @@ def test_settlements_are_read_only_over_xmlrpc(shop, admin, rpc, stripe_platform
     designer, _company, invoice, _record, _address = shop
     order = buy(designer, admin, "product_hosting", 1)
     session = checkout(designer, invoice, stripe_platform, odoo_url)
-    assert post_event(odoo_url, stripe_platform.pay(session["id"])).text == "processed"
+    delivered(admin, odoo_url, stripe_platform.pay(session["id"]))
     (settlement,) = designer.execute("webo.purchase.settlement", "search", [])
     (payment,) = designer.execute("webo.purchase.settlement", "read", [settlement], ["client_payment_id"])
 

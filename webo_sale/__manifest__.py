@@ -57,6 +57,7 @@
         "wizards/webo_sale_opening_views.xml",
         "views/webo_sale_service_views.xml",
         "views/webo_sale_document_views.xml",
+        "views/webo_stripe_event_views.xml",
         "wizards/webo_facturx_import_views.xml",
         "templates/portal_templates.xml",
         "templates/payment_page_transfer.xml",

@@ -1,7 +1,6 @@
 import logging
 
 import stripe
-import werkzeug.exceptions
 
 from odoo import fields, models
 from odoo.addons.webo_sale.models.webo_stripe_checkout import minor_units
@@ -94,8 +93,9 @@ class WeboStripeCheckout(models.Model):
                 {"stripe_account": self.stripe_account_id}).to_dict()
         except stripe.StripeError as error:
             _logger.warning("the platform's share of %s could not be read: %s", self.payment_intent_id, error)
-            # Nothing of the event is kept: Stripe delivers it again later.
-            raise werkzeug.exceptions.ServiceUnavailable() from None
+            # Nothing of the event is kept: the events' queue tries it
+            # again later.
+            raise platform._webo_unreachable(error) from None
         charge = intent.get("latest_charge") or {}
         if not charge.get("application_fee"):
             _logger.warning("Stripe took no platform share from %s", self.payment_intent_id)
@@ -112,4 +112,4 @@ class WeboStripeCheckout(models.Model):
                 {"idempotency_key": "webo-fee-return-%s" % fee_id})
         except stripe.StripeError as error:
             _logger.warning("the platform's share %s could not be given back: %s", fee_id, error)
-            raise werkzeug.exceptions.ServiceUnavailable() from None
+            raise platform._webo_unreachable(error) from None

@@ -1,10 +1,17 @@
-"""Stripe's webhook: each signed event of a workspace's payment, processed once."""
+"""Stripe's webhook: each signed event of a workspace's payment, stored
+once when it arrives, processed once by the scheduled job soon after."""
 import json
 import logging
+import time
+from datetime import datetime, timedelta
 
 import stripe
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+from ..tools.batches import run_in_batches
+from .webo_subscription import CONNECTION_LOST, error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -20,11 +27,25 @@ REFUND_UPDATED = ("refund.updated", "refund.failed")
 REFUND_CREATED = ("refund.created",)
 
 INSERT_SQL = """
-INSERT INTO webo_stripe_event (event_id, event_type, stripe_account_id, checkout_id,
+INSERT INTO webo_stripe_event (event_id, event_type, stripe_account_id, checkout_id, payload,
+                               stripe_created, state, attempts,
                                create_uid, create_date, write_uid, write_date)
-VALUES (%s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')
+VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0, %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC')
 ON CONFLICT (event_id) DO NOTHING RETURNING id
 """
+# The oldest event due (Stripe's creation time first: deliveries come out
+# of order), that no other run holds.
+CLAIM_SQL = """
+SELECT id FROM webo_stripe_event
+ WHERE state = 'pending' AND (retry_after IS NULL OR retry_after <= now() AT TIME ZONE 'UTC')
+ ORDER BY stripe_created, id LIMIT 1 FOR UPDATE SKIP LOCKED
+"""
+# A scheduled run stops taking events after this, within the workers'
+# limit_time_cpu (600 s in runtime/odoo.conf.template), and lets the other
+# jobs run; the next run goes on.
+RUN_SECONDS = 120
+# An event failing this many times is left "failed" for the operator.
+MAX_ATTEMPTS = 5
 
 
 class WebhookRefused(Exception):
@@ -45,6 +66,17 @@ class WeboStripeEvent(models.Model):
     event_type = fields.Char(string="Type", required=True, readonly=True)
     stripe_account_id = fields.Char(readonly=True)
     checkout_id = fields.Many2one("webo.stripe.checkout", readonly=True, ondelete="set null")
+    payload = fields.Text(readonly=True, help="The event as Stripe signed it.")
+    stripe_created = fields.Datetime(string="Sent by Stripe", readonly=True)
+    state = fields.Selection(
+        [("pending", "To process"), ("done", "Processed"), ("failed", "Failed")],
+        required=True, default="pending", readonly=True, index=True,
+        help="Stored when it arrives, processed by the scheduled job within about two minutes; "
+             "a failure is tried again later, and after five the event stays failed.")
+    attempts = fields.Integer(readonly=True)
+    retry_after = fields.Datetime(readonly=True)
+    error = fields.Text(string="Last error", readonly=True)
+    processed_date = fields.Datetime(string="Processed on", readonly=True)
 
     # Stripe may deliver an event more than once (and two deliveries at
     # the same time): the second finds the first's row and does nothing.
@@ -54,9 +86,10 @@ class WeboStripeEvent(models.Model):
 
     @api.model
     def _webo_receive(self, payload, signature):
-        """Verify and process one webhook delivery; returns a short word
-        for the answer's body ("processed", "duplicate", "ignored"), raises
-        WebhookRefused otherwise."""
+        """Verify one webhook delivery and store its event for the queue;
+        returns a short word for the answer's body ("received",
+        "duplicate"), raises WebhookRefused otherwise. Stripe is answered
+        at once; the event is processed by ``_webo_process_queue``."""
         platform = self.env["webo.stripe.platform"]
         secret = platform._webo_webhook_secret()
         if not secret:
@@ -87,28 +120,98 @@ class WeboStripeEvent(models.Model):
             if problem:
                 _logger.warning("Stripe event %s refused: %s", event_id, problem)
                 raise WebhookRefused(400, "not this payment")
+        created = datetime.utcfromtimestamp(event.get("created") or 0)
         self.env.cr.execute(INSERT_SQL, [event_id, event_type, account, checkout.id or None,
+                                         payload.decode(), fields.Datetime.to_string(created),
                                          self.env.uid, self.env.uid])
         if not self.env.cr.fetchone():
-            _logger.info("Stripe event %s already processed", event_id)
+            _logger.info("Stripe event %s already received", event_id)
             return "duplicate"
+        return "received"
+
+    def _webo_process(self):
+        """Do what this stored event says (nothing for an event that is
+        about none of webo's payments or refunds)."""
+        self.ensure_one()
+        event = json.loads(self.payload)
+        event_type, account, obj = self.event_type, self.stripe_account_id, event["data"]["object"]
+        refunds = self._webo_refunds_of(event_type, obj, account)
+        mandate = self.env["webo.stripe.mandate"]._webo_of_event(event_type, obj, account)
+        outside = not refunds and self._webo_outside_refund_of(event_type, obj, account)
         if event_type == "account.updated":
             service = self.env["webo.sale.service"].sudo().search([("stripe_account_id", "=", account)])
             service._webo_stripe_account_updated(obj, event.get("created") or 0)
-            return "processed"
-        if refunds:
+        elif refunds:
             self._webo_apply_refund(event_type, obj, refunds)
-            return "processed"
-        if mandate:
+        elif mandate:
             mandate._webo_apply_event(event_type, obj)
-            return "processed"
-        if outside:
-            self.env["webo.stripe.refund"]._webo_book_outside(checkout, obj)
-            return "processed"
-        if not checkout:
-            return "ignored"
-        self._webo_apply(event_type, obj, checkout)
-        return "processed"
+        elif outside:
+            self.env["webo.stripe.refund"]._webo_book_outside(outside, obj)
+        elif self.checkout_id:
+            self._webo_apply(event_type, obj, self.checkout_id)
+
+    # The queue.
+
+    @api.model
+    def _cron_process_queue(self):
+        self._webo_process_queue()
+
+    @api.model
+    def _webo_process_queue(self, seconds=RUN_SECONDS):
+        """Process the stored events due, oldest first, each in a
+        transaction of its own (committed, unless the context key
+        ``webo_stripe_no_commit`` keeps everything in the caller's: Odoo's
+        test runner), for about ``seconds``. Several runs share the queue
+        (SKIP LOCKED). Returns how many events were processed or failed."""
+        deadline = time.monotonic() + seconds
+
+        def claim():
+            self.env.cr.execute(CLAIM_SQL)
+            return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+        def process(event):
+            event._webo_process_once()
+            return 1, time.monotonic() > deadline
+
+        return run_in_batches(self.env, claim, process,
+                              commit=not self.env.context.get("webo_stripe_no_commit"))
+
+    def _webo_process_once(self):
+        """Process this event in a savepoint; a failure is rolled back, its
+        reason kept and logged, and the event tried again later (in 2, 4,
+        8... minutes), up to MAX_ATTEMPTS times. An event that paid is
+        marked done in the same transaction as the payment: it is never
+        processed again, and the checkout's lock keeps its payment's other
+        events from paying twice."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._webo_process()
+        except CONNECTION_LOST:
+            raise
+        except Exception as error:  # pylint: disable=broad-except
+            # The cache still holds what the savepoint rolled back.
+            self.env.clear()
+            attempts = self.attempts + 1
+            failed = attempts >= MAX_ATTEMPTS
+            _logger.warning("Stripe event %s not processed (attempt %d%s): %s", self.event_id, attempts,
+                            ", given up" if failed else "", error_text(error), exc_info=True)
+            self.write({"attempts": attempts, "error": error_text(error),
+                        "state": "failed" if failed else "pending",
+                        "retry_after": fields.Datetime.to_string(
+                            datetime.utcnow() + timedelta(minutes=2 ** attempts))})
+            return
+        self.write({"state": "done", "attempts": self.attempts + 1, "error": False,
+                    "processed_date": fields.Datetime.now()})
+
+    def webo_retry(self):
+        """The operator's "Process again" of failed events: back in the
+        queue, from their first attempt."""
+        if not self.env.user.has_group("webo_sale.group_platform_operator"):
+            raise AccessError(_("Only the platform operator can process Stripe events again."))
+        self.sudo().filtered(lambda event: event.state == "failed").write(
+            {"state": "pending", "attempts": 0, "retry_after": False})
+        return True
 
     @api.model
     def _webo_refunds_of(self, event_type, obj, account):

@@ -61,7 +61,7 @@ class TestStripeAutopay(StripeWebhookCase):
     def test_the_setup_event_makes_the_subscription_automatic_once(self):
         mandate = self._mandate()
         self.assertFalse(self.subscription.webo_autopay)
-        self.assertEqual(self._receive(self._setup_event(mandate)), "processed")
+        self.assertEqual(self._receive(self._setup_event(mandate)), "received")
         self.assertEqual((mandate.state, mandate.method, mandate.stripe_mandate_id),
                          ("active", "sepa_debit", "mandate_A"))
         subscription = self.subscription.sudo(self.designer_a).with_context(lang="fr_FR")
@@ -112,7 +112,7 @@ class TestStripeAutopay(StripeWebhookCase):
                                      "amount_received": charge.amount_minor, "currency": "eur",
                                      "payment_method_types": ["card"],
                                      "metadata": {"webo_checkout": charge.reference}}}}
-        self.assertEqual(self._receive(event), "processed")
+        self.assertEqual(self._receive(event), "received")
         self.assertEqual((invoice.state, charge.state), ("paid", "paid"))
 
     def test_no_automatic_payment_without_a_subscription_or_the_clients_consent(self):

@@ -34,7 +34,7 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
     def test_a_failed_refund_cancels_its_payment_once_and_alerts(self):
         _checkout, credit_note, refund = self._refunded()
         event = self._refund_event(refund, "failed", 1)
-        self.assertEqual(self._receive(event), "processed")
+        self.assertEqual(self._receive(event), "received")
         self.assertEqual(self._receive(event), "duplicate")
         self.assertEqual((refund.state, refund.failure_reason, refund.payment_id.state),
                          ("failed", "declined", "cancelled"))
@@ -53,7 +53,7 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
         event.update(type="charge.refunded", data={"object": {
             "id": "ch_1", "object": "charge", "payment_intent": checkout.payment_intent_id,
             "amount_refunded": checkout.amount_minor, "refunded": True}})
-        self.assertEqual(self._receive(event), "processed")
+        self.assertEqual(self._receive(event), "received")
         self.assertEqual((refund.state, refund.payment_id.state), ("succeeded", "posted"))
 
     def test_refund_events_of_another_account_or_unknown_refund(self):
@@ -67,7 +67,8 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
         # A failed refund made in Stripe's dashboard: nothing to book.
         stranger = self._refund_event(refund, "failed", 2)
         stranger["data"]["object"]["id"] = "re_dashboard"
-        self.assertEqual(self._receive(stranger), "ignored")
+        self.assertEqual(self._receive(stranger), "received")
+        self.assertEqual(self.events.search([("event_id", "=", stranger["id"])]).state, "done")
         self.assertEqual(refund.state, "pending")
 
     def _dashboard_event(self, checkout, amount, number=1, status="succeeded", kind="refund.created"):
@@ -84,7 +85,7 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
         credit_note = self.env["account.invoice"].browse(
             invoice.sudo(self.designer_a).webo_cancel_with_credit_note())
         event = self._dashboard_event(checkout, checkout.amount_minor)
-        self.assertEqual(self._receive(event), "processed")
+        self.assertEqual(self._receive(event), "received")
         self.assertEqual(self._receive(event), "duplicate")
         refund = self.env["webo.stripe.refund"].search([("checkout_id", "=", checkout.id)])
         self.assertEqual((len(refund), refund.outside, refund.credit_note_id), (1, True, credit_note))
@@ -92,14 +93,14 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
         self.assertFalse(self.env["webo.stripe.refund"]._webo_refundable(credit_note))
         # Its refund.updated later: the same refund, not a second one.
         self.assertEqual(self._receive(self._dashboard_event(checkout, checkout.amount_minor, 2,
-                                                             kind="refund.updated")), "processed")
+                                                             kind="refund.updated")), "received")
         self.assertEqual(self.env["webo.stripe.refund"].search_count([("checkout_id", "=", checkout.id)]), 1)
 
     def test_a_dashboard_refund_without_credit_note_alerts_and_may_fail(self):
         invoice = self._invoice()
         checkout = self._checkout(invoice)
         self._receive(self._event(checkout))
-        self.assertEqual(self._receive(self._dashboard_event(checkout, 10000, status="pending")), "processed")
+        self.assertEqual(self._receive(self._dashboard_event(checkout, 10000, status="pending")), "received")
         refund = self.env["webo.stripe.refund"].search([("checkout_id", "=", checkout.id)])
         self.assertEqual((refund.credit_note_id, refund.amount, refund.state), (
             self.env["account.invoice"], 100.0, "pending"))
@@ -111,7 +112,7 @@ class TestStripeRefundEvents(webhook.StripeWebhookCase):
         self.assertIn("avoir", alert.body)
         # The bank returned it: its payment is cancelled, the designers told.
         self.assertEqual(self._receive(self._dashboard_event(checkout, 10000, 2, status="failed",
-                                                             kind="refund.updated")), "processed")
+                                                             kind="refund.updated")), "received")
         self.assertEqual((refund.state, refund.payment_id.state), ("failed", "cancelled"))
         self.assertTrue(invoice.message_ids.filtered(
             lambda m: (m.subject or "").startswith("Échec du remboursement")))

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import stripe
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.webo_stripe_event import WebhookRefused
 from .common import open_invoice
@@ -65,7 +65,15 @@ class StripeWebhookCase(OpeningCase):
         }
 
     def _receive(self, event, **sign):
-        return self.events._webo_receive(*signed(event, **sign))
+        """Deliver ``event``, signed, then run the queue as the scheduled
+        job does a minute later: the webhook's answer."""
+        answer = self.events._webo_receive(*signed(event, **sign))
+        self._process_queue()
+        return answer
+
+    def _process_queue(self):
+        """The scheduled job's run, inside the test's transaction."""
+        return self.events.with_context(webo_stripe_no_commit=True)._webo_process_queue()
 
 
 class TestStripeWebhook(StripeWebhookCase):
@@ -74,7 +82,7 @@ class TestStripeWebhook(StripeWebhookCase):
         invoice = self._invoice()
         checkout = self._checkout(invoice)
         event = self._event(checkout)
-        self.assertEqual(self._receive(event), "processed")
+        self.assertEqual(self._receive(event), "received")
         self.assertEqual(invoice.state, "paid")
         self.assertEqual(checkout.state, "paid")
         self.assertEqual(checkout.payment_id.journal_id, self.service.payment_journal_id)
@@ -87,7 +95,7 @@ class TestStripeWebhook(StripeWebhookCase):
                                     "amount_received": checkout.amount_minor, "currency": "eur",
                                     "payment_method_types": ["card"],
                                     "metadata": {"webo_checkout": checkout.reference}}
-        self.assertEqual(self._receive(intent), "processed")
+        self.assertEqual(self._receive(intent), "received")
         self.assertEqual(len(invoice.payment_ids), 1)
 
     def test_refusals_write_nothing(self):
@@ -165,7 +173,7 @@ class TestStripeWebhook(StripeWebhookCase):
                                         "requirements": {"currently_due": list(due), "past_due": []}}}}
 
         now = int(time.time())
-        self.assertEqual(self._receive(updated(1, now - 60)), "processed")
+        self.assertEqual(self._receive(updated(1, now - 60)), "received")
         self.assertEqual((service.stripe_verification, service.stripe_requirement_codes), ("pending", False))
         self._receive(updated(2, now - 30, due=["individual.verification.document", "foo.bar"]))
         self.assertEqual(service.stripe_verification, "requested")
@@ -185,3 +193,75 @@ class TestStripeWebhook(StripeWebhookCase):
         # Nobody sets it by hand.
         with self.assertRaises(UserError):
             service.sudo(self.designer_a).write({"stripe_verification": "verified"})
+
+
+class TestStripeEventQueue(StripeWebhookCase):
+    """The webhook stores the event and answers; the scheduled job
+    processes the queue, each event once, a failing one again later and
+    then left failed, with its reason, for the operator."""
+
+    def _stored(self, event):
+        return self.events.search([("event_id", "=", event["id"])])
+
+    def test_the_answer_comes_first_the_queue_pays_once(self):
+        invoice = self._invoice()
+        checkout = self._checkout(invoice)
+        session = self._event(checkout)
+        intent = self._event(checkout, kind="payment_intent.succeeded", number=2)
+        intent["data"]["object"] = {"id": "pi_%d" % checkout.id, "object": "payment_intent",
+                                    "amount_received": checkout.amount_minor, "currency": "eur",
+                                    "payment_method_types": ["card"],
+                                    "metadata": {"webo_checkout": checkout.reference}}
+        # Both events of the payment, and a second delivery, before the job runs.
+        for event in (intent, session):
+            self.assertEqual(self.events._webo_receive(*signed(event)), "received")
+        self.assertEqual(self.events._webo_receive(*signed(session)), "duplicate")
+        self.assertEqual((self._stored(session).state, self._stored(intent).state), ("pending", "pending"))
+        self.assertEqual((invoice.state, checkout.state), ("open", "open"))
+        self.assertEqual(self._process_queue(), 2)
+        self.assertEqual(invoice.state, "paid")
+        self.assertEqual(len(invoice.payment_ids), 1)
+        for event in (session, intent):
+            stored = self._stored(event)
+            self.assertEqual((stored.state, stored.attempts, stored.error), ("done", 1, False))
+            self.assertTrue(stored.processed_date)
+        self.assertEqual(self._process_queue(), 0)
+
+    def test_a_failing_event_is_retried_then_shown_failed_to_the_operator(self):
+        invoice = self._invoice()
+        checkout = self._checkout(invoice)
+        event = self._event(checkout)
+        self.events._webo_receive(*signed(event))
+        stored = self._stored(event)
+        # The stored event cannot be processed (its object is missing).
+        self.env.cr.execute("UPDATE webo_stripe_event SET payload = %s WHERE id = %s",
+                            ['{"id": "%s"}' % event["id"], stored.id])
+        self.assertEqual(self._process_queue(), 1)
+        stored.invalidate_cache()
+        self.assertEqual((stored.state, stored.attempts), ("pending", 1))
+        self.assertIn("data", stored.error)
+        self.assertTrue(stored.retry_after)
+        self.assertEqual(self._process_queue(), 0, "tried again later, not at once")
+        for attempt in range(2, 6):
+            self.env.cr.execute("UPDATE webo_stripe_event SET retry_after = NULL WHERE id = %s", [stored.id])
+            self.assertEqual(self._process_queue(), 1)
+            stored.invalidate_cache()
+            self.assertEqual(stored.attempts, attempt)
+        self.assertEqual(stored.state, "failed")
+        self.env.cr.execute("UPDATE webo_stripe_event SET retry_after = NULL WHERE id = %s", [stored.id])
+        self.assertEqual(self._process_queue(), 0, "a failed event waits for the operator")
+        self.assertEqual((invoice.state, checkout.state), ("open", "open"))
+        # Only the operator puts it back in the queue.
+        with self.assertRaises(AccessError):
+            stored.sudo(self.designer_a).webo_retry()
+        self.assertEqual(stored.state, "failed")
+        operator = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Opérateur", "login": "operateur_stripe", "lang": "fr_FR",
+            "groups_id": [(6, 0, self.env.ref("webo_sale.group_platform_operator").ids)]})
+        self.env.cr.execute("UPDATE webo_stripe_event SET payload = %s WHERE id = %s",
+                            [json.dumps(event), stored.id])
+        stored.invalidate_cache()
+        stored.sudo(operator).webo_retry()
+        self.assertEqual((stored.state, stored.attempts), ("pending", 0))
+        self.assertEqual(self._process_queue(), 1)
+        self.assertEqual((stored.state, stored.error, invoice.state), ("done", False, "paid"))
