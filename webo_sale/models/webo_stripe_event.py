@@ -84,6 +84,14 @@ class WeboStripeEvent(models.Model):
         ("event_unique", "unique(event_id)", "A Stripe event is processed once."),
     ]
 
+    @api.model_cr
+    def init(self):
+        # Events stored before the queue existed were processed when they
+        # arrived and kept no payload: an upgrade gives them the state
+        # "pending" by default, which would send them to the queue again.
+        self.env.cr.execute("UPDATE webo_stripe_event SET state = 'done' "
+                            "WHERE state = 'pending' AND payload IS NULL")
+
     @api.model
     def _webo_receive(self, payload, signature):
         """Verify one webhook delivery and store its event for the queue;

@@ -203,6 +203,19 @@ class TestStripeEventQueue(StripeWebhookCase):
     def _stored(self, event):
         return self.events.search([("event_id", "=", event["id"])])
 
+    def test_events_processed_before_the_queue_existed_are_not_queued_by_an_upgrade(self):
+        # What an upgrade leaves of an event stored by the inline webhook:
+        # no payload, and the new column's default state.
+        self.env.cr.execute("""
+            INSERT INTO webo_stripe_event (event_id, event_type, stripe_account_id, state, attempts)
+            VALUES ('evt_before_the_queue', 'checkout.session.completed', 'acct_WORKSPACEA', 'pending', 0)
+            RETURNING id""")
+        old = self.events.browse(self.env.cr.fetchone()[0])
+        self.events.init()
+        old.invalidate_cache()
+        self.assertEqual(old.state, "done")
+        self.assertEqual(self._process_queue(), 0)
+
     def test_the_answer_comes_first_the_queue_pays_once(self):
         invoice = self._invoice()
         checkout = self._checkout(invoice)
