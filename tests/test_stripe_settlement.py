@@ -40,9 +40,10 @@ def checkout(designer, invoice, stripe_platform, odoo_url):
 
 
 def fee_asked(stripe_platform, session):
+    reference = session["metadata"]["webo_checkout"]
     (call,) = [r for r in stripe_platform.requests
                if r["path"] == "/v1/checkout/sessions" and r["method"] == "POST"
-               and r["params"].get("metadata", {}).get("webo_checkout") == session["metadata"]["webo_checkout"]]
+               and r["params"].get("metadata", {}).get("webo_checkout") == reference]
     return call["params"]["payment_intent_data"].get("application_fee_amount")
 
 

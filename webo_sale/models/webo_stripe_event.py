@@ -118,8 +118,9 @@ class WeboStripeEvent(models.Model):
         if event_type == "account.updated" and obj.get("id") != account:
             raise WebhookRefused(400, "not this account")
         refunds = self._webo_refunds_of(event_type, obj, account)
-        # A subscription's automatic payment set up on Stripe's page.
-        mandate = self.env["webo.stripe.mandate"]._webo_of_event(event_type, obj, account)
+        # A subscription's automatic payment set up on Stripe's page: an
+        # event of another workspace's or of an unknown one is refused here.
+        self.env["webo.stripe.mandate"]._webo_of_event(event_type, obj, account)
         outside = not refunds and self._webo_outside_refund_of(event_type, obj, account)
         checkout = refunds[:1].checkout_id or outside or self._webo_checkout_of(event_type, obj)
         if checkout and not refunds and not outside:
