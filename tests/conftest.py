@@ -392,6 +392,18 @@ def studio(admin, rpc):
     return make_designer(admin, rpc, "Studio Fournisseur")
 
 
+def portal_session(designer, admin, rpc, client):
+    """A portal login for the billing contact of ``client`` (a client of
+    ``designer``'s workspace): ``(user id, its XML-RPC session)``."""
+    (billing,) = designer.execute("res.partner", "search", [
+        ("parent_id", "=", client), ("type", "=", "invoice")])
+    user = designer.execute("res.partner", "webo_grant_portal_access", [billing])
+    password = "portal-%s" % uuid.uuid4().hex[:8]
+    admin.execute("res.users", "write", [user], {"password": password})
+    (record,) = admin.execute("res.users", "read", [user], ["login"])
+    return user, rpc(record["login"], password)
+
+
 def run_cron(admin, module, name):
     """Run a scheduled action now, as its "Run Manually" button does."""
     (data,) = admin.execute("ir.model.data", "search_read",

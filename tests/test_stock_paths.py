@@ -4,12 +4,12 @@ reconciliations and sequences, Odoo's payment routes, redirections and
 errors. test_isolation.py walks every model and route; these are the
 examples, each on the path where it was seen.
 """
-import uuid
 import xmlrpc.client
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+from conftest import portal_session
 from test_invoicing_api import ACCESS_ERROR, send_invoice
 from test_payment_page import jsonrpc, page_url, token_of, transactions
 
@@ -19,17 +19,6 @@ OFFSITE = "https://other.example/"
 def company_of(session):
     (user,) = session.execute("res.users", "read", [session.uid], ["company_id"])
     return user["company_id"][0]
-
-
-def portal_session(claire, admin, rpc, client):
-    """A portal login for the billing contact of ``client`` (a client of claire)."""
-    (billing,) = claire.execute("res.partner", "search", [
-        ("parent_id", "=", client), ("type", "=", "invoice")])
-    user = claire.execute("res.partner", "webo_grant_portal_access", [billing])
-    password = "portal-%s" % uuid.uuid4().hex[:8]
-    admin.execute("res.users", "write", [user], {"password": password})
-    (record,) = admin.execute("res.users", "read", [user], ["login"])
-    return user, rpc(record["login"], password)
 
 
 def test_queued_invoice_emails_stay_with_their_author(claire, julien, admin, rpc, new_client, odoo_url):

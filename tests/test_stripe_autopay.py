@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 import requests
 import test_stripe_payments
+from conftest import portal_session
 from dateutil.relativedelta import relativedelta
 from test_invoicing_api import local_url, mail_to, read_invoice, send_invoice
 from test_stripe_payments import delivered, payments, post_event, service_of
@@ -257,13 +258,7 @@ def test_refusals_write_nothing_and_charge_nothing(subscribed, admin, stripe_pla
         designer.execute("webo.subscription", "write", [subscription], {"webo_autopay": False})
     with pytest.raises(xmlrpc.client.Fault):
         designer.execute("webo.stripe.mandate", "search_read", [])
-    (billing,) = designer.execute("res.partner", "search", [
-        ("parent_id", "=", client), ("type", "=", "invoice")])
-    user = designer.execute("res.partner", "webo_grant_portal_access", [billing])
-    password = "portal-%s" % uuid.uuid4().hex[:8]
-    admin.execute("res.users", "write", [user], {"password": password})
-    (login,) = admin.execute("res.users", "read", [user], ["login"])
-    portal = rpc(login["login"], password)
+    _user, portal = portal_session(designer, admin, rpc, client)
     assert subscription_of(portal, subscription)["webo_autopay"] is True
     for method, args in (("webo_autopay_revoke", []), ("write", [{"webo_autopay": False}])):
         with pytest.raises(xmlrpc.client.Fault):

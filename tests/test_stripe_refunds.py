@@ -5,11 +5,11 @@ called by the real ``stripe`` library), recorded in the books as an
 outbound payment reconciled with the credit note; Stripe's signed refund
 events are processed once."""
 import threading
-import uuid
 import xmlrpc.client
 
 import pytest
 import test_stripe_payments
+from conftest import portal_session
 from test_invoicing_api import ACCESS_ERROR, USER_ERROR, assert_fault, local_url, mail_to, read_invoice
 from test_stripe_payments import delivered, post_event, service_of, start_checkout
 
@@ -133,13 +133,7 @@ def test_refund_refusals_write_nothing_and_refund_nothing(shop, admin, rpc, stri
         other.execute("account.invoice", "webo_refund_by_stripe", [credit_note])
     assert refused.value.faultCode in (ACCESS_ERROR, USER_ERROR)
     (client,) = designer.execute("account.invoice", "read", [invoice], ["partner_id"])
-    (billing,) = designer.execute("res.partner", "search", [
-        ("parent_id", "=", client["partner_id"][0]), ("type", "=", "invoice")])
-    user = designer.execute("res.partner", "webo_grant_portal_access", [billing])
-    password = "portal-%s" % uuid.uuid4().hex[:8]
-    admin.execute("res.users", "write", [user], {"password": password})
-    (login,) = admin.execute("res.users", "read", [user], ["login"])
-    portal = rpc(login["login"], password)
+    _user, portal = portal_session(designer, admin, rpc, client["partner_id"][0])
     with pytest.raises(xmlrpc.client.Fault) as refused:
         portal.execute("account.invoice", "webo_refund_by_stripe", [credit_note])
     assert refused.value.faultCode == ACCESS_ERROR

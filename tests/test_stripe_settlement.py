@@ -5,11 +5,11 @@ purchases, oldest first, at most the amount), Stripe takes it when the
 payment succeeds, and both books record exactly what Stripe took (the
 loopback Stripe of stripe_api.py, called by the real ``stripe`` library
 from the real server; events signed as Stripe signs them)."""
-import uuid
 import xmlrpc.client
 
 import pytest
 import test_stripe_payments
+from conftest import portal_session
 from test_invoicing_api import ACCESS_ERROR, USER_ERROR, assert_fault, local_url, send_invoice
 from test_purchase_credit_api import product_id
 from test_stripe_payments import delivered, post_event, service_of, start_checkout
@@ -196,13 +196,7 @@ def test_settlements_are_read_only_over_xmlrpc(shop, admin, rpc, stripe_platform
     unchanged()
     # The client on the portal sees no settlement.
     (client,) = designer.execute("account.invoice", "read", [invoice], ["partner_id"])
-    (billing,) = designer.execute("res.partner", "search", [
-        ("parent_id", "=", client["partner_id"][0]), ("type", "=", "invoice")])
-    user = designer.execute("res.partner", "webo_grant_portal_access", [billing])
-    password = "portal-%s" % uuid.uuid4().hex[:8]
-    admin.execute("res.users", "write", [user], {"password": password})
-    (login,) = admin.execute("res.users", "read", [user], ["login"])
-    portal = rpc(login["login"], password)
+    _user, portal = portal_session(designer, admin, rpc, client["partner_id"][0])
     with pytest.raises(xmlrpc.client.Fault) as refused:
         portal.execute("webo.purchase.settlement", "read", [settlement], ["amount"])
     assert refused.value.faultCode == ACCESS_ERROR
