@@ -10,6 +10,10 @@
     "depends": [
         "webo_sale",
     ],
+    "external_dependencies": {
+        # The platform's share of a client's card payment (application fee).
+        "python": ["stripe"],
+    },
     "data": [
         "security/ir.model.access.csv",
         "security/webo_purchase_credit_security.xml",
