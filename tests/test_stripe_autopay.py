@@ -7,7 +7,6 @@ due and tells the designer and the client; the client revokes from the
 page. Refusals write nothing and charge nothing. The real ``stripe``
 library, called by the real server, against stripe_api.py."""
 import re
-import uuid
 import xmlrpc.client
 from datetime import date
 
@@ -17,7 +16,7 @@ import test_stripe_payments
 from conftest import portal_session
 from dateutil.relativedelta import relativedelta
 from test_invoicing_api import local_url, mail_to, read_invoice, send_invoice
-from test_stripe_payments import delivered, payments, post_event, service_of
+from test_stripe_payments import billed_client, delivered, payments, post_event, service_of
 
 # The platform's keys and the loopback API, for each test (a fixture).
 stripe_platform = test_stripe_payments.stripe_platform
@@ -29,12 +28,7 @@ def subscribed(admin, new_designer, stripe_platform):
     contact, and a subscription whose first invoice the monthly run has
     issued and sent (its second period is due today)."""
     designer, company = new_designer("Atelier Abonnement")
-    tag = uuid.uuid4().hex[:8]
-    admin.execute("res.company", "write", [company], {"email": "atelier-%s@example.org" % tag})
-    address = "compta-%s@example.org" % tag
-    client = designer.execute("res.partner", "create", {
-        "name": "Client Abonné %s" % tag, "is_company": True, "customer": True,
-        "child_ids": [(0, 0, {"type": "invoice", "name": "Compta", "email": address})]})
+    client, address, tag = billed_client(admin, designer, company, "Client Abonné")
     start = date.today() - relativedelta(months=1)
     subscription = designer.execute("webo.subscription", "webo_create", {
         "name": "Maintenance %s" % tag, "partner_id": client, "date_start": start.isoformat(),

@@ -46,18 +46,24 @@ def service_of(session):
     return service
 
 
+def billed_client(admin, designer, company, name):
+    """The workspace's own email address (it signs alerts and receipts) and
+    a new client ``name`` with a billing contact: (client, its address, tag)."""
+    tag = uuid.uuid4().hex[:8]
+    admin.execute("res.company", "write", [company], {"email": "atelier-%s@example.org" % tag})
+    address = "compta-%s@example.org" % tag
+    client = designer.execute("res.partner", "create", {
+        "name": "%s %s" % (name, tag), "is_company": True, "customer": True,
+        "child_ids": [(0, 0, {"type": "invoice", "name": "Compta", "email": address})]})
+    return client, address, tag
+
+
 @pytest.fixture()
 def shop(admin, new_designer, stripe_platform):
     """A workspace opened with the platform's keys set: its connected
     account, a client and a sent invoice of 500.00 (the page's URL)."""
     designer, company = new_designer("Atelier Stripe")
-    tag = uuid.uuid4().hex[:8]
-    # The workspace's address signs its alerts and receipts.
-    admin.execute("res.company", "write", [company], {"email": "atelier-%s@example.org" % tag})
-    address = "compta-%s@example.org" % tag
-    client = designer.execute("res.partner", "create", {
-        "name": "Client Stripe %s" % tag, "is_company": True, "customer": True,
-        "child_ids": [(0, 0, {"type": "invoice", "name": "Compta", "email": address})]})
+    client, address, _tag = billed_client(admin, designer, company, "Client Stripe")
     invoice = send_invoice(designer, client)
     (record,) = designer.execute("account.invoice", "read", [invoice], ["webo_payment_url", "number"])
     return designer, company, invoice, record, address
