@@ -83,8 +83,14 @@ class AccountBankStatementLine(models.Model):
         payers = set()
         paid = PaidLater()  # filled by account.move.line.reconcile
         in_batch = set()
+        lines = self.with_context(webo_paid_later=paid)
         try:
-            for line in self.with_context(webo_paid_later=paid):
+            for line_id in lines.ids:
+                # Each line on its own: Odoo's reconciliation reads fields
+                # of the line it is given, which would otherwise read (and
+                # recompute) them for every line of the statement, each
+                # time; a cost growing with the statement's length.
+                line = lines.browse(line_id)
                 decision = workspace.decide(line._webo_as_match_line(currency))
                 if decision.kind == "sure":
                     if in_batch & set(decision.invoices) or len(in_batch) >= BATCH_INVOICES:
