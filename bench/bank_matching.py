@@ -61,9 +61,11 @@ WEBO_BENCH_PROFILE=<prefix> writes each timed side's cProfile statistics
 WEBO_BENCH_PARALLEL=N matches N workspaces at once, each in a process of
 its own forked once the set-up is done (both sides of a workspace in the
 same process, one after the other, so that each side runs beside the
-same kind of neighbour): the same figures in about 1/N of the time on N
-cores, each side's time measured under that load (not with the profile,
-which stays in the forked processes).
+same kind of neighbour): the whole run in about 1/N of the time on N
+cores, each side's time measured under that load (so compare the two
+sides of one run, not runs with different N; with WEBO_BENCH_PROFILE
+the run stays in one process, where the profile is). The tiny run forks
+2, so that ``make test`` checks that path too.
 """
 import cProfile
 import datetime
@@ -83,7 +85,7 @@ SEED = 20
 PROFILE = os.environ.get("WEBO_BENCH_PROFILE")
 # Workspaces matched at once, each in a process of its own (both sides
 # of a workspace in the same process, one after the other).
-PARALLEL = size("WEBO_BENCH_PARALLEL", 1, 1)
+PARALLEL = size("WEBO_BENCH_PARALLEL", 1, 2)  # tiny: the forked path checked too
 SWITCH_LOCK = multiprocessing.get_context("fork").Lock()
 PROFILES = {}
 WORDS = ["VIR SEPA", "Virement", "Paiement", "Reglement", "REGLT", "facture", "Fact.", "merci",
@@ -370,7 +372,7 @@ def main():
     bench = Bench(odoo, database)
     statements = bench.setup()
     total = {"ours": [0.0, {}], "odoo": [0.0, {}]}
-    if PARALLEL > 1:
+    if PARALLEL > 1 and not PROFILE:
         # Forked once set up: each process opens its own connections.
         odoo.sql_db.close_all()
         BENCH = bench
