@@ -373,7 +373,9 @@ def main():
     statements = bench.setup()
     total = {"ours": [0.0, {}], "odoo": [0.0, {}]}
     if PARALLEL > 1 and not PROFILE:
-        # Forked once set up: each process opens its own connections.
+        # Forked once set up: each process opens its own connections (and
+        # does not print the parent's buffer again).
+        sys.stdout.flush()
         odoo.sql_db.close_all()
         BENCH = bench
         with multiprocessing.get_context("fork").Pool(PARALLEL) as pool:
