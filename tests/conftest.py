@@ -18,7 +18,6 @@ import os
 import socket
 import sys
 import threading
-import time
 import uuid
 import xmlrpc.client
 import zlib
@@ -28,12 +27,6 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from stdnum import luhn
-
-# The tests act as French designers, whose "today" is Paris's (the
-# users' time zone, which the product dates by): between midnight in
-# Paris and midnight UTC the machine's date is still yesterday.
-os.environ["TZ"] = "Europe/Paris"
-time.tzset()
 
 CLIENT_PREFIX = "Client API test"
 REPO = Path(__file__).resolve().parents[1]

@@ -17,18 +17,11 @@ mail server received.
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 from fault_smtp import FaultSmtpServer
 from faultkit import FaultDb, PdfControl, Rpc, start_server
 from pg_cluster import ThrowawayCluster
-
-# The tests act as French designers, whose "today" is Paris's (the
-# users' time zone, which the product dates by): between midnight in
-# Paris and midnight UTC the machine's date is still yesterday.
-os.environ["TZ"] = "Europe/Paris"
-time.tzset()
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FILESTORE = os.path.join(REPO, ".state", "data", "filestore")
